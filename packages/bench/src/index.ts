@@ -1,0 +1,5 @@
+/**
+ * `@hotfs/bench`: benchmarks. Filled in by the bench issue.
+ * @packageDocumentation
+ */
+export {};

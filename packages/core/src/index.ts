@@ -1,0 +1,9 @@
+/**
+ * `@hotfs/core`: the {@link FileSystem} interface, its helpers and the backends.
+ * @packageDocumentation
+ */
+export type { File, FileInfo, FileSystem } from './types.js';
+export { FsError, isFsError, toFsError, type FsErrorCode } from './errors.js';
+export { cleanPath, baseName, dirName, joinPath, compareNames } from './path.js';
+export { tryOpen, tryStat, readAll, readRange, readFile } from './helpers.js';
+export { DiskFS, checkSymlinkPolicy, resolveRoot, infoFromStats, type DiskFSOptions, type SymlinkPolicy } from './disk.js';

@@ -1,0 +1,67 @@
+/**
+ * The hotfs filesystem contract, modeled on Go's `http.FileSystem` and `io/fs`.
+ *
+ * Paths are slash-separated and rooted at `/` (`/`, `/docs/a.txt`). Every backend cleans them
+ * with {@link cleanPath}, so `.`/`..` segments never climb above the root.
+ *
+ * @packageDocumentation
+ */
+
+/** What a backend knows about one file or directory. */
+export interface FileInfo {
+  /** Base name; `/` for the root. */
+  name: string;
+  /** Size in bytes; 0 for directories. */
+  size: number;
+  /** Modification time in milliseconds since the epoch. */
+  mtimeMs: number;
+  /** True for directories. */
+  isDirectory: boolean;
+  /**
+   * Optional strong validator for this exact version of the file's content (an HTTP ETag without
+   * quotes). Backends that can compute one cheaply set it; the HTTP layer falls back to its own.
+   */
+  etag?: string;
+}
+
+/** An open file or directory. Always {@link File.close} it. */
+export interface File {
+  /** Metadata of the version that was opened. */
+  stat(): Promise<FileInfo>;
+  /**
+   * Reads up to `into.length` bytes starting at `position` (like `pread`). Resolves to the number
+   * of bytes read, 0 at or past the end of the file. Rejects with `EISDIR` on a directory.
+   */
+  read(into: Uint8Array, position: number): Promise<number>;
+  /** Lists a directory, sorted by name ({@link compareNames}); rejects with `ENOTDIR` on a file. */
+  readdir(): Promise<FileInfo[]>;
+  /** Releases the file. Calling it again is harmless; any other call afterwards rejects with `EBADF`. */
+  close(): Promise<void>;
+
+  /**
+   * Optional capability: the whole content of the opened version, without copying. The bytes are
+   * shared with the backend and MUST NOT be modified. Use {@link readAll} rather than calling it.
+   */
+  bytes?(): Uint8Array;
+}
+
+/** A tree of files served from some backend. */
+export interface FileSystem {
+  /** Opens a file or directory. Rejects with an {@link FsError} (`ENOENT`, `ENOTDIR`, …). */
+  open(path: string): Promise<File>;
+  /** Metadata of a file or directory. */
+  stat(path: string): Promise<FileInfo>;
+  /** Lists a directory, sorted by name, without `.` and `..`. */
+  readdir(path: string): Promise<FileInfo[]>;
+  /** Releases watchers, handles and memory. The file system is unusable afterwards. */
+  close(): Promise<void>;
+
+  /**
+   * Optional capability: like {@link FileSystem.open}, but a path that does not exist (`ENOENT`,
+   * `ENOTDIR`) resolves to `undefined` instead of rejecting, so a miss costs no Error. Use the
+   * {@link tryOpen} helper rather than calling it.
+   */
+  tryOpen?(path: string): Promise<File | undefined>;
+  /** Optional capability: {@link FileSystem.stat} that resolves to `undefined` for a missing path. */
+  tryStat?(path: string): Promise<FileInfo | undefined>;
+}

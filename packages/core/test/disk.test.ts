@@ -1,0 +1,124 @@
+import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DiskFS, FsError, readFile, tryOpen } from '@hotfs/core';
+import { checkFileSystem, createFixture, type Fixture } from '@hotfs/core/conformance';
+
+let fixture: Fixture;
+beforeAll(async () => {
+  fixture = await createFixture();
+});
+afterAll(async () => {
+  await fixture.remove();
+});
+
+async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await promise;
+    return undefined;
+  } catch (err) {
+    expect(err).toBeInstanceOf(FsError);
+    return (err as FsError).code;
+  }
+}
+
+describe('DiskFS', () => {
+  it('passes the conformance suite', async () => {
+    const fs = new DiskFS(fixture.root);
+    expect(await checkFileSystem(fs, fixture.root, { secretPath: fixture.secretPath })).toEqual([]);
+  });
+
+  it('rejects a missing root and a file as root, naming them', () => {
+    expect(() => new DiskFS(join(fixture.root, 'nope'))).toThrow(/cannot serve root directory .*nope/);
+    expect(() => new DiskFS(join(fixture.root, 'hello.txt'))).toThrow(/hello\.txt.* is not a directory/);
+    expect(() => new DiskFS('')).toThrow(TypeError);
+  });
+
+  it('rejects a bad symlinks option by name', () => {
+    expect(() => new DiskFS(fixture.root, { symlinks: 'sometimes' as never })).toThrow(/option 'symlinks' must be one of/);
+  });
+
+  it('hides links that point outside the root by default, and dangling ones', async () => {
+    const fs = new DiskFS(fixture.root);
+    expect(await codeOf(fs.open('/link-outside.txt'))).toBe('ENOENT');
+    expect(await codeOf(fs.open('/link-parent/secret.txt'))).toBe('ENOENT');
+    expect(await codeOf(fs.stat('/link-dangling'))).toBe('ENOENT');
+    const names = (await fs.readdir('/')).map((i) => i.name);
+    expect(names).toContain('link-inside.txt');
+    expect(names).toContain('link-dir');
+    expect(names).not.toContain('link-outside.txt');
+    expect(names).not.toContain('link-parent');
+    expect(names).not.toContain('link-dangling');
+    expect(new TextDecoder().decode(await readFile(fs, '/link-dir/deep.md'))).toBe('# deep\n');
+  });
+
+  it("follows every link with symlinks: 'follow' (Go's http.Dir)", async () => {
+    const fs = new DiskFS(fixture.root, { symlinks: 'follow' });
+    expect(await readFile(fs, '/link-outside.txt')).toEqual(new Uint8Array(fixture.secret));
+    expect((await fs.readdir('/')).map((i) => i.name)).toContain('link-outside.txt');
+  });
+
+  it("follows no link with symlinks: 'never'", async () => {
+    const fs = new DiskFS(fixture.root, { symlinks: 'never' });
+    expect(await codeOf(fs.open('/link-inside.txt'))).toBe('ENOENT');
+    expect(await codeOf(fs.open('/link-dir/deep.md'))).toBe('ENOENT');
+    expect((await fs.readdir('/')).map((i) => i.name).filter((n) => n.startsWith('link-'))).toEqual([]);
+    expect(await readFile(fs, '/hello.txt')).toHaveLength(14);
+  });
+
+  it('reports symlink loops as ELOOP under follow and hides them under inside', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hotfs-loop-'));
+    try {
+      await symlink('self', join(dir, 'self'));
+      await symlink('b', join(dir, 'a'));
+      await symlink('a', join(dir, 'b'));
+      expect(await codeOf(new DiskFS(dir, { symlinks: 'follow' }).open('/self'))).toBe('ELOOP');
+      expect(await codeOf(new DiskFS(dir).open('/a'))).toBe('ELOOP');
+      expect(await new DiskFS(dir).readdir('/')).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true });
+    }
+  });
+
+  it('maps permission errors to EACCES', async () => {
+    if (process.getuid?.() === 0) return; // root reads everything; the non-root fault suite covers this
+    const dir = await mkdtemp(join(tmpdir(), 'hotfs-perm-'));
+    try {
+      await writeFile(join(dir, 'locked.txt'), 'x');
+      await chmod(join(dir, 'locked.txt'), 0o000);
+      expect(await codeOf(new DiskFS(dir).open('/locked.txt'))).toBe('EACCES');
+    } finally {
+      await rm(dir, { recursive: true });
+    }
+  });
+
+  it('never names a host path in its errors', async () => {
+    const fs = new DiskFS(fixture.root);
+    const err = (await fs.open('/missing/file.txt').catch((e: unknown) => e)) as FsError;
+    expect(err).toBeInstanceOf(FsError);
+    expect(err.path).toBe('/missing/file.txt');
+    expect(err.message).not.toContain(fixture.root);
+  });
+
+  it('answers tryOpen misses with undefined and closes cleanly', async () => {
+    const fs = new DiskFS(fixture.root);
+    expect(await tryOpen(fs, '/nope')).toBeUndefined();
+    expect(await tryOpen(fs, '/hello.txt/nope')).toBeUndefined();
+    await fs.close();
+    expect(await codeOf(fs.open('/hello.txt'))).toBe('EBADF');
+  });
+
+  it('sees changes on disk at once', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hotfs-live-'));
+    try {
+      const fs = new DiskFS(dir);
+      expect(await fs.readdir('/')).toEqual([]);
+      await mkdir(join(dir, 'sub'));
+      await writeFile(join(dir, 'sub', 'x.txt'), 'abc');
+      expect((await fs.stat('/sub/x.txt')).size).toBe(3);
+    } finally {
+      await rm(dir, { recursive: true });
+    }
+  });
+});
