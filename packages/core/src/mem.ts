@@ -1,0 +1,352 @@
+import { EventEmitter } from 'node:events';
+import type { FSWatcher } from 'chokidar';
+import { DiskFS, checkPosition, checkSymlinkPolicy, type SymlinkPolicy } from './disk.js';
+import { FsError } from './errors.js';
+import { cleanPath, dirName } from './path.js';
+import type { File, FileInfo, FileSystem } from './types.js';
+import { MirrorStore, type ChangeType, type MirrorEntry } from './mirror/store.js';
+import { syncPath, type SyncContext } from './mirror/sync.js';
+import { startWatcher, watcherErrorHint } from './mirror/watch.js';
+import { checkOptions, type MemFSLogger, type MemFSOptions, type ResolvedOptions } from './mem-options.js';
+
+export type { MemFSLogger, MemFSOptions } from './mem-options.js';
+export type { ChangeType } from './mirror/store.js';
+
+/** One applied change, as the change feed reports it. */
+export interface ChangeEvent {
+  type: ChangeType;
+  /** Clean hotfs path. */
+  path: string;
+}
+
+/**
+ * An exact in-memory mirror of a directory, kept in sync by a file watcher and a periodic reconcile.
+ * Lookups are a Map.get; file content is served as zero-copy views of the memfs Volume that stores it.
+ *
+ * @example
+ * ```ts
+ * const fs = await MemFS.mirror('./public', { logger: console, verbose: true });
+ * fs.on('change', ({ type, path }) => console.log(type, path)); // after the mirror applied it
+ * const file = await fs.open('/index.html');
+ * const bytes = file.bytes!();                                   // no copy
+ * await file.close();
+ * await fs.close();
+ * ```
+ */
+export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements FileSystem {
+  /** The real, absolute path of the mirrored directory. */
+  readonly root: string;
+  readonly #store = new MirrorStore();
+  readonly #disk: DiskFS;
+  readonly #options: ResolvedOptions;
+  readonly #sync: SyncContext;
+  readonly #pending = new Map<string, boolean>();
+  readonly #settleTimers = new Map<string, NodeJS.Timeout>();
+  #draining: Promise<void> | undefined;
+  #watcher: FSWatcher | undefined;
+  #reconcileTimer: NodeJS.Timeout | undefined;
+  #lastWalkMs = 0;
+  #loading = true;
+  #closed = false;
+
+  /**
+   * Mirrors `root` into memory. Resolves once every file and directory is held and the watcher is live.
+   * @throws FsError when `root` is missing or not a directory; TypeError naming a bad option.
+   */
+  static async mirror(root: string, options: MemFSOptions = {}): Promise<MemFS> {
+    const fs = new MemFS(root, checkOptions(options));
+    await fs.#start();
+    return fs;
+  }
+
+  private constructor(root: string, options: ResolvedOptions) {
+    super();
+    this.#options = options;
+    this.#disk = new DiskFS(root, { symlinks: options.symlinks });
+    this.root = this.#disk.root;
+    const { ignore, maxFileSize, maxBytes, logger } = options;
+    this.#sync = {
+      store: this.#store,
+      disk: this.#disk,
+      ignored: (path) => ignore(path),
+      fits: (path, size) => size <= maxFileSize && this.#store.bytesHeld - (this.#store.get(path)?.bytes?.length ?? 0) + size <= maxBytes,
+      changed: (type, path) => this.#changed(type, path),
+      unstable: (path) => this.#settle(path, false),
+      warn: (message) => logger.warn(`hotfs: ${message}`),
+    };
+  }
+
+  /** The symlink policy in force. */
+  get symlinks(): SymlinkPolicy {
+    return this.#options.symlinks;
+  }
+
+  /** Counts of what the mirror holds right now. */
+  get size(): { files: number; directories: number; bytes: number; filesOnDisk: number } {
+    let files = 0;
+    let directories = 0;
+    let filesOnDisk = 0;
+    for (const entry of this.#store.index.values()) {
+      if (entry.info.isDirectory) directories++;
+      else if (entry.onDisk) filesOnDisk++;
+      else files++;
+    }
+    return { files, directories, bytes: this.#store.bytesHeld, filesOnDisk };
+  }
+
+  async #start(): Promise<void> {
+    const started = performance.now();
+    const watching = this.#options.watch ? this.#startWatcher() : undefined;
+    await this.rescan();
+    await watching;
+    this.#loading = false;
+    const { files, directories, bytes, filesOnDisk } = this.size;
+    const ms = Math.round(performance.now() - started);
+    this.#options.logger.info(`hotfs: mirrored ${this.root}: ${files} files, ${directories} directories, ${bytes} bytes in ${ms} ms${filesOnDisk ? ` (${filesOnDisk} files over the memory budget stay on disk)` : ''}`);
+    this.#scheduleReconcile();
+  }
+
+  async #startWatcher(): Promise<void> {
+    const ignore = this.#options.ignore;
+    const root = this.root;
+    try {
+      this.#watcher = await startWatcher(
+        root,
+        (host, deep) => this.#hint(host, deep),
+        (host) => host.startsWith(root + '/') && ignore(host.slice(root.length)),
+        (err) => this.#options.logger.error(`hotfs: watcher error on ${root}: ${(err as Error)?.message ?? err}; ${watcherErrorHint(err)}`),
+      );
+    } catch (err) {
+      this.#options.logger.error(`hotfs: cannot watch ${root}: ${(err as Error)?.message ?? err}; ${watcherErrorHint(err)}`);
+    }
+  }
+
+  /**
+   * Reconciles the mirror with the disk now: a readdir + stat walk that re-reads only files whose
+   * inode, size or times changed. Resolves when the mirror agrees with what it saw on disk.
+   */
+  async rescan(): Promise<void> {
+    this.#check('/');
+    const started = performance.now();
+    this.#schedule('/', true);
+    await this.#idle();
+    this.#lastWalkMs = performance.now() - started;
+  }
+
+  /** Resolves once every change reported so far has been applied. */
+  async #idle(): Promise<void> {
+    while (this.#draining) await this.#draining;
+  }
+
+  #scheduleReconcile(): void {
+    const interval = this.#options.reconcileIntervalMs;
+    if (interval === 0 || this.#closed) return;
+    // A huge tree never spends more than ~5% of a core on reconciling.
+    this.#reconcileTimer = setTimeout(() => void this.#reconcile(), Math.max(interval, 20 * this.#lastWalkMs));
+    this.#reconcileTimer.unref();
+  }
+
+  async #reconcile(): Promise<void> {
+    const hadRoot = this.#store.get('/') !== undefined;
+    try {
+      await this.rescan();
+      // The root vanished and came back: the old watcher watches nothing any more.
+      if (!hadRoot && this.#store.get('/') && this.#options.watch && !this.#closed) {
+        await this.#watcher?.close();
+        await this.#startWatcher();
+      }
+    } catch (err) {
+      if (!this.#closed) this.#options.logger.error(`hotfs: reconcile failed: ${(err as Error)?.message ?? err}`);
+    }
+    this.#scheduleReconcile();
+  }
+
+  #hint(host: string, deep: boolean): void {
+    if (this.#closed) return;
+    for (const path of this.#visiblePaths(host)) {
+      this.#schedule(path, deep);
+      if (path !== '/') this.#schedule(dirName(path), false);
+      this.#settle(path, deep);
+    }
+  }
+
+  // chokidar drops a second change to a path within ~50 ms: look again once the path is quiet.
+  #settle(path: string, deep: boolean): void {
+    clearTimeout(this.#settleTimers.get(path));
+    const timer = setTimeout(() => {
+      this.#settleTimers.delete(path);
+      if (!this.#closed) this.#schedule(path, deep);
+    }, this.#options.settleMs);
+    timer.unref();
+    this.#settleTimers.set(path, timer);
+  }
+
+  /** The hotfs paths a host path is seen at: directly under the root, and through followed links. */
+  #visiblePaths(host: string): string[] {
+    const paths: string[] = [];
+    if (host === this.root) paths.push('/');
+    else if (host.startsWith(this.root + '/')) paths.push(host.slice(this.root.length));
+    for (const [path, real] of this.#store.links) {
+      if (host === real) paths.push(path);
+      else if (host.startsWith(real + '/')) paths.push(path + host.slice(real.length));
+    }
+    return paths;
+  }
+
+  #schedule(path: string, deep: boolean): void {
+    this.#pending.set(path, this.#pending.get(path) === true || deep);
+    this.#draining ??= this.#drain();
+  }
+
+  // One sync at a time: the store is never touched by two syncs at once.
+  async #drain(): Promise<void> {
+    while (this.#pending.size > 0 && !this.#closed) {
+      const [path, deep] = this.#pending.entries().next().value as [string, boolean];
+      this.#pending.delete(path);
+      try {
+        await syncPath(this.#sync, path, deep);
+      } catch (err) {
+        if (!this.#closed) this.#options.logger.error(`hotfs: cannot sync ${path}: ${(err as Error)?.message ?? err}`);
+      }
+    }
+    this.#draining = undefined;
+  }
+
+  #changed(type: ChangeType, path: string): void {
+    if (this.#loading) return;
+    if (this.#options.verbose) this.#options.logger.info(`hotfs: ${type} ${path}`);
+    this.emit('change', { type, path });
+  }
+
+  #check(path: string): void {
+    if (this.#closed) throw new FsError('EBADF', String(path), 'file system is closed');
+  }
+
+  #entry(path: string): { clean: string; entry: MirrorEntry | undefined } {
+    this.#check(path);
+    const clean = cleanPath(path);
+    return { clean, entry: this.#store.index.get(clean) };
+  }
+
+  async tryOpen(path: string): Promise<File | undefined> {
+    const { clean, entry } = this.#entry(path);
+    if (!entry) return undefined;
+    if (entry.info.isDirectory) return new MemDirectory(this, clean, entry.info);
+    if (entry.onDisk) return this.#disk.open(clean);
+    return new MemFile(clean, entry);
+  }
+
+  async open(path: string): Promise<File> {
+    const file = await this.tryOpen(path);
+    if (!file) throw new FsError('ENOENT', cleanPath(path));
+    return file;
+  }
+
+  async tryStat(path: string): Promise<FileInfo | undefined> {
+    return this.#entry(path).entry?.info;
+  }
+
+  async stat(path: string): Promise<FileInfo> {
+    const { clean, entry } = this.#entry(path);
+    if (!entry) throw new FsError('ENOENT', clean);
+    return entry.info;
+  }
+
+  async readdir(path: string): Promise<FileInfo[]> {
+    const { clean, entry } = this.#entry(path);
+    if (!entry) throw new FsError('ENOENT', clean);
+    if (!entry.info.isDirectory) throw new FsError('ENOTDIR', clean);
+    return this.#store.listing(clean).slice();
+  }
+
+  /** Stops the watcher and the reconcile, and releases all memory. Open files keep their bytes. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#reconcileTimer);
+    for (const timer of this.#settleTimers.values()) clearTimeout(timer);
+    this.#settleTimers.clear();
+    this.#pending.clear();
+    await this.#watcher?.close();
+    await this.#idle();
+    this.#store.clear();
+    await this.#disk.close();
+    this.removeAllListeners();
+  }
+}
+
+/** An opened version of a mirrored file: its info, size and bytes never change under the reader. */
+class MemFile implements File {
+  #entry: MirrorEntry | undefined;
+  constructor(
+    private readonly path: string,
+    entry: MirrorEntry,
+  ) {
+    this.#entry = entry;
+  }
+
+  async stat(): Promise<FileInfo> {
+    return this.#check().info;
+  }
+
+  async read(into: Uint8Array, position: number): Promise<number> {
+    const bytes = this.#check().bytes!;
+    checkPosition(position, this.path);
+    if (position >= bytes.length) return 0;
+    const n = Math.min(into.length, bytes.length - position);
+    into.set(bytes.subarray(position, position + n));
+    return n;
+  }
+
+  /** Zero-copy view of this version's content. Do not modify it. */
+  bytes(): Uint8Array {
+    return this.#check().bytes!;
+  }
+
+  async readdir(): Promise<FileInfo[]> {
+    this.#check();
+    throw new FsError('ENOTDIR', this.path);
+  }
+
+  async close(): Promise<void> {
+    this.#entry = undefined;
+  }
+
+  #check(): MirrorEntry {
+    if (!this.#entry) throw new FsError('EBADF', this.path);
+    return this.#entry;
+  }
+}
+
+class MemDirectory implements File {
+  #open = true;
+  constructor(
+    private readonly fs: MemFS,
+    private readonly path: string,
+    private readonly info: FileInfo,
+  ) {}
+
+  async stat(): Promise<FileInfo> {
+    this.#check();
+    return this.info;
+  }
+
+  async read(): Promise<number> {
+    this.#check();
+    throw new FsError('EISDIR', this.path);
+  }
+
+  async readdir(): Promise<FileInfo[]> {
+    this.#check();
+    return this.fs.readdir(this.path);
+  }
+
+  async close(): Promise<void> {
+    this.#open = false;
+  }
+
+  #check(): void {
+    if (!this.#open) throw new FsError('EBADF', this.path);
+  }
+}
+

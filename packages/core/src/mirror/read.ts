@@ -1,0 +1,63 @@
+import type { Stats } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+
+/** Identity of a host file version: a new inode, size, mtime or ctime means new content may exist. */
+export function stampOf(stats: Stats): string {
+  return `${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
+}
+
+/** A consistent snapshot of a file: its bytes and the stats they belong to. */
+export interface StableRead {
+  bytes: Uint8Array;
+  stats: Stats;
+}
+
+/**
+ * How long a file must have been left alone before its bytes are taken. File times are coarse on
+ * Linux (one clock tick, ~4 ms): two writes within a tick leave the same mtime, so a read soon after
+ * a write could miss a second write of the same size forever. Waiting out this window makes an
+ * unchanged stamp mean unchanged content.
+ */
+export const QUIET_MS = 25;
+
+/**
+ * Reads a file only from a stable read: quiet for {@link QUIET_MS}, size and times unchanged across
+ * the read, and nothing past the end. A writer caught mid-write changes them, so the read is retried
+ * with a short backoff; `undefined` when the file never held still (the caller keeps the previous
+ * version and checks again later).
+ */
+export async function readStable(host: string, attempts = 8): Promise<StableRead | undefined> {
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    if (attempt > 0) await delay(5 * 2 ** attempt);
+    const handle = await open(host, 'r');
+    try {
+      let before = await handle.stat();
+      if (before.isDirectory()) return undefined;
+      const age = Date.now() - Math.max(before.mtimeMs, before.ctimeMs);
+      if (age >= 0 && age < QUIET_MS) {
+        await delay(QUIET_MS - age + 1);
+        before = await handle.stat();
+        if (Date.now() - Math.max(before.mtimeMs, before.ctimeMs) < QUIET_MS) continue;
+      }
+      const bytes = Buffer.allocUnsafe(before.size);
+      let filled = 0;
+      while (filled < bytes.length) {
+        const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+      const { bytesRead: beyond } = await handle.read(Buffer.allocUnsafe(1), 0, 1, filled);
+      const after = await handle.stat();
+      // Renamed over while we read (an editor's save): these bytes are already history.
+      const current = await stat(host);
+      if (filled === before.size && beyond === 0 && stampOf(before) === stampOf(after) && stampOf(current) === stampOf(before)) return { bytes, stats: before };
+    } finally {
+      await handle.close();
+    }
+  }
+  return undefined;
+}
+
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,140 @@
+import { compareNames, dirName, joinPath } from '../path.js';
+import type { FileInfo } from '../types.js';
+import { Volume, removeTree, storeFile } from './volume.js';
+
+/**
+ * One version of one mirrored path. Immutable: a change replaces the entry, so an open File keeps
+ * the version it opened (info, size and bytes always agree).
+ */
+export interface MirrorEntry {
+  /** Frozen; the SAME object for as long as this version lives, so callers may cache by identity. */
+  readonly info: FileInfo;
+  /** Zero-copy view of the content held by the Volume; absent for directories and on-disk files. */
+  readonly bytes?: Uint8Array;
+  /** True when the file was over the memory budget: its content is served from disk. */
+  readonly onDisk: boolean;
+  /** Real host path this version was read from. */
+  readonly host: string;
+  /** Identity of the host file (inode, size, mtime, ctime): unchanged stamp, unchanged content. */
+  readonly stamp: string;
+}
+
+/** What a store operation did, for the change feed. */
+export type ChangeType = 'add' | 'change' | 'unlink' | 'addDir' | 'unlinkDir';
+
+/**
+ * The mirror's state: a memfs Volume (the store of record for bytes and structure) and an index from
+ * clean hotfs path to the current entry, so a lookup is one Map.get and a miss throws nothing.
+ */
+export class MirrorStore {
+  readonly vol = new Volume();
+  readonly index = new Map<string, MirrorEntry>();
+  /** Bytes of file content held in memory. */
+  bytesHeld = 0;
+  /**
+   * Paths where a followed symbolic link sits, to the real host path it leads to. A change on disk
+   * under that real path must also refresh the path seen through the link.
+   */
+  readonly links = new Map<string, string>();
+  #listings = new Map<string, readonly FileInfo[]>();
+
+  get(path: string): MirrorEntry | undefined {
+    return this.index.get(path);
+  }
+
+  /** Records a directory; replaces a file of the same name. */
+  putDirectory(path: string, info: FileInfo, host: string, stamp: string): ChangeType | undefined {
+    const old = this.index.get(path);
+    if (old && !old.info.isDirectory) this.remove(path);
+    else if (old && sameInfo(old.info, info) && old.host === host) return undefined;
+    if (path !== '/' && !this.vol.existsSync(path)) this.vol.mkdirSync(path);
+    this.index.set(path, { info: Object.freeze(info), onDisk: false, host, stamp });
+    this.#touched(path);
+    return old?.info.isDirectory ? undefined : 'addDir';
+  }
+
+  /** Records a file version; `content` undefined means it stays on disk (over budget). */
+  putFile(path: string, info: FileInfo, host: string, stamp: string, content: Uint8Array | undefined): ChangeType {
+    const old = this.index.get(path);
+    if (old?.info.isDirectory) this.remove(path);
+    else if (old?.bytes) this.bytesHeld -= old.bytes.length;
+    let bytes: Uint8Array | undefined;
+    if (content) {
+      bytes = storeFile(this.vol, path, content);
+      this.bytesHeld += bytes.length;
+    } else {
+      // Over budget: the Volume keeps the structure with an empty node; the content stays on disk.
+      storeFile(this.vol, path, new Uint8Array(0));
+    }
+    this.index.set(path, { info: Object.freeze(info), bytes, onDisk: !content, host, stamp });
+    this.#touched(path);
+    return old && !old.info.isDirectory ? 'change' : 'add';
+  }
+
+  /** Forgets a path and everything below it; returns the removed paths (deepest first) with their kind. */
+  remove(path: string): { path: string; type: ChangeType }[] {
+    const entry = this.index.get(path);
+    if (!entry) return [];
+    const removed: { path: string; type: ChangeType }[] = [];
+    const forget = (p: string): void => {
+      const e = this.index.get(p);
+      if (!e) return;
+      if (e.info.isDirectory) {
+        for (const name of this.#childNames(p)) forget(joinPath(p, name));
+        this.#listings.delete(p);
+      } else if (e.bytes) {
+        this.bytesHeld -= e.bytes.length;
+      }
+      this.index.delete(p);
+      this.links.delete(p);
+      removed.push({ path: p, type: e.info.isDirectory ? 'unlinkDir' : 'unlink' });
+    };
+    forget(path);
+    if (this.vol.existsSync(path)) removeTree(this.vol, path);
+    this.#touched(path);
+    return removed;
+  }
+
+  /** Names the Volume holds under a mirrored directory. */
+  childNames(path: string): string[] {
+    return this.#childNames(path);
+  }
+
+  /** The sorted listing of a mirrored directory, computed once per change of its children. */
+  listing(path: string): readonly FileInfo[] {
+    let listing = this.#listings.get(path);
+    if (!listing) {
+      const infos: FileInfo[] = [];
+      for (const name of this.#childNames(path)) {
+        const child = this.index.get(joinPath(path, name));
+        if (child) infos.push(child.info);
+      }
+      listing = Object.freeze(infos.sort((a, b) => compareNames(a.name, b.name)));
+      this.#listings.set(path, listing);
+    }
+    return listing;
+  }
+
+  /** Drops everything and frees the memory. */
+  clear(): void {
+    if (this.index.size > 0) removeTree(this.vol, '/');
+    this.index.clear();
+    this.links.clear();
+    this.#listings.clear();
+    this.bytesHeld = 0;
+  }
+
+  #childNames(path: string): string[] {
+    return this.vol.existsSync(path) ? (this.vol.readdirSync(path) as string[]) : [];
+  }
+
+  // A child's new version changes its parent's listing (which carries the child's info).
+  #touched(path: string): void {
+    this.#listings.delete(path);
+    if (path !== '/') this.#listings.delete(dirName(path));
+  }
+}
+
+function sameInfo(a: FileInfo, b: FileInfo): boolean {
+  return a.name === b.name && a.size === b.size && a.mtimeMs === b.mtimeMs && a.isDirectory === b.isDirectory;
+}

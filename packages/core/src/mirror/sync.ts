@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto';
+import type { Stats } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import type { DiskFS } from '../disk.js';
+import { isFsError } from '../errors.js';
+import { baseName, dirName, joinPath } from '../path.js';
+import type { FileInfo } from '../types.js';
+import { readStable, stampOf } from './read.js';
+import type { ChangeType, MirrorStore } from './store.js';
+
+/** What the sync engine needs from its owner. */
+export interface SyncContext {
+  store: MirrorStore;
+  disk: DiskFS;
+  ignored(path: string): boolean;
+  /** Memory budget: whether a file of `size` bytes may be held, given what `path` holds now. */
+  fits(path: string, size: number): boolean;
+  changed(type: ChangeType, path: string): void;
+  /** A file could not be read consistently: look again later. */
+  unstable(path: string): void;
+  warn(message: string): void;
+}
+
+/**
+ * Brings one hotfs path of the mirror in line with the disk, reading only what changed. `deep` also
+ * reconciles every descendant of a directory (a readdir + stat walk; unchanged files are not read).
+ * Events are only hints: this looks at the disk as it is now.
+ */
+export async function syncPath(ctx: SyncContext, path: string, deep: boolean): Promise<void> {
+  const { store } = ctx;
+  if (path !== '/' && !store.get(dirName(path))?.info.isDirectory) return syncPath(ctx, dirName(path), true);
+  if (path !== '/' && ctx.ignored(path)) return forget(ctx, path);
+  let host: string;
+  let stats: Stats;
+  try {
+    host = (await ctx.disk.resolve(path)).host;
+    stats = await stat(host);
+  } catch (err) {
+    if (!isFsError(err, 'EINVAL') && !isFsError(err, 'EBADF')) return forget(ctx, path);
+    throw err;
+  }
+  const parentHost = path === '/' ? undefined : store.get(dirName(path))!.host;
+  if (parentHost !== undefined && host !== `${parentHost === '/' ? '' : parentHost}/${baseName(path)}`) store.links.set(path, host);
+  else store.links.delete(path);
+  if (stats.isDirectory()) return syncDirectory(ctx, path, host, stats, deep);
+  return syncFile(ctx, path, host, stats);
+}
+
+function forget(ctx: SyncContext, path: string): void {
+  const removed = ctx.store.remove(path);
+  for (const { path: p, type } of removed) ctx.changed(type, p);
+}
+
+async function syncDirectory(ctx: SyncContext, path: string, host: string, stats: Stats, deep: boolean): Promise<void> {
+  const { store } = ctx;
+  const parent = path === '/' ? undefined : store.get(dirName(path));
+  // A directory link back into its own ancestry would make the tree infinite: leave it out.
+  if (parent && (parent.host === host || parent.host.startsWith(host + '/'))) {
+    ctx.warn(`not mirroring ${path}: it is a symbolic link to one of its own ancestors`);
+    return forget(ctx, path);
+  }
+  const existed = store.get(path)?.info.isDirectory === true;
+  const info: FileInfo = { name: baseName(path), size: 0, mtimeMs: Math.floor(stats.mtimeMs), isDirectory: true };
+  const change = store.putDirectory(path, info, host, stampOf(stats));
+  if (change) ctx.changed(change, path);
+  if (existed && !deep) return;
+  let names: string[];
+  try {
+    names = await readdir(host);
+  } catch {
+    return; // vanished or unreadable since the stat: the next event or reconcile settles it
+  }
+  const onDisk = new Set(names);
+  for (const name of store.childNames(path)) if (!onDisk.has(name)) forget(ctx, joinPath(path, name));
+  for (const name of names) await syncPath(ctx, joinPath(path, name), true);
+}
+
+async function syncFile(ctx: SyncContext, path: string, host: string, stats: Stats): Promise<void> {
+  const { store } = ctx;
+  const old = store.get(path);
+  const stamp = stampOf(stats);
+  const fits = ctx.fits(path, stats.size);
+  if (old && !old.info.isDirectory && old.stamp === stamp && old.host === host && (!old.onDisk || !fits)) return;
+  if (!fits) {
+    const info = fileInfo(path, stats, `d${stamp}`);
+    return ctx.changed(store.putFile(path, info, host, stamp, undefined), path);
+  }
+  let read;
+  try {
+    read = await readStable(host);
+  } catch {
+    return syncPath(ctx, path, false); // replaced or removed while reading: look again from the top
+  }
+  if (!read) return ctx.unstable(path);
+  const readStamp = stampOf(read.stats);
+  const info = fileInfo(path, read.stats, createHash('sha1').update(read.bytes).digest('base64url').slice(0, 22));
+  ctx.changed(store.putFile(path, info, host, readStamp, read.bytes), path);
+}
+
+function fileInfo(path: string, stats: Stats, etag: string): FileInfo {
+  return { name: baseName(path), size: stats.size, mtimeMs: Math.floor(stats.mtimeMs), isDirectory: false, etag };
+}

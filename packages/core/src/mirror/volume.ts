@@ -1,0 +1,64 @@
+/**
+ * Every use of memfs internals lives here, so a memfs upgrade that breaks them fails one test
+ * (test/mirror-volume.test.ts) loudly instead of corrupting the mirror quietly. memfs is pinned to
+ * an exact version in package.json for the same reason.
+ *
+ * Why internals at all: memfs's public reads always copy (a 5 MiB readFileSync costs ~0.4 ms, no
+ * faster than the page cache), and its rmdir/rm never free inodes. The Volume stays the store of
+ * record; we only take zero-copy views of what it holds and free what it forgets to.
+ */
+import { Volume } from 'memfs';
+
+interface MemfsNode {
+  buf: Uint8Array;
+  getSize(): number;
+  isDirectory(): boolean;
+}
+interface MemfsLink {
+  getNode(): MemfsNode;
+  children: Map<string, MemfsLink | undefined>;
+}
+interface MemfsCore {
+  getResolvedLinkOrThrow(path: string): MemfsLink;
+  getLinkOrThrow(path: string): MemfsLink;
+  deleteNode(node: MemfsNode): void;
+}
+
+function core(vol: Volume): MemfsCore {
+  return (vol as unknown as { _core: MemfsCore })._core;
+}
+
+/**
+ * Stores `content` at `path` (replacing any file there) and returns a zero-copy view of the bytes
+ * the Volume now holds. `writeFileSync` of a whole buffer stores an exact-size copy in a NEW buffer,
+ * so views handed out earlier keep the previous version intact.
+ */
+export function storeFile(vol: Volume, path: string, content: Uint8Array): Uint8Array {
+  vol.writeFileSync(path, content);
+  const node = core(vol).getResolvedLinkOrThrow(path).getNode();
+  return node.buf.subarray(0, node.getSize());
+}
+
+/**
+ * Removes a file or a whole directory tree from the Volume and frees every inode and buffer.
+ * (memfs's rmSync/rmdirSync only unhook the link; unlinkSync is the one call that frees a node.)
+ */
+export function removeTree(vol: Volume, path: string): void {
+  const link = core(vol).getLinkOrThrow(path);
+  const node = link.getNode();
+  if (!node.isDirectory()) {
+    vol.unlinkSync(path);
+    return;
+  }
+  for (const name of vol.readdirSync(path) as string[]) removeTree(vol, path === '/' ? `/${name}` : `${path}/${name}`);
+  if (path === '/') return;
+  vol.rmdirSync(path);
+  core(vol).deleteNode(node);
+}
+
+/** Whether the Volume holds anything at `path`, without throwing. */
+export function exists(vol: Volume, path: string): boolean {
+  return vol.existsSync(path);
+}
+
+export { Volume };
