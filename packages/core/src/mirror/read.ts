@@ -39,7 +39,8 @@ export async function readStable(host: string, attempts = 8): Promise<StableRead
         before = await handle.stat();
         if (Date.now() - Math.max(before.mtimeMs, before.ctimeMs) < QUIET_MS) continue;
       }
-      const bytes = Buffer.allocUnsafe(before.size);
+      // Its own exact-size buffer (never a pool slice): the Volume keeps it as the file's storage.
+      const bytes = Buffer.allocUnsafeSlow(before.size);
       let filled = 0;
       while (filled < bytes.length) {
         const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, filled);

@@ -13,6 +13,7 @@ interface MemfsNode {
   buf: Uint8Array;
   getSize(): number;
   isDirectory(): boolean;
+  _setBuf(buf: Buffer): void;
 }
 interface MemfsLink {
   getNode(): MemfsNode;
@@ -29,15 +30,20 @@ function core(vol: Volume): MemfsCore {
 }
 
 /**
- * Stores `content` at `path` (replacing any file there) and returns a zero-copy view of the bytes
- * the Volume now holds. `writeFileSync` of a whole buffer stores an exact-size copy in a NEW buffer,
- * so views handed out earlier keep the previous version intact.
+ * Stores `content` at `path` (replacing any file there) and returns the bytes the Volume now holds.
+ * The Volume takes `content` itself as the file's buffer: no copy, and exact size (memfs's own
+ * writeFileSync keeps a power-of-two buffer: 100,000 bytes sit in 131,072). The caller hands over
+ * ownership: `content` must be a buffer of its own (not a pool slice) that nobody writes to again.
+ * A replaced version's buffer is left untouched, so views handed out earlier stay intact.
  */
 export function storeFile(vol: Volume, path: string, content: Uint8Array): Uint8Array {
-  vol.writeFileSync(path, content);
+  if (!vol.existsSync(path)) vol.writeFileSync(path, EMPTY);
   const node = core(vol).getResolvedLinkOrThrow(path).getNode();
-  return node.buf.subarray(0, node.getSize());
+  node._setBuf(Buffer.isBuffer(content) ? content : Buffer.from(content.buffer, content.byteOffset, content.byteLength));
+  return node.buf;
 }
+
+const EMPTY = new Uint8Array(0);
 
 /**
  * Removes a file or a whole directory tree from the Volume and frees every inode and buffer.

@@ -1,0 +1,49 @@
+// Guards the memfs internals MemFS relies on (src/mirror/volume.ts). If a memfs upgrade breaks
+// them, this fails loudly: update volume.ts for the new internals, then the pinned version below.
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { Volume, removeTree, storeFile } from '../src/mirror/volume.js';
+
+describe('memfs internals used by MemFS', () => {
+  it('are those of the pinned memfs version', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { dependencies: Record<string, string> };
+    const installed = createRequire(import.meta.url)('memfs/package.json') as { version: string };
+    expect(pkg.dependencies.memfs).toBe('4.80.1'); // exact pin, no range
+    expect(installed.version).toBe(pkg.dependencies.memfs);
+  });
+
+  it('storeFile returns the very bytes the Volume holds, exact size, without a copy', () => {
+    const vol = new Volume();
+    const view = storeFile(vol, '/a.bin', Buffer.from('hello world'));
+    expect(vol.readFileSync('/a.bin', 'utf8')).toBe('hello world');
+    expect(Buffer.from(view).toString()).toBe('hello world');
+    expect(view.length).toBe(11);
+    const big = storeFile(vol, '/big.bin', Buffer.alloc(100_000, 1));
+    expect(big.buffer.byteLength).toBe(100_000); // exact size, not a doubling buffer
+    view[0] = 'J'.charCodeAt(0); // a write through the view shows in the Volume: it IS the storage
+    expect(vol.readFileSync('/a.bin', 'utf8')).toBe('Jello world');
+  });
+
+  it('keeps an earlier view intact when the file is stored again', () => {
+    const vol = new Volume();
+    const first = storeFile(vol, '/a.txt', Buffer.from('first'));
+    const second = storeFile(vol, '/a.txt', Buffer.from('second!'));
+    expect(Buffer.from(first).toString()).toBe('first');
+    expect(Buffer.from(second).toString()).toBe('second!');
+    expect(first.buffer !== second.buffer || first.byteOffset !== second.byteOffset).toBe(true);
+  });
+
+  it('removeTree frees every inode of a tree', () => {
+    const vol = new Volume();
+    const inodes = () => (vol as unknown as { _core: { inodes: Record<string, unknown> } })._core.inodes;
+    const before = Object.keys(inodes()).length;
+    vol.mkdirSync('/d/e', { recursive: true });
+    storeFile(vol, '/d/e/f.txt', Buffer.alloc(1000));
+    storeFile(vol, '/d/g.txt', Buffer.alloc(1000));
+    expect(Object.keys(inodes()).length).toBe(before + 4);
+    removeTree(vol, '/d');
+    expect(vol.existsSync('/d')).toBe(false);
+    expect(Object.keys(inodes()).length).toBe(before);
+  });
+});
