@@ -222,10 +222,19 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Fi
     if (this.#closed) throw new FsError('EBADF', String(path), 'file system is closed');
   }
 
-  #entry(path: string): { clean: string; entry: MirrorEntry | undefined } {
+  /**
+   * The current entry of a path. Below a directory that cannot be read, everything answers with its
+   * error, as on disk; the unreadable directory itself can still be stat'ed (`statOnly`).
+   */
+  #entry(path: string, statOnly = false): { clean: string; entry: MirrorEntry | undefined } {
     this.#check(path);
     const clean = cleanPath(path);
-    return { clean, entry: this.#store.index.get(clean) };
+    const entry = this.#store.index.get(clean);
+    if (this.#store.unreadable.size > 0 && !(statOnly && clean === '/')) {
+      const code = this.#store.errorAt(statOnly && entry ? dirName(clean) : clean);
+      if (code) throw new FsError(code, clean);
+    }
+    return { clean, entry };
   }
 
   async tryOpen(path: string): Promise<File | undefined> {
@@ -243,11 +252,11 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Fi
   }
 
   async tryStat(path: string): Promise<FileInfo | undefined> {
-    return this.#entry(path).entry?.info;
+    return this.#entry(path, true).entry?.info;
   }
 
   async stat(path: string): Promise<FileInfo> {
-    const { clean, entry } = this.#entry(path);
+    const { clean, entry } = this.#entry(path, true);
     if (!entry) throw new FsError('ENOENT', clean);
     return entry.info;
   }

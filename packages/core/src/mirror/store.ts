@@ -36,6 +36,18 @@ export class MirrorStore {
    * under that real path must also refresh the path seen through the link.
    */
   readonly links = new Map<string, string>();
+  /** Directories that exist but cannot be listed, with the error code they and their subtree answer. */
+  readonly unreadable = new Map<string, string>();
+
+  /** The error a path answers with because an ancestor (or itself) cannot be read; usually none. */
+  errorAt(path: string): string | undefined {
+    if (this.unreadable.size === 0) return undefined;
+    for (let p = path; ; p = dirName(p)) {
+      const code = this.unreadable.get(p);
+      if (code) return code;
+      if (p === '/') return undefined;
+    }
+  }
   #listings = new Map<string, readonly FileInfo[]>();
 
   get(path: string): MirrorEntry | undefined {
@@ -87,6 +99,7 @@ export class MirrorStore {
       }
       this.index.delete(p);
       this.links.delete(p);
+      this.unreadable.delete(p);
       removed.push({ path: p, type: e.info.isDirectory ? 'unlinkDir' : 'unlink' });
     };
     forget(path);
@@ -120,6 +133,7 @@ export class MirrorStore {
     if (this.index.size > 0) removeTree(this.vol, '/');
     this.index.clear();
     this.links.clear();
+    this.unreadable.clear();
     this.#listings.clear();
     this.bytesHeld = 0;
   }

@@ -67,9 +67,14 @@ async function syncDirectory(ctx: SyncContext, path: string, host: string, stats
   let names: string[];
   try {
     names = await readdir(host);
-  } catch {
-    return; // vanished or unreadable since the stat: the next event or reconcile settles it
+  } catch (err) {
+    if (changedUnderUs(err)) return ctx.unstable(path);
+    // Unreadable: it exists, but it and everything below answer with its error, as on disk.
+    for (const name of store.childNames(path)) forget(ctx, joinPath(path, name));
+    store.unreadable.set(path, (err as NodeJS.ErrnoException).code ?? 'EIO');
+    return;
   }
+  store.unreadable.delete(path);
   const onDisk = new Set(names);
   for (const name of store.childNames(path)) if (!onDisk.has(name)) forget(ctx, joinPath(path, name));
   for (const name of names) await syncPath(ctx, joinPath(path, name), true);
@@ -88,13 +93,23 @@ async function syncFile(ctx: SyncContext, path: string, host: string, stats: Sta
   let read;
   try {
     read = await readStable(host);
-  } catch {
-    return syncPath(ctx, path, false); // replaced or removed while reading: look again from the top
+  } catch (err) {
+    if (changedUnderUs(err)) return ctx.unstable(path);
+    // Unreadable (EACCES, EIO…): mirror the metadata and let DiskFS answer for the content, so
+    // MemFS fails exactly where DiskFS does.
+    if (!old?.onDisk) ctx.warn(`cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? err}): its content is served from disk`);
+    return ctx.changed(store.putFile(path, fileInfo(path, stats, `d${stamp}`), host, stamp, undefined), path);
   }
   if (!read) return ctx.unstable(path);
   const readStamp = stampOf(read.stats);
   const info = fileInfo(path, read.stats, createHash('sha1').update(read.bytes).digest('base64url').slice(0, 22));
   ctx.changed(store.putFile(path, info, host, readStamp, read.bytes), path);
+}
+
+/** The path was replaced or removed between two calls: look again later instead of concluding. */
+function changedUnderUs(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR';
 }
 
 function fileInfo(path: string, stats: Stats, etag: string): FileInfo {

@@ -1,0 +1,30 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const script = fileURLToPath(new URL('./fixtures/permissions.mjs', import.meta.url));
+const isRoot = process.getuid?.() === 0;
+const asUser = isRoot ? { uid: 65534, gid: 65534 } : {};
+// As root the check runs as 'nobody', who must be able to read this checkout to load the code.
+const readable = spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(script)})`], asUser).status === 0;
+
+describe('permission-denied files and directories (as a non-root user)', () => {
+  it.skipIf(!readable)('DiskFS and MemFS answer EACCES alike, and the mirror neither hangs nor crashes', () => {
+    const child = spawnSync(process.execPath, [script], { ...asUser, encoding: 'utf8', timeout: 20_000 });
+    expect(child.status, child.stderr).toBe(0);
+    const result = JSON.parse(child.stdout) as { uid: number; disk: Record<string, unknown>; mem: Record<string, unknown>; warnings: string[] };
+    expect(result.uid).not.toBe(0);
+    expect(result.disk).toEqual({
+      openLocked: 'EACCES',
+      statLocked: 'ok',
+      openLockedDir: 'EACCES',
+      readdirLockedDir: 'EACCES',
+      statLockedDir: 'ok',
+      statInside: 'EACCES',
+      openOk: 'ok',
+      root: ['locked.txt', 'lockeddir', 'ok.txt'],
+    });
+    expect(result.mem).toEqual(result.disk);
+    expect(result.warnings.join('\n')).toMatch(/cannot read \/locked\.txt \(EACCES\)/);
+  });
+});
