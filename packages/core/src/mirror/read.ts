@@ -29,16 +29,19 @@ export const QUIET_MS = 25;
 export async function readStable(host: string, attempts = 8): Promise<StableRead | undefined> {
   for (let attempt = 0; attempt < attempts; attempt++) {
     if (attempt > 0) await delay(5 * 2 ** attempt);
+    // Wait out the quiet window on the path, holding no descriptor: a deleted file's space is
+    // reclaimed at once, and no descriptor is spent on a file that is still being written.
+    const pre = await stat(host);
+    if (pre.isDirectory()) return undefined;
+    const age = Date.now() - Math.max(pre.mtimeMs, pre.ctimeMs);
+    if (age >= 0 && age < QUIET_MS) {
+      await delay(QUIET_MS - age + 1);
+      continue;
+    }
     const handle = await open(host, 'r');
     try {
-      let before = await handle.stat();
-      if (before.isDirectory()) return undefined;
-      const age = Date.now() - Math.max(before.mtimeMs, before.ctimeMs);
-      if (age >= 0 && age < QUIET_MS) {
-        await delay(QUIET_MS - age + 1);
-        before = await handle.stat();
-        if (Date.now() - Math.max(before.mtimeMs, before.ctimeMs) < QUIET_MS) continue;
-      }
+      const before = await handle.stat();
+      if (stampOf(before) !== stampOf(pre)) continue;
       // Its own exact-size buffer (never a pool slice): the Volume keeps it as the file's storage.
       const bytes = Buffer.allocUnsafeSlow(before.size);
       let filled = 0;
