@@ -21,21 +21,29 @@ export interface StableRead {
 export const QUIET_MS = 25;
 
 /**
- * Reads a file only from a stable read: quiet for {@link QUIET_MS}, size and times unchanged across
- * the read, and nothing past the end. A writer caught mid-write changes them, so the read is retried
+ * How long a file that BECOMES empty must stay so. `fs.writeFile` and the shell's `>` truncate
+ * first and write after; a writer descheduled between the two leaves an empty file for longer than
+ * {@link QUIET_MS} on a busy machine. A file emptied on purpose is rare; one caught mid-write is not.
+ */
+export const EMPTIED_QUIET_MS = 300;
+
+/**
+ * Reads a file only from a stable read: quiet for {@link QUIET_MS} ({@link EMPTIED_QUIET_MS} when
+ * a file that had content (`wasEmpty` false) is now empty), size and times unchanged across the read, and nothing past the end. A writer caught mid-write changes them, so the read is retried
  * with a short backoff; `undefined` when the file never held still (the caller keeps the previous
  * version and checks again later).
  */
-export async function readStable(host: string, attempts = 8): Promise<StableRead | undefined> {
+export async function readStable(host: string, wasEmpty = true, attempts = 8): Promise<StableRead | undefined> {
   for (let attempt = 0; attempt < attempts; attempt++) {
     if (attempt > 0) await delay(5 * 2 ** attempt);
     // Wait out the quiet window on the path, holding no descriptor: a deleted file's space is
     // reclaimed at once, and no descriptor is spent on a file that is still being written.
     const pre = await stat(host);
     if (pre.isDirectory()) return undefined;
+    const quiet = pre.size === 0 && !wasEmpty ? EMPTIED_QUIET_MS : QUIET_MS;
     const age = Date.now() - Math.max(pre.mtimeMs, pre.ctimeMs);
-    if (age >= 0 && age < QUIET_MS) {
-      await delay(QUIET_MS - age + 1);
+    if (age >= 0 && age < quiet) {
+      await delay(quiet - age + 1);
       continue;
     }
     const handle = await open(host, 'r');
