@@ -1,6 +1,7 @@
 import { statSync, realpathSync, type Stats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { resolve as resolveHostPath } from 'node:path';
+import { DirectoryFile } from './directory.js';
 import { FsError, isFsError, toFsError } from './errors.js';
 import { baseName, cleanPath, compareNames } from './path.js';
 import type { File, FileInfo, FileSystem } from './types.js';
@@ -106,7 +107,7 @@ export class DiskFS implements FileSystem {
       const info = infoFromStats(baseName(clean), await handle.stat());
       if (info.isDirectory) {
         await handle.close();
-        return new DiskDirectory(this, clean, info);
+        return new DirectoryFile(this, clean, info);
       }
       return new DiskFile(handle, clean, info);
     } catch (err) {
@@ -214,37 +215,6 @@ class DiskFile implements File {
   }
 }
 
-class DiskDirectory implements File {
-  #open = true;
-  constructor(
-    private readonly fs: DiskFS,
-    private readonly path: string,
-    private readonly info: FileInfo,
-  ) {}
-
-  async stat(): Promise<FileInfo> {
-    this.#check();
-    return this.info;
-  }
-
-  async read(): Promise<number> {
-    this.#check();
-    throw new FsError('EISDIR', this.path);
-  }
-
-  async readdir(): Promise<FileInfo[]> {
-    this.#check();
-    return this.fs.readdir(this.path);
-  }
-
-  async close(): Promise<void> {
-    this.#open = false;
-  }
-
-  #check(): void {
-    if (!this.#open) throw new FsError('EBADF', this.path);
-  }
-}
 
 /** Rejects positions that `pread` would: negative, fractional or not a number. */
 export function checkPosition(position: number, path: string): void {

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { FSWatcher } from 'chokidar';
 import { DiskFS, checkPosition, checkSymlinkPolicy, type SymlinkPolicy } from './disk.js';
+import { DirectoryFile } from './directory.js';
 import { FsError } from './errors.js';
 import { cleanPath, dirName } from './path.js';
 import type { File, FileInfo, FileSystem } from './types.js';
@@ -170,12 +171,16 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Fi
     }
   }
 
-  // chokidar drops a second change to a path within ~50 ms: look again once the path is quiet.
+  // chokidar drops a second change to a path within ~50 ms, and reports nothing for a file created
+  // and removed at once (which still changes its directory): look again at the path and its parent
+  // once the path is quiet.
   #settle(path: string, deep: boolean): void {
     clearTimeout(this.#settleTimers.get(path));
     const timer = setTimeout(() => {
       this.#settleTimers.delete(path);
-      if (!this.#closed) this.#schedule(path, deep);
+      if (this.#closed) return;
+      this.#schedule(path, deep);
+      if (path !== '/') this.#schedule(dirName(path), false);
     }, this.#options.settleMs);
     timer.unref();
     this.#settleTimers.set(path, timer);
@@ -240,7 +245,7 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Fi
   async tryOpen(path: string): Promise<File | undefined> {
     const { clean, entry } = this.#entry(path);
     if (!entry) return undefined;
-    if (entry.info.isDirectory) return new MemDirectory(this, clean, entry.info);
+    if (entry.info.isDirectory) return new DirectoryFile(this, clean, entry.info);
     if (entry.onDisk) return this.#disk.open(clean);
     return new MemFile(clean, entry);
   }
@@ -327,35 +332,4 @@ class MemFile implements File {
   }
 }
 
-class MemDirectory implements File {
-  #open = true;
-  constructor(
-    private readonly fs: MemFS,
-    private readonly path: string,
-    private readonly info: FileInfo,
-  ) {}
-
-  async stat(): Promise<FileInfo> {
-    this.#check();
-    return this.info;
-  }
-
-  async read(): Promise<number> {
-    this.#check();
-    throw new FsError('EISDIR', this.path);
-  }
-
-  async readdir(): Promise<FileInfo[]> {
-    this.#check();
-    return this.fs.readdir(this.path);
-  }
-
-  async close(): Promise<void> {
-    this.#open = false;
-  }
-
-  #check(): void {
-    if (!this.#open) throw new FsError('EBADF', this.path);
-  }
-}
 

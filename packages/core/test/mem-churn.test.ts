@@ -8,6 +8,26 @@ import { MemFS, readAll, tryOpen } from '@hotfs/core';
 import { makeVersion, verify } from './fixtures/versions.mjs';
 import { mirrorsDisk, tempDir } from './support.js';
 
+/** A writer stalled mid-write: the file on disk was torn (empty or partial) from `start` to `end`. */
+interface Stall {
+  path: string;
+  kind: string;
+  start: number;
+  end: number;
+}
+
+/**
+ * The windows the mirror promises: a file quiet for 25 ms is taken, but one that became empty must
+ * stay so for 300 ms. A torn read is the mirror's fault unless the disk itself held the torn file,
+ * quiet, for longer than that window (the writer stalled between its calls: truncate and write,
+ * write and truncate, or two chunks of one writeFile); the mirror then replaces it as soon as the
+ * writer finishes (allow a second for the next event and stable read).
+ */
+function explains(stall: Stall, read: { path: string; problem: string; at: number }): boolean {
+  const window = read.problem.startsWith('no header in 0 bytes') ? 300 : 25;
+  return stall.path === read.path && stall.end - stall.start > window && read.at >= stall.start && read.at <= stall.end + 1000;
+}
+
 const churnScript = fileURLToPath(new URL('./fixtures/churn.mjs', import.meta.url));
 
 describe('MemFS under churn', () => {
@@ -22,7 +42,7 @@ describe('MemFS under churn', () => {
       churn.stdout.on('data', (d: Buffer) => (output += d));
       const exited = new Promise<number | null>((resolve) => churn.on('exit', resolve));
       let reads = 0;
-      const bad: string[] = [];
+      const bad: { path: string; problem: string; at: number }[] = [];
       let running = true;
       void exited.then(() => (running = false));
       const readers = Array.from({ length: 4 }, async (_, r) => {
@@ -34,7 +54,7 @@ describe('MemFS under churn', () => {
             const info = await file.stat();
             await file.close();
             const problem = verify(bytes) ?? (info.size === bytes.length ? undefined : `stat says ${info.size}, read ${bytes.length}`);
-            if (problem) bad.push(`${name}: ${problem}`);
+            if (problem) bad.push({ path: name, problem, at: Date.now() });
             reads++;
           }
           await new Promise((res) => setImmediate(res));
@@ -42,9 +62,11 @@ describe('MemFS under churn', () => {
       });
       expect(await exited).toBe(0);
       await Promise.all(readers);
-      const counts = JSON.parse(output) as Record<string, number>;
+      const { counts, stalls } = JSON.parse(output) as { counts: Record<string, number>; stalls: Stall[] };
       expect(Object.keys(counts).filter((k) => !k.startsWith('failed'))).toEqual(expect.arrayContaining(['inPlace', 'editorSave', 'truncateThenWrite', 'deleteAndCreate', 'renameDir']));
-      expect(bad).toEqual([]);
+      const unexplained = bad.filter((b) => !stalls.some((s) => explains(s, b)));
+      expect(unexplained.map((b) => `${b.path}: ${b.problem}`)).toEqual([]);
+      expect(bad.length).toBeLessThan(reads / 20);
       expect(reads).toBeGreaterThan(1000);
       await mirrorsDisk(fs, dir, expect, 10_000);
       await fs.close();

@@ -13,10 +13,11 @@ export interface StableRead {
 }
 
 /**
- * How long a file must have been left alone before its bytes are taken. File times are coarse on
- * Linux (one clock tick, ~4 ms): two writes within a tick leave the same mtime, so a read soon after
- * a write could miss a second write of the same size forever. Waiting out this window makes an
- * unchanged stamp mean unchanged content.
+ * How long a file must have been left alone before its bytes are taken. It keeps the mirror from
+ * catching a writer between two calls (write, then truncate), and on kernels whose file times are
+ * coarse (one clock tick, 4-10 ms) two writes within a tick leave the same mtime, so a read soon
+ * after a write could miss a same-size second write forever: after this window, an unchanged stamp
+ * means unchanged content.
  */
 export const QUIET_MS = 25;
 
