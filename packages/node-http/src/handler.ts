@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { File, FileSystem } from '@hotfs/core';
 import { resolveOptions, type HandlerOptions } from './options.js';
-import { errorPlan, type Part, type Plan, type RequestFacts } from './respond.js';
+import { errorPlan, type FileSlice, type Part, type Plan, type RequestFacts } from './respond.js';
 import { serve, type ServeContext } from './serve.js';
 
 /** A request handler for `node:http`, and Connect/Express middleware when given `next`. */
@@ -48,7 +48,8 @@ async function handle(ctx: ServeContext, req: IncomingMessage, res: ServerRespon
   const o = ctx.options;
   if (method !== 'GET' && method !== 'HEAD') {
     if (o.fallthrough && next) return next();
-    return finish(ctx, req, res, errorPlan(405), undefined, undefined);
+    finish(ctx, req, res, errorPlan(405), undefined, undefined);
+    return;
   }
   const h = req.headers;
   const facts: RequestFacts = {
@@ -61,47 +62,84 @@ async function handle(ctx: ServeContext, req: IncomingMessage, res: ServerRespon
     ifUnmodifiedSince: h['if-unmodified-since'],
     ifRange: h['if-range'] as string | undefined,
   };
-  const { plan, file, error } = await serve(ctx, facts, req.url ?? '/');
+  let served;
+  try {
+    served = await serve(ctx, facts, req.url ?? '/');
+  } catch (err) {
+    // serve() turns backend failures into plans; this is a bug guard, never a crash.
+    served = { plan: errorPlan(500), file: undefined, error: err };
+  }
+  const { plan, file, error } = served;
   if (plan.miss === true && o.fallthrough && next) {
     if (file !== undefined) void file.close().catch(ignore);
     return next();
   }
-  return finish(ctx, req, res, plan, file, error);
+  finish(ctx, req, res, plan, file, error);
 }
 
-async function finish(ctx: ServeContext, req: IncomingMessage, res: ServerResponse, plan: Plan, file: File | undefined, error: unknown): Promise<void> {
+// Synchronous whenever the body is in memory (errors, listings, zero-copy backends): the common
+// path then costs no extra promise. Only streaming from a backend without bytes() goes async.
+function finish(ctx: ServeContext, req: IncomingMessage, res: ServerResponse, plan: Plan, file: File | undefined, error: unknown): void {
+  const body = plan.body;
   try {
     res.writeHead(plan.status, plan.headers as string[]);
-    const body = plan.body;
     if (body === undefined) res.end();
-    else if (body.length === 1) await sendPart(res, body[0]!, file, true);
-    else for (let i = 0; i < body.length; i++) await sendPart(res, body[i]!, file, i === body.length - 1);
+    else if (file === undefined || file.bytes) {
+      const last = body.length - 1;
+      for (let i = 0; i < last; i++) res.write(inMemory(body[i]!, file));
+      res.end(inMemory(body[last]!, file));
+    } else {
+      void stream(ctx, req, res, plan, file, error);
+      return;
+    }
   } catch (err) {
-    // Headers are gone (or the client is): the only honest signal left is a cut connection.
+    error ??= err;
+    res.destroy();
+  }
+  if (file !== undefined) void file.close().catch(ignore);
+  if (ctx.options.logger) log(ctx, req, plan, error);
+}
+
+function log(ctx: ServeContext, req: IncomingMessage, plan: Plan, error: unknown): void {
+  ctx.options.logger!({ method: req.method ?? '', url: req.url ?? '', status: plan.status, ...(error === undefined ? {} : { error }) });
+}
+
+// Zero-copy: a view of the backend's bytes goes straight to the socket.
+function inMemory(part: Part, file: File | undefined): Uint8Array {
+  if (part instanceof Uint8Array) return part;
+  if (file?.bytes === undefined) throw new Error('plan has a file slice but no file');
+  const bytes = file.bytes();
+  const view = part.start === 0 && part.end === bytes.length ? bytes : bytes.subarray(part.start, part.end);
+  if (view.length !== part.end - part.start) throw new Error('file changed size while being served');
+  return view;
+}
+
+// Multipart bodies are written whole; only the file slices between their headers are read.
+async function stream(ctx: ServeContext, req: IncomingMessage, res: ServerResponse, plan: Plan, file: File, error: unknown): Promise<void> {
+  const body = plan.body!;
+  try {
+    for (let i = 0; i < body.length; i++) {
+      const part = body[i]!;
+      const last = i === body.length - 1;
+      if (part instanceof Uint8Array) {
+        if (last) res.end(part);
+        else if (!res.write(part)) await drained(res);
+      } else {
+        await streamSlice(res, part, file, last);
+      }
+      if (res.destroyed) break;
+    }
+  } catch (err) {
+    // Headers are gone: the only honest signal left is a cut connection.
     error ??= err;
     res.destroy();
   } finally {
-    if (file !== undefined) void file.close().catch(ignore);
+    void file.close().catch(ignore);
   }
-  ctx.options.logger?.({ method: req.method ?? '', url: req.url ?? '', status: plan.status, ...(error === undefined ? {} : { error }) });
+  if (ctx.options.logger) log(ctx, req, plan, error);
 }
 
-async function sendPart(res: ServerResponse, part: Part, file: File | undefined, last: boolean): Promise<void> {
-  if (part instanceof Uint8Array) {
-    if (last) res.end(part);
-    else if (!res.write(part)) await drained(res);
-    return;
-  }
-  if (file === undefined) throw new Error('plan has a file slice but no file');
-  if (file.bytes) {
-    // Zero-copy: a view of the backend's bytes goes straight to the socket.
-    const bytes = file.bytes();
-    const view = part.start === 0 && part.end === bytes.length ? bytes : bytes.subarray(part.start, part.end);
-    if (view.length !== part.end - part.start) throw new Error('file changed size while being served');
-    if (last) res.end(view);
-    else if (!res.write(view)) await drained(res);
-    return;
-  }
+async function streamSlice(res: ServerResponse, part: FileSlice, file: File, last: boolean): Promise<void> {
   let pos = part.start;
   while (pos < part.end) {
     if (res.destroyed) return;
