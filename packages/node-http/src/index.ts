@@ -3,6 +3,7 @@
  * @packageDocumentation
  */
 export { createHandler, CHUNK_SIZE, type Handler } from './handler.js';
+export { createFetchHandler, type FetchHandler } from './fetch.js';
 export { resolveOptions, type HandlerOptions, type ResolvedOptions, type DotfilesPolicy, type Logger, type RequestLog } from './options.js';
 export { serve, type ServeContext, type Served } from './serve.js';
 export { planFile, planListing, errorPlan, redirectPlan, fileMeta, quoteEtag, statusForCode, multipart, type Plan, type Part, type FileSlice, type FileMeta, type RequestFacts } from './respond.js';
