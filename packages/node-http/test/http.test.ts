@@ -389,6 +389,13 @@ for (const backend of backends) {
         expect((await request(allow, '/')).body.toString()).toContain('.hidden');
       });
 
+      // Root reads everything, so the permission check can only be observed as another user.
+      it.skipIf(process.getuid?.() === 0)('an unreadable file is 403 with a generic body', async () => {
+        await writeFile(join(fixture.root, 'locked.txt'), 'locked\n', { mode: 0o000 });
+        const r = await get('/locked.txt');
+        expect([r.status, r.body.toString()]).toEqual([403, '403 Forbidden\n']);
+      });
+
       it('404 bodies are generic', async () => {
         const r = await get('/no/such/file.txt');
         expect([r.status, r.body.toString(), r.headers['content-type']]).toEqual([404, '404 page not found\n', 'text/plain; charset=utf-8']);
