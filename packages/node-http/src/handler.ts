@@ -3,7 +3,7 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { File, FileSystem } from '@hotfs/core';
 import { resolveOptions, type HandlerOptions } from './options.js';
 import { errorPlan, type FileSlice, type Part, type Plan, type RequestFacts } from './respond.js';
@@ -82,7 +82,7 @@ async function handle(ctx: ServeContext, req: IncomingMessage, res: ServerRespon
 function finish(ctx: ServeContext, req: IncomingMessage, res: ServerResponse, plan: Plan, file: File | undefined, error: unknown): void {
   const body = plan.body;
   try {
-    res.writeHead(plan.status, plan.headers as string[]);
+    writeHead(res, plan);
     if (body === undefined) res.end();
     else if (file === undefined || file.bytes) {
       const last = body.length - 1;
@@ -102,6 +102,20 @@ function finish(ctx: ServeContext, req: IncomingMessage, res: ServerResponse, pl
 
 function log(ctx: ServeContext, req: IncomingMessage, plan: Plan, error: unknown): void {
   ctx.options.logger!({ method: req.method ?? '', url: req.url ?? '', status: plan.status, ...(error === undefined ? {} : { error }) });
+}
+
+const nativeWriteHead = ServerResponse.prototype.writeHead;
+
+// Node takes the flat header list as is. Middleware that wraps writeHead (on-headers, used by morgan
+// and compression) expects objects or [name, value] pairs, so it gets the headers one by one instead.
+function writeHead(res: ServerResponse, plan: Plan): void {
+  if (res.writeHead === nativeWriteHead) {
+    res.writeHead(plan.status, plan.headers as string[]);
+    return;
+  }
+  const h = plan.headers;
+  for (let i = 0; i < h.length; i += 2) res.setHeader(h[i]!, h[i + 1]!);
+  res.writeHead(plan.status);
 }
 
 // Zero-copy: a view of the backend's bytes goes straight to the socket.

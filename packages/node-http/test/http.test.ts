@@ -447,6 +447,22 @@ for (const backend of backends) {
         expect((await request(q, '/nope')).status).toBe(404);
       });
 
+      it('works behind middleware that wraps writeHead the way on-headers (morgan, compression) does', async () => {
+        const p = await serverWith({}, (h) => (req, res) => {
+          const original = res.writeHead;
+          // on-headers reads an array as [name, value] pairs and forwards only the status.
+          res.writeHead = function (this: typeof res, status: number, headers?: unknown) {
+            if (Array.isArray(headers)) for (const pair of headers as Array<[string, string]>) this.setHeader(pair[0], pair[1]);
+            this.setHeader('X-Wrapped', 'yes');
+            return original.call(this, status);
+          } as typeof res.writeHead;
+          h(req, res);
+        });
+        const r = await request(p, '/hello.txt');
+        expect([r.status, r.headers['content-type'], r.headers['content-length'], r.headers['x-wrapped'], r.body.toString()]).toEqual([200, 'text/plain; charset=utf-8', '14', 'yes', 'Hello, hotfs!\n']);
+        expect((await request(p, '/nope')).headers['content-type']).toBe('text/plain; charset=utf-8');
+      });
+
       it('logs each request', async () => {
         logs.length = 0;
         await get('/hello.txt');
