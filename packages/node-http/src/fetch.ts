@@ -8,7 +8,7 @@ import type { File, FileSystem } from '@hotfs/core';
 import { CHUNK_SIZE } from './handler.js';
 import { resolveOptions, type HandlerOptions } from './options.js';
 import { errorPlan, type Part, type Plan } from './respond.js';
-import { serve, type ServeContext } from './serve.js';
+import { checkFileSystem, serve, type ServeContext } from './serve.js';
 
 /** Answers a web `Request`; never rejects. */
 export type FetchHandler = (request: Request) => Promise<Response>;
@@ -19,6 +19,7 @@ export type FetchHandler = (request: Request) => Promise<Response>;
  * The URL is parsed by the WHATWG URL parser, which already resolves dot segments.
  */
 export function createFetchHandler(fs: FileSystem, options?: HandlerOptions): FetchHandler {
+  checkFileSystem(fs);
   const ctx: ServeContext = { fs, options: resolveOptions(options), cache: new WeakMap(), boundary: randomBytes(15).toString('hex') };
   return async (request) => {
     const method = request.method;

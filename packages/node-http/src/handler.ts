@@ -7,7 +7,7 @@ import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { File, FileSystem } from '@hotfs/core';
 import { resolveOptions, type HandlerOptions } from './options.js';
 import { errorPlan, type FileSlice, type Part, type Plan, type RequestFacts } from './respond.js';
-import { serve, type ServeContext } from './serve.js';
+import { checkFileSystem, serve, type ServeContext } from './serve.js';
 
 /** A request handler for `node:http`, and Connect/Express middleware when given `next`. */
 export type Handler = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
@@ -29,9 +29,7 @@ export const CHUNK_SIZE = 1024 * 1024;
  * @throws TypeError naming the first invalid option.
  */
 export function createHandler(fs: FileSystem, options?: HandlerOptions): Handler {
-  if (fs === null || typeof fs !== 'object' || typeof fs.open !== 'function' || typeof fs.stat !== 'function') {
-    throw new TypeError('createHandler needs a FileSystem (an object with open, stat, readdir and close)');
-  }
+  checkFileSystem(fs);
   const ctx: ServeContext = {
     fs,
     options: resolveOptions(options),

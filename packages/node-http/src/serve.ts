@@ -21,6 +21,14 @@ export interface ServeContext {
   boundary: string;
 }
 
+/** Throws a TypeError unless `fs` looks like a FileSystem: a wrong argument should fail at startup. */
+export function checkFileSystem(fs: unknown): asserts fs is FileSystem {
+  const f = fs as FileSystem | null;
+  if (f === null || typeof f !== 'object' || typeof f.open !== 'function' || typeof f.stat !== 'function' || typeof f.readdir !== 'function') {
+    throw new TypeError('a FileSystem is required (an object with open, stat, readdir and close)');
+  }
+}
+
 /**
  * The outcome for one request. When `file` is set, the caller sends `plan.body` from it and then
  * closes it; `error` is the internal cause of a 5xx, for the log only.

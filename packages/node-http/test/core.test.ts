@@ -220,3 +220,49 @@ describe('options validation', () => {
     expect(() => createHandler(fs, { prefix: '/s/', dotfiles: 'deny', index: ['index.html', 'index.htm'], listing: false, maxAge: 60, immutable: true, headers: { 'X-Frame-Options': 'DENY' }, logger: () => {}, fallthrough: true })).not.toThrow();
   });
 });
+
+describe('streaming from a backend without bytes()', () => {
+  it('stops reading and closes the file when the client goes away mid-body', async () => {
+    const { DiskFS } = await import('@hotfs/core');
+    const { createFixture } = await import('@hotfs/core/conformance');
+    const { connect } = await import('node:net');
+    const { writeFile } = await import('node:fs/promises');
+    const fixture = await createFixture();
+    // 32 MiB: more than any socket buffer holds, so a paused client must stop the reads.
+    await writeFile(`${fixture.root}/huge.bin`, new Uint8Array(32 * 1024 * 1024));
+    const disk = new DiskFS(fixture.root);
+    let opened = 0;
+    let closed = 0;
+    let reads = 0;
+    // Delegates to the real DiskFS and counts what the handler does with its files.
+    const counting: FileSystem = {
+      stat: (p) => disk.stat(p),
+      readdir: (p) => disk.readdir(p),
+      close: () => disk.close(),
+      open: async (p) => {
+        const f = await disk.open(p);
+        opened++;
+        return { stat: () => f.stat(), readdir: () => f.readdir(), read: (into, pos) => (reads++, f.read(into, pos)), close: () => (closed++, f.close()) };
+      },
+    };
+    const { server, port } = await listen(createHandler(counting));
+    try {
+      const socket = connect(port, '127.0.0.1');
+      socket.pause();
+      socket.write('GET /huge.bin HTTP/1.1\r\nHost: x\r\n\r\n');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      socket.destroy();
+      const deadline = Date.now() + 2000;
+      while (closed < opened && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(opened).toBe(1);
+      expect(closed).toBe(1);
+      // The whole file would take 32 reads of 1 MiB.
+      expect(reads).toBeGreaterThan(0);
+      expect(reads).toBeLessThan(24);
+      expect((await request(port, '/hello.txt')).status).toBe(200);
+    } finally {
+      await close(server);
+      await fixture.remove();
+    }
+  });
+});
