@@ -1,4 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixture, type Fixture } from '@hotfs/core/conformance';
@@ -96,15 +99,27 @@ describe('hotfs command', () => {
   });
 
   it('finishes an in-flight response on SIGINT, honours --prefix and --quiet', async () => {
+    await writeFile(join(fixture.root, 'huge.bin'), new Uint8Array(32 * 1024 * 1024));
     const s = await start(['--backend', 'disk', '--path', fixture.root, '--addr', '127.0.0.1:0', '--prefix', '/files/', '--quiet']);
     started.push(s.child);
-    const pending = request(s.port, '/files/large.bin');
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // A slow client: it stops reading, so the response is still being written at the signal.
+    const socket = connect(s.port, '127.0.0.1');
+    socket.pause();
+    const chunks: Buffer[] = [];
+    socket.on('data', (d: Buffer) => chunks.push(d));
+    const ended = new Promise((resolve) => socket.on('end', resolve));
+    socket.write('GET /files/huge.bin HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 300));
     process.kill(s.child.pid!, 'SIGINT');
-    const r = await pending;
-    expect(r.status).toBe(200);
-    expect(r.body.length).toBe(Number(r.headers['content-length']));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(s.child.exitCode).toBeNull();
+    socket.resume();
     expect(await exited(s.child)).toBe(0);
-    expect(s.output()).not.toContain('GET /files/large.bin');
+    await ended;
+    const all = Buffer.concat(chunks);
+    const head = all.subarray(0, all.indexOf('\r\n\r\n')).toString();
+    expect(head).toMatch(/^HTTP\/1\.1 200/);
+    expect(all.length - head.length - 4).toBe(32 * 1024 * 1024);
+    expect(s.output()).not.toContain('GET /files/huge.bin');
   });
 });

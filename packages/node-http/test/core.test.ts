@@ -266,3 +266,40 @@ describe('streaming from a backend without bytes()', () => {
     }
   });
 });
+
+describe('what DiskFS requests read', () => {
+  it('HEAD, 304, 412, 416 and 404 read no content; a GET reads in 1 MiB chunks', async () => {
+    const { DiskFS } = await import('@hotfs/core');
+    const { createFixture } = await import('@hotfs/core/conformance');
+    const fixture = await createFixture();
+    const disk = new DiskFS(fixture.root);
+    const sizes: number[] = [];
+    const counting: FileSystem = {
+      stat: (p) => disk.stat(p),
+      readdir: (p) => disk.readdir(p),
+      close: () => disk.close(),
+      open: async (p) => {
+        const f = await disk.open(p);
+        return { stat: () => f.stat(), readdir: () => f.readdir(), read: (into, pos) => (sizes.push(into.length), f.read(into, pos)), close: () => f.close() };
+      },
+    };
+    const { server, port } = await listen(createHandler(counting));
+    try {
+      const { headers } = await request(port, '/large.bin', {}, 'HEAD');
+      sizes.length = 0;
+      expect((await request(port, '/large.bin', {}, 'HEAD')).status).toBe(200);
+      expect((await request(port, '/large.bin', { 'if-none-match': headers['etag']! })).status).toBe(304);
+      expect((await request(port, '/large.bin', { 'if-match': '"other"' })).status).toBe(412);
+      expect((await request(port, '/large.bin', { range: 'bytes=99999999-' })).status).toBe(416);
+      expect((await request(port, '/nope.bin')).status).toBe(404);
+      expect(sizes).toEqual([]);
+      const r = await request(port, '/large.bin');
+      expect(r.body.length).toBe(Number(headers['content-length']));
+      expect(sizes.slice(0, 5)).toEqual(Array(5).fill(1024 * 1024));
+      expect(sizes.length).toBe(6);
+    } finally {
+      await close(server);
+      await fixture.remove();
+    }
+  });
+});
