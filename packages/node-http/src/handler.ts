@@ -45,7 +45,7 @@ async function handle(ctx: ServeContext, req: IncomingMessage, res: ServerRespon
   const method = req.method;
   const o = ctx.options;
   if (method !== 'GET' && method !== 'HEAD') {
-    if (o.fallthrough && next) return next();
+    if (o.fallthrough && next) return passOn(res, next);
     finish(ctx, req, res, errorPlan(405), undefined, undefined);
     return;
   }
@@ -70,7 +70,7 @@ async function handle(ctx: ServeContext, req: IncomingMessage, res: ServerRespon
   const { plan, file, error } = served;
   if (plan.miss === true && o.fallthrough && next) {
     if (file !== undefined) void file.close().catch(ignore);
-    return next();
+    return passOn(res, next);
   }
   finish(ctx, req, res, plan, file, error);
 }
@@ -98,8 +98,29 @@ function finish(ctx: ServeContext, req: IncomingMessage, res: ServerResponse, pl
   if (ctx.options.logger) log(ctx, req, plan, error);
 }
 
+// A throwing logger must not become an unhandled rejection that takes the server down.
 function log(ctx: ServeContext, req: IncomingMessage, plan: Plan, error: unknown): void {
-  ctx.options.logger!({ method: req.method ?? '', url: req.url ?? '', status: plan.status, ...(error === undefined ? {} : { error }) });
+  try {
+    ctx.options.logger!({ method: req.method ?? '', url: req.url ?? '', status: plan.status, ...(error === undefined ? {} : { error }) });
+  } catch {
+    // Nothing sensible to do: the response is already sent.
+  }
+}
+
+// The next handler's own failures are its business; they must not escape as an unhandled rejection.
+function passOn(res: ServerResponse, next: (err?: unknown) => void): void {
+  try {
+    next();
+  } catch {
+    if (!res.headersSent) finish500(res);
+    else res.destroy();
+  }
+}
+
+function finish500(res: ServerResponse): void {
+  const plan = errorPlan(500);
+  res.writeHead(plan.status, plan.headers as string[]);
+  res.end(plan.body![0]);
 }
 
 const nativeWriteHead = ServerResponse.prototype.writeHead;

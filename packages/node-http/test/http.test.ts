@@ -463,6 +463,13 @@ for (const backend of backends) {
         expect((await request(p, '/nope')).headers['content-type']).toBe('text/plain; charset=utf-8');
       });
 
+      it('survives a logger and a next() that throw', async () => {
+        const p = await serverWith({ fallthrough: true, logger: () => { throw new Error('logger broke'); } }, (h) => (req, res) => h(req, res, () => { throw new Error('next broke'); }));
+        expect((await request(p, '/hello.txt')).status).toBe(200);
+        expect((await request(p, '/nope')).status).toBe(500);
+        expect((await request(p, '/hello.txt')).status).toBe(200);
+      });
+
       it('logs each request', async () => {
         logs.length = 0;
         await get('/hello.txt');
