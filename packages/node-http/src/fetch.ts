@@ -45,7 +45,11 @@ export function createFetchHandler(fs: FileSystem, options?: HandlerOptions): Fe
     }
     const headers = new Headers();
     for (let i = 0; i < plan.headers.length; i += 2) headers.append(plan.headers[i]!, plan.headers[i + 1]!);
-    ctx.options.logger?.({ method, url: request.url, status: plan.status, ...(error === undefined ? {} : { error }) });
+    try {
+      ctx.options.logger?.({ method, url: request.url, status: plan.status, ...(error === undefined ? {} : { error }) });
+    } catch {
+      // A broken logger must not turn a good response into a rejection.
+    }
     const body = plan.body;
     if (body === undefined || method === 'HEAD') {
       if (file !== undefined) void file.close().catch(ignore);
