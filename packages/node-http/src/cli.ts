@@ -93,16 +93,22 @@ function listen(server: Server, port: number, host: string | undefined): Promise
   });
 }
 
-// Resolves after SIGINT or SIGTERM once in-flight responses are done (idle keep-alive sockets are
-// closed at once; anything still busy after 10 s is cut).
+// Resolves after SIGINT or SIGTERM once in-flight responses are done. Keep-alive connections are
+// closed as soon as they are idle (checked every 100 ms, so a response that just finished does not
+// hold the exit for the keep-alive timeout); anything still busy after 10 s is cut.
 function stopped(server: Server): Promise<void> {
   return new Promise((done) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      server.close(() => done());
+      const sweep = setInterval(() => server.closeIdleConnections(), 100);
+      const cut = setTimeout(() => server.closeAllConnections(), 10_000);
+      server.close(() => {
+        clearInterval(sweep);
+        clearTimeout(cut);
+        done();
+      });
       server.closeIdleConnections();
-      setTimeout(() => server.closeAllConnections(), 10_000).unref();
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);

@@ -114,7 +114,10 @@ describe('hotfs command', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(s.child.exitCode).toBeNull();
     socket.resume();
+    const resumed = Date.now();
     expect(await exited(s.child)).toBe(0);
+    // The finished keep-alive connection must not hold the exit for Node's 5 s keep-alive timeout.
+    expect(Date.now() - resumed).toBeLessThan(3000);
     await ended;
     const all = Buffer.concat(chunks);
     const head = all.subarray(0, all.indexOf('\r\n\r\n')).toString();
