@@ -1,5 +1,16 @@
 /**
- * `@hotfs/node-http`: serve any hotfs FileSystem over HTTP. Filled in by the node-http issue.
+ * `@hotfs/node-http`: serve any hotfs FileSystem over HTTP with Go `http.FileServer` semantics.
  * @packageDocumentation
  */
-export {};
+export { createHandler, CHUNK_SIZE, type Handler } from './handler.js';
+export { createFetchHandler, type FetchHandler } from './fetch.js';
+export { resolveOptions, type HandlerOptions, type ResolvedOptions, type DotfilesPolicy, type Logger, type RequestLog } from './options.js';
+export { serve, type ServeContext, type Served } from './serve.js';
+export { planFile, planListing, errorPlan, redirectPlan, fileMeta, quoteEtag, statusForCode, multipart, type Plan, type Part, type FileSlice, type FileMeta, type RequestFacts } from './respond.js';
+export { parseRange, sumRanges, type ByteRange, type RangeResult } from './range.js';
+export { evaluatePreconditions, etagListMatches, ifRangeMatches, type ConditionalHeaders, type Validators, type PreconditionResult } from './preconditions.js';
+export { parseHttpDate, formatHttpDate } from './http-date.js';
+export { decodeTarget, dotSegments, type DecodedTarget } from './decode-path.js';
+export { contentTypeByName, sniffContentType } from './content-type.js';
+export { listingHtml, listingJson, wantsJson, escapeHtml } from './listing.js';
+export { escapeSegment, directoryLocation, fileLocation, relativeLocation } from './location.js';

@@ -1,0 +1,130 @@
+#!/usr/bin/env node
+/**
+ * The `hotfs` command: serve a directory over HTTP, like Go's `http.FileServer` example.
+ * @module
+ */
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { resolve } from 'node:path';
+import type { FileSystem } from '@hotfs/core';
+import { openBackend } from './backend.js';
+import { parseCli, UsageError, usage } from './cli-args.js';
+import { createHandler } from './handler.js';
+import type { RequestLog } from './options.js';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Runs the command; resolves to the process exit code once the server has stopped. */
+async function main(args: string[]): Promise<number> {
+  let config;
+  try {
+    config = parseCli(args);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`hotfs: ${err.message}\nRun 'hotfs --help' for usage.\n`);
+    return 2;
+  }
+  if (config === 'help') {
+    process.stdout.write(usage);
+    return 0;
+  }
+  if (config === 'version') {
+    process.stdout.write(`hotfs ${version()}\n`);
+    return 0;
+  }
+  const root = resolve(config.path);
+  const log = (line: string): void => void process.stdout.write(line + '\n');
+  if (config.backend === 'disk' && (config.maxBytes !== undefined || config.maxFileSize !== undefined)) {
+    process.stderr.write('hotfs: --max-file-size and --max-bytes apply to the mem backend only; ignored\n');
+  }
+  let fs: FileSystem;
+  try {
+    fs = await openBackend(config.backend, root, {
+      verbose: config.verbose,
+      logger: log,
+      dotfiles: config.dotfiles,
+      ...(config.maxFileSize === undefined ? {} : { maxFileSize: config.maxFileSize }),
+      ...(config.maxBytes === undefined ? {} : { maxBytes: config.maxBytes }),
+    });
+  } catch (err) {
+    process.stderr.write(`hotfs: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const handler = createHandler(fs, {
+    prefix: config.prefix,
+    dotfiles: config.dotfiles,
+    logger: (e: RequestLog) => {
+      if (e.error !== undefined) process.stderr.write(`${e.method} ${e.url} ${e.status} ${describeError(e.error)}\n`);
+      else if (config.verbose) log(`${e.method} ${e.url} ${e.status}`);
+    },
+  });
+  const server = createServer(handler);
+  if (config.headersTimeout !== undefined) server.headersTimeout = config.headersTimeout;
+  if (config.requestTimeout !== undefined) server.requestTimeout = config.requestTimeout;
+  try {
+    await listen(server, config.port, config.host);
+  } catch (err) {
+    process.stderr.write(`hotfs: cannot listen on ${config.host ?? ''}:${config.port}: ${(err as Error).message}\n`);
+    await fs.close();
+    return 1;
+  }
+  const bound = server.address();
+  const port = typeof bound === 'object' && bound !== null ? bound.port : config.port;
+  const shown = config.host === undefined ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
+  const prefix = config.prefix.endsWith('/') ? config.prefix : config.prefix + '/';
+  log(`hotfs: serving ${root} (${config.backend} backend)`);
+  log(`hotfs: listening on http://${shown}:${port}${encodeURI(prefix)}${config.host === undefined ? ' (all interfaces)' : ''}`);
+  await stopped(server);
+  log('hotfs: shutting down');
+  await fs.close();
+  return 0;
+}
+
+function listen(server: Server, port: number, host: string | undefined): Promise<void> {
+  return new Promise((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolveListen();
+    });
+  });
+}
+
+// Resolves after SIGINT or SIGTERM once in-flight responses are done. Keep-alive connections are
+// closed as soon as they are idle (checked every 100 ms, so a response that just finished does not
+// hold the exit for the keep-alive timeout); anything still busy after 10 s is cut.
+function stopped(server: Server): Promise<void> {
+  return new Promise((done) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      const sweep = setInterval(() => server.closeIdleConnections(), 100);
+      const cut = setTimeout(() => server.closeAllConnections(), 10_000);
+      server.close(() => {
+        clearInterval(sweep);
+        clearTimeout(cut);
+        done();
+      });
+      server.closeIdleConnections();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+function describeError(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`hotfs: ${describeError(err)}\n`);
+    process.exitCode = 1;
+  },
+);

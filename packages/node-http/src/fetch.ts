@@ -1,0 +1,107 @@
+/**
+ * A fetch-style adapter: `Request → Response` over the same core as the Node handler, for runtimes
+ * and frameworks built on web streams (and as proof that the core is not tied to `node:http`).
+ * @module
+ */
+import { randomBytes } from 'node:crypto';
+import type { File, FileSystem } from '@hotfs/core';
+import { CHUNK_SIZE } from './handler.js';
+import { resolveOptions, type HandlerOptions } from './options.js';
+import { errorPlan, type Part, type Plan } from './respond.js';
+import { checkFileSystem, serve, type ServeContext } from './serve.js';
+
+/** Answers a web `Request`; never rejects. */
+export type FetchHandler = (request: Request) => Promise<Response>;
+
+/**
+ * Creates a `Request → Response` handler with the same semantics and options as
+ * {@link createHandler} (`fallthrough` has no meaning here: a miss is a 404 Response).
+ * The URL is parsed by the WHATWG URL parser, which already resolves dot segments.
+ */
+export function createFetchHandler(fs: FileSystem, options?: HandlerOptions): FetchHandler {
+  checkFileSystem(fs);
+  const ctx: ServeContext = { fs, options: resolveOptions(options), cache: new WeakMap(), boundary: randomBytes(15).toString('hex') };
+  return async (request) => {
+    const method = request.method;
+    let plan: Plan;
+    let file: File | undefined;
+    let error: unknown;
+    if (method !== 'GET' && method !== 'HEAD') {
+      plan = errorPlan(405);
+    } else {
+      const h = request.headers;
+      const get = (name: string): string | undefined => h.get(name) ?? undefined;
+      const url = new URL(request.url);
+      try {
+        ({ plan, file, error } = await serve(
+          ctx,
+          { method, range: get('range'), accept: get('accept'), ifMatch: get('if-match'), ifNoneMatch: get('if-none-match'), ifModifiedSince: get('if-modified-since'), ifUnmodifiedSince: get('if-unmodified-since'), ifRange: get('if-range') },
+          url.pathname + url.search,
+        ));
+      } catch (err) {
+        plan = errorPlan(500);
+        error = err;
+      }
+    }
+    const headers = new Headers();
+    for (let i = 0; i < plan.headers.length; i += 2) headers.append(plan.headers[i]!, plan.headers[i + 1]!);
+    try {
+      ctx.options.logger?.({ method, url: request.url, status: plan.status, ...(error === undefined ? {} : { error }) });
+    } catch {
+      // A broken logger must not turn a good response into a rejection.
+    }
+    const body = plan.body;
+    if (body === undefined || method === 'HEAD') {
+      if (file !== undefined) void file.close().catch(ignore);
+      return new Response(null, { status: plan.status, headers });
+    }
+    if (file === undefined || file.bytes) {
+      const f = file;
+      const views = body.map((part) => (part instanceof Uint8Array ? part : f!.bytes!().subarray(part.start, part.end)));
+      if (f !== undefined) void f.close().catch(ignore);
+      return new Response(views.length === 1 ? views[0]! : new Blob(views), { status: plan.status, headers });
+    }
+    return new Response(streamParts(body, file), { status: plan.status, headers });
+  };
+}
+
+// Pull-based, so the consumer's pace is the backpressure; the file is closed at the end or on cancel.
+function streamParts(parts: readonly Part[], file: File): ReadableStream<Uint8Array> {
+  let index = 0;
+  let pos = -1;
+  return new ReadableStream({
+    async pull(controller) {
+      try {
+        const part = parts[index];
+        if (part === undefined) {
+          controller.close();
+          await file.close();
+          return;
+        }
+        if (part instanceof Uint8Array) {
+          index++;
+          controller.enqueue(part);
+          return;
+        }
+        if (pos < 0) pos = part.start;
+        const buf = new Uint8Array(Math.min(CHUNK_SIZE, part.end - pos));
+        const n = await file.read(buf, pos);
+        if (n === 0) throw new Error('file shrank while being served');
+        pos += n;
+        if (pos >= part.end) {
+          index++;
+          pos = -1;
+        }
+        controller.enqueue(n === buf.length ? buf : buf.subarray(0, n));
+      } catch (err) {
+        void file.close().catch(ignore);
+        controller.error(err);
+      }
+    },
+    async cancel() {
+      await file.close();
+    },
+  });
+}
+
+function ignore(): void {}

@@ -1,0 +1,206 @@
+/**
+ * The Node adapter: `node:http` requests in, the core's plans out. Thin on purpose.
+ * @module
+ */
+import { randomBytes } from 'node:crypto';
+import { ServerResponse, type IncomingMessage } from 'node:http';
+import type { File, FileSystem } from '@hotfs/core';
+import { resolveOptions, type HandlerOptions } from './options.js';
+import { errorPlan, type FileSlice, type Part, type Plan, type RequestFacts } from './respond.js';
+import { checkFileSystem, serve, type ServeContext } from './serve.js';
+
+/** A request handler for `node:http`, and Connect/Express middleware when given `next`. */
+export type Handler = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
+
+/** Bytes per read when streaming from a backend without zero-copy access. */
+export const CHUNK_SIZE = 1024 * 1024;
+
+/**
+ * Creates a handler serving `fs` with Go `http.FileServer` semantics (see the package README for
+ * the deliberate differences).
+ *
+ * @example
+ * ```ts
+ * import { createServer } from 'node:http';
+ * import { DiskFS } from '@hotfs/core';
+ * import { createHandler } from '@hotfs/node-http';
+ * createServer(createHandler(new DiskFS('./public'))).listen(8080, '127.0.0.1');
+ * ```
+ * @throws TypeError naming the first invalid option.
+ */
+export function createHandler(fs: FileSystem, options?: HandlerOptions): Handler {
+  checkFileSystem(fs);
+  const ctx: ServeContext = {
+    fs,
+    options: resolveOptions(options),
+    cache: new WeakMap(),
+    boundary: randomBytes(15).toString('hex'),
+  };
+  return function hotfsHandler(req, res, next) {
+    void handle(ctx, req, res, next);
+  };
+}
+
+async function handle(ctx: ServeContext, req: IncomingMessage, res: ServerResponse, next: ((err?: unknown) => void) | undefined): Promise<void> {
+  const method = req.method;
+  const o = ctx.options;
+  if (method !== 'GET' && method !== 'HEAD') {
+    if (o.fallthrough && next) return passOn(res, next);
+    finish(ctx, req, res, errorPlan(405), undefined, undefined);
+    return;
+  }
+  const h = req.headers;
+  const facts: RequestFacts = {
+    method,
+    range: h.range,
+    accept: h.accept,
+    ifMatch: h['if-match'],
+    ifNoneMatch: h['if-none-match'],
+    ifModifiedSince: h['if-modified-since'],
+    ifUnmodifiedSince: h['if-unmodified-since'],
+    ifRange: h['if-range'] as string | undefined,
+  };
+  let served;
+  try {
+    served = await serve(ctx, facts, req.url ?? '/');
+  } catch (err) {
+    // serve() turns backend failures into plans; this is a bug guard, never a crash.
+    served = { plan: errorPlan(500), file: undefined, error: err };
+  }
+  const { plan, file, error } = served;
+  if (plan.miss === true && o.fallthrough && next) {
+    if (file !== undefined) void file.close().catch(ignore);
+    return passOn(res, next);
+  }
+  finish(ctx, req, res, plan, file, error);
+}
+
+// Synchronous whenever the body is in memory (errors, listings, zero-copy backends): the common
+// path then costs no extra promise. Only streaming from a backend without bytes() goes async.
+function finish(ctx: ServeContext, req: IncomingMessage, res: ServerResponse, plan: Plan, file: File | undefined, error: unknown): void {
+  const body = plan.body;
+  try {
+    writeHead(res, plan);
+    if (body === undefined) res.end();
+    else if (file === undefined || file.bytes) {
+      const last = body.length - 1;
+      for (let i = 0; i < last; i++) res.write(inMemory(body[i]!, file));
+      res.end(inMemory(body[last]!, file));
+    } else {
+      void stream(ctx, req, res, plan, file, error);
+      return;
+    }
+  } catch (err) {
+    error ??= err;
+    res.destroy();
+  }
+  if (file !== undefined) void file.close().catch(ignore);
+  if (ctx.options.logger) log(ctx, req, plan, error);
+}
+
+// A throwing logger must not become an unhandled rejection that takes the server down.
+function log(ctx: ServeContext, req: IncomingMessage, plan: Plan, error: unknown): void {
+  try {
+    ctx.options.logger!({ method: req.method ?? '', url: req.url ?? '', status: plan.status, ...(error === undefined ? {} : { error }) });
+  } catch {
+    // Nothing sensible to do: the response is already sent.
+  }
+}
+
+// The next handler's own failures are its business; they must not escape as an unhandled rejection.
+function passOn(res: ServerResponse, next: (err?: unknown) => void): void {
+  try {
+    next();
+  } catch {
+    if (!res.headersSent) finish500(res);
+    else res.destroy();
+  }
+}
+
+function finish500(res: ServerResponse): void {
+  const plan = errorPlan(500);
+  res.writeHead(plan.status, plan.headers as string[]);
+  res.end(plan.body![0]);
+}
+
+const nativeWriteHead = ServerResponse.prototype.writeHead;
+
+// Node takes the flat header list as is. Middleware that wraps writeHead (on-headers, used by morgan
+// and compression) expects objects or [name, value] pairs, so it gets the headers one by one instead.
+function writeHead(res: ServerResponse, plan: Plan): void {
+  if (res.writeHead === nativeWriteHead) {
+    res.writeHead(plan.status, plan.headers as string[]);
+    return;
+  }
+  const h = plan.headers;
+  for (let i = 0; i < h.length; i += 2) res.setHeader(h[i]!, h[i + 1]!);
+  res.writeHead(plan.status);
+}
+
+// Zero-copy: a view of the backend's bytes goes straight to the socket.
+function inMemory(part: Part, file: File | undefined): Uint8Array {
+  if (part instanceof Uint8Array) return part;
+  if (file?.bytes === undefined) throw new Error('plan has a file slice but no file');
+  const bytes = file.bytes();
+  const view = part.start === 0 && part.end === bytes.length ? bytes : bytes.subarray(part.start, part.end);
+  if (view.length !== part.end - part.start) throw new Error('file changed size while being served');
+  return view;
+}
+
+// Multipart bodies are written whole; only the file slices between their headers are read.
+async function stream(ctx: ServeContext, req: IncomingMessage, res: ServerResponse, plan: Plan, file: File, error: unknown): Promise<void> {
+  const body = plan.body!;
+  try {
+    for (let i = 0; i < body.length; i++) {
+      const part = body[i]!;
+      const last = i === body.length - 1;
+      if (part instanceof Uint8Array) {
+        if (last) res.end(part);
+        else if (!res.write(part)) await drained(res);
+      } else {
+        await streamSlice(res, part, file, last);
+      }
+      if (res.destroyed) break;
+    }
+  } catch (err) {
+    // Headers are gone: the only honest signal left is a cut connection.
+    error ??= err;
+    res.destroy();
+  } finally {
+    void file.close().catch(ignore);
+  }
+  if (ctx.options.logger) log(ctx, req, plan, error);
+}
+
+async function streamSlice(res: ServerResponse, part: FileSlice, file: File, last: boolean): Promise<void> {
+  let pos = part.start;
+  while (pos < part.end) {
+    if (res.destroyed) return;
+    // A fresh buffer per chunk: the socket may still hold the previous one.
+    const buf = Buffer.allocUnsafe(Math.min(CHUNK_SIZE, part.end - pos));
+    let filled = 0;
+    while (filled < buf.length) {
+      const n = await file.read(buf.subarray(filled), pos + filled);
+      if (n === 0) throw new Error('file shrank while being served');
+      filled += n;
+    }
+    pos += filled;
+    if (last && pos === part.end) res.end(buf);
+    else if (!res.write(buf)) await drained(res);
+  }
+}
+
+// Resolves on 'drain', or on 'close' when the client went away (then 'drain' never comes).
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+function ignore(): void {}

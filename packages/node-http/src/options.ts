@@ -1,0 +1,127 @@
+/**
+ * Handler options: their public shape, their defaults and their validation.
+ * @module
+ */
+
+/**
+ * What to do with a path that has a segment starting with `.` (`/.env`, `/.git/config`):
+ * `'ignore'` (default) answers 404 as if it did not exist, `'deny'` answers 403, `'allow'` serves it.
+ */
+export type DotfilesPolicy = 'ignore' | 'allow' | 'deny';
+
+/** One line of the request log. */
+export interface RequestLog {
+  method: string;
+  /** The request-target as received. */
+  url: string;
+  status: number;
+  /** The internal error behind a 5xx (never sent to the client). */
+  error?: unknown;
+}
+
+/** Receives one {@link RequestLog} per answered request. */
+export type Logger = (entry: RequestLog) => void;
+
+/** Options of {@link createHandler}. Every option is validated; a bad one throws a `TypeError` naming it. */
+export interface HandlerOptions {
+  /**
+   * Serve only below this URL path, which is stripped before the file system sees the path (Go's
+   * `http.StripPrefix`). `'/memfs/'` serves `/memfs/a.txt` from `/a.txt` and redirects `/memfs`
+   * to `/memfs/`. Default `'/'`.
+   */
+  prefix?: string;
+  /** Dotfile policy; default `'ignore'` (404). */
+  dotfiles?: DotfilesPolicy;
+  /** Index file name(s) tried in a directory, in order; `false` or `[]` for none. Default `'index.html'`. */
+  index?: string | readonly string[] | false;
+  /** List directories that have no index file; default `true`. When off, such directories are 404. */
+  listing?: boolean;
+  /** `Cache-Control: public, max-age=N` on files, in whole seconds; default none (no Cache-Control). */
+  maxAge?: number;
+  /** Add `immutable` to Cache-Control; needs `maxAge`. Default `false`. */
+  immutable?: boolean;
+  /** Extra response headers for files and listings (not errors or redirects), e.g. CORS or CSP. */
+  headers?: Readonly<Record<string, string>>;
+  /** Called once per answered request; default none. */
+  logger?: Logger;
+  /**
+   * As middleware (a `next` callback passed): call `next()` instead of answering for a miss (404)
+   * or a method other than GET and HEAD. Default `false`: always answer.
+   */
+  fallthrough?: boolean;
+}
+
+/** Options after validation, in the form the request path uses. */
+export interface ResolvedOptions {
+  /** The prefix without its trailing slash; '' when serving at the root. */
+  prefix: string;
+  dotfiles: DotfilesPolicy;
+  index: readonly string[];
+  listing: boolean;
+  cacheControl: string | undefined;
+  /** Flat `[name, value, …]`, ready for `writeHead`. */
+  extraHeaders: readonly string[];
+  logger: Logger | undefined;
+  fallthrough: boolean;
+}
+
+const known = new Set(['prefix', 'dotfiles', 'index', 'listing', 'maxAge', 'immutable', 'headers', 'logger', 'fallthrough']);
+// Headers the handler computes itself; overriding them would break the semantics it promises.
+const reserved = new Set(['content-length', 'content-range', 'content-type', 'etag', 'last-modified', 'accept-ranges', 'transfer-encoding', 'content-encoding', 'location', 'allow']);
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** Validates options and applies defaults. @throws TypeError naming the first bad option. */
+export function resolveOptions(options: HandlerOptions = {}): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object; got ${describe(options)}`);
+  for (const key of Object.keys(options)) if (!known.has(key)) throw new TypeError(`unknown option '${key}'`);
+  const { prefix = '/', dotfiles = 'ignore', index = 'index.html', listing = true, maxAge, immutable = false, headers = {}, logger, fallthrough = false } = options;
+
+  if (typeof prefix !== 'string' || !prefix.startsWith('/') || prefix.includes('//') || prefix.includes('?') || prefix.includes('#') || prefix.split('/').some((s) => s === '.' || s === '..')) {
+    throw new TypeError(`option 'prefix' must be a URL path starting with '/' (like '/static/'); got ${describe(prefix)}`);
+  }
+  if (dotfiles !== 'ignore' && dotfiles !== 'allow' && dotfiles !== 'deny') {
+    throw new TypeError(`option 'dotfiles' must be 'ignore', 'allow' or 'deny'; got ${describe(dotfiles)}`);
+  }
+  const names = index === false ? [] : typeof index === 'string' ? [index] : index;
+  if (!Array.isArray(names) || !names.every((n) => typeof n === 'string' && n !== '' && !n.includes('/') && n !== '.' && n !== '..' && !n.includes('\0'))) {
+    throw new TypeError(`option 'index' must be a file name, an array of file names or false; got ${describe(index)}`);
+  }
+  if (typeof listing !== 'boolean') throw new TypeError(`option 'listing' must be a boolean; got ${describe(listing)}`);
+  if (maxAge !== undefined && !(Number.isSafeInteger(maxAge) && maxAge >= 0)) {
+    throw new TypeError(`option 'maxAge' must be a whole number of seconds >= 0; got ${describe(maxAge)}`);
+  }
+  if (typeof immutable !== 'boolean') throw new TypeError(`option 'immutable' must be a boolean; got ${describe(immutable)}`);
+  if (immutable && maxAge === undefined) throw new TypeError(`option 'immutable' needs option 'maxAge'`);
+  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) {
+    throw new TypeError(`option 'headers' must be an object of header names to string values; got ${describe(headers)}`);
+  }
+  const extraHeaders: string[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (!TOKEN.test(name) || reserved.has(name.toLowerCase())) throw new TypeError(`option 'headers' has an invalid or reserved header name ${describe(name)}`);
+    // Printable ASCII and tabs only: anything else would throw inside Node at request time.
+    if (typeof value !== 'string' || !/^[\t\x20-\x7e]*$/.test(value)) throw new TypeError(`option 'headers' has an invalid value for ${name}: ${describe(value)}`);
+    extraHeaders.push(name, value);
+  }
+  if (logger !== undefined && typeof logger !== 'function') throw new TypeError(`option 'logger' must be a function; got ${describe(logger)}`);
+  if (typeof fallthrough !== 'boolean') throw new TypeError(`option 'fallthrough' must be a boolean; got ${describe(fallthrough)}`);
+
+  return {
+    prefix: prefix.endsWith('/') ? prefix.slice(0, -1) : prefix,
+    dotfiles,
+    index: Object.freeze([...names]),
+    listing,
+    cacheControl: maxAge === undefined ? undefined : `public, max-age=${maxAge}${immutable ? ', immutable' : ''}`,
+    extraHeaders: Object.freeze(extraHeaders),
+    logger,
+    fallthrough,
+  };
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'function') return 'a function';
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

@@ -1,0 +1,305 @@
+import { FsError, cleanPath, type File, type FileInfo, type FileSystem } from '@hotfs/core';
+import { describe, expect, it } from 'vitest';
+import { createHandler, errorPlan, fileMeta, planFile, resolveOptions, serve, statusForCode, type FileSlice, type RequestFacts, type ServeContext } from '../src/index.js';
+import { close, listen, request } from './client.js';
+
+/**
+ * A tiny zero-copy backend with MemFS's contract: tryOpen without Errors, bytes(), and one frozen
+ * FileInfo per version. It counts calls so tests can prove what the hot path does not do.
+ */
+class VersionedFS implements FileSystem {
+  calls = { open: 0, tryOpen: 0, read: 0, bytes: 0 };
+  readonly files = new Map<string, { info: FileInfo; bytes: Uint8Array }>();
+  put(path: string, text: string | Uint8Array, mtimeMs = 1_700_000_000_123, etag?: string): void {
+    const bytes = typeof text === 'string' ? new TextEncoder().encode(text) : text;
+    const info: FileInfo = Object.freeze({ name: path.slice(path.lastIndexOf('/') + 1), size: bytes.length, mtimeMs, isDirectory: false, ...(etag ? { etag } : {}) });
+    this.files.set(path, { info, bytes });
+  }
+  async tryOpen(path: string): Promise<File | undefined> {
+    this.calls.tryOpen++;
+    const entry = this.files.get(cleanPath(path));
+    if (!entry) return undefined;
+    const calls = this.calls;
+    return {
+      stat: async () => entry.info,
+      read: async (into, pos) => {
+        calls.read++;
+        const n = Math.max(0, Math.min(into.length, entry.bytes.length - pos));
+        into.set(entry.bytes.subarray(pos, pos + n));
+        return n;
+      },
+      readdir: async () => {
+        throw new FsError('ENOTDIR', path);
+      },
+      close: async () => {},
+      bytes: () => {
+        calls.bytes++;
+        return entry.bytes;
+      },
+    };
+  }
+  async open(path: string): Promise<File> {
+    this.calls.open++;
+    const f = await this.tryOpen(path);
+    if (!f) throw new FsError('ENOENT', path);
+    return f;
+  }
+  async stat(path: string): Promise<FileInfo> {
+    return (await this.open(path)).stat();
+  }
+  async readdir(): Promise<FileInfo[]> {
+    return [];
+  }
+  async close(): Promise<void> {}
+}
+
+/** A backend that fails with a given error code, its message full of host details. */
+class FailingFS implements FileSystem {
+  constructor(private readonly code: string) {}
+  fail(): never {
+    throw Object.assign(new FsError(this.code, '/x', `/home/secret/host/path ${this.code}`), { stack: 'STACK at /home/secret' });
+  }
+  async open(): Promise<File> {
+    this.fail();
+  }
+  async stat(): Promise<FileInfo> {
+    this.fail();
+  }
+  async readdir(): Promise<FileInfo[]> {
+    this.fail();
+  }
+  async close(): Promise<void> {}
+}
+
+function ctxFor(fs: FileSystem): ServeContext {
+  return { fs, options: resolveOptions({}), cache: new WeakMap(), boundary: 'B' };
+}
+const GET: RequestFacts = { method: 'GET' };
+
+describe('the pure core', () => {
+  const info: FileInfo = { name: 'a.txt', size: 10, mtimeMs: 1_700_000_000_500, isDirectory: false, etag: 'v1' };
+  const meta = fileMeta(info, resolveOptions({}));
+
+  it('plans a plain GET from cached headers without allocating new header lists', () => {
+    const p = planFile(GET, meta, 'B');
+    expect(p.status).toBe(200);
+    expect(p.headers).toBe(meta.ok);
+    expect(p.body).toEqual([{ start: 0, end: 10 }]);
+    expect(planFile({ method: 'HEAD' }, meta, 'B').body).toBeUndefined();
+    expect(meta.etag).toBe('"v1"');
+  });
+
+  it('quotes a backend ETag, or falls back to size and mtime when it is unusable', () => {
+    expect(fileMeta({ ...info, etag: 'has"quote' }, resolveOptions({})).etag).toBe(`"${(10).toString(36)}-${(1_700_000_000_500).toString(36)}"`);
+    expect(fileMeta({ ...info, etag: undefined }, resolveOptions({})).etag).toMatch(/^"[a-z0-9]+-[a-z0-9]+"$/);
+  });
+
+  it('304 carries validators and caching only', () => {
+    const p = planFile({ method: 'GET', ifNoneMatch: '"v1"' }, meta, 'B');
+    expect(p.status).toBe(304);
+    expect(p.headers).toEqual(['ETag', '"v1"']);
+    expect(p.body).toBeUndefined();
+  });
+
+  it('multipart length is exact and parts reference file slices', () => {
+    const p = planFile({ method: 'GET', range: 'bytes=0-1,5-6' }, meta, 'B');
+    expect(p.status).toBe(206);
+    const total = p.body!.reduce((n, part) => n + (part instanceof Uint8Array ? part.length : (part as FileSlice).end - (part as FileSlice).start), 0);
+    const h = p.headers;
+    expect(Number(h[h.indexOf('Content-Length') + 1])).toBe(total);
+    expect(h[h.indexOf('Content-Type') + 1]).toBe('multipart/byteranges; boundary=B');
+  });
+
+  it('asks to sniff when the name has no type', () => {
+    const m = fileMeta({ ...info, name: 'README' }, resolveOptions({}));
+    expect(planFile(GET, m, 'B').needsType).toBe(true);
+    expect(planFile({ method: 'GET', ifNoneMatch: '"v1"' }, m, 'B').status).toBe(304);
+  });
+
+  it('maps backend codes to statuses', () => {
+    expect([statusForCode('ENOENT'), statusForCode('ENOTDIR'), statusForCode('EACCES'), statusForCode('EINVAL'), statusForCode('EMFILE'), statusForCode('EIO'), statusForCode(undefined)]).toEqual([404, 404, 403, 400, 503, 500, 500]);
+    expect(new TextDecoder().decode(errorPlan(500).body![0] as Uint8Array)).toBe('500 Internal Server Error\n');
+  });
+});
+
+describe('serve with a zero-copy, versioned backend', () => {
+  it('computes headers once per FileInfo version and sends views of the backend bytes', async () => {
+    const fs = new VersionedFS();
+    fs.put('/a.txt', 'hello world');
+    const ctx = ctxFor(fs);
+    const one = await serve(ctx, GET, '/a.txt');
+    const two = await serve(ctx, GET, '/a.txt');
+    expect(two.plan.headers).toBe(one.plan.headers);
+    fs.put('/a.txt', 'hello again!');
+    const three = await serve(ctx, GET, '/a.txt');
+    expect(three.plan.headers).not.toBe(one.plan.headers);
+    expect(fs.calls.open).toBe(0);
+    expect(fs.calls.read).toBe(0);
+  });
+
+  it('a miss costs no Error: tryOpen only', async () => {
+    const fs = new VersionedFS();
+    const served = await serve(ctxFor(fs), GET, '/missing.txt');
+    expect(served.plan.status).toBe(404);
+    expect([fs.calls.tryOpen, fs.calls.open]).toEqual([1, 0]);
+  });
+
+  it('over a socket: no read() calls, 304/HEAD/416/404 touch no bytes', async () => {
+    const fs = new VersionedFS();
+    fs.put('/a.txt', 'hello world', 1_700_000_000_123, 'sha-abc');
+    fs.put('/noext', 'sniffed text');
+    const { server, port } = await listen(createHandler(fs));
+    try {
+      const r = await request(port, '/a.txt');
+      expect([r.status, r.body.toString(), r.headers['etag']]).toEqual([200, 'hello world', '"sha-abc"']);
+      expect((await request(port, '/a.txt', { range: 'bytes=6-' })).body.toString()).toBe('world');
+      expect((await request(port, '/noext')).headers['content-type']).toBe('text/plain; charset=utf-8');
+      const bytesBefore = fs.calls.bytes;
+      expect((await request(port, '/a.txt', { 'if-none-match': '"sha-abc"' })).status).toBe(304);
+      expect((await request(port, '/a.txt', {}, 'HEAD')).status).toBe(200);
+      expect((await request(port, '/a.txt', { range: 'bytes=50-' })).status).toBe(416);
+      expect((await request(port, '/zzz')).status).toBe(404);
+      expect(fs.calls.bytes).toBe(bytesBefore);
+      expect(fs.calls.read).toBe(0);
+    } finally {
+      await close(server);
+    }
+  });
+});
+
+describe('errors never leak', () => {
+  it.each([
+    ['EACCES', 403],
+    ['EINVAL', 400],
+    ['EMFILE', 503],
+    ['EIO', 500],
+    ['EWHATEVER', 500],
+  ])('%s -> %i with a generic body', async (code, status) => {
+    const logged: unknown[] = [];
+    const { server, port } = await listen(createHandler(new FailingFS(code), { logger: (e) => logged.push(e.error) }));
+    try {
+      const r = await request(port, '/x.txt');
+      expect(r.status).toBe(status);
+      expect(r.body.toString()).toMatch(/^\d{3} [A-Za-z ]+\n$/);
+      expect(r.body.toString()).not.toMatch(/secret|STACK|host|FsError|EACCES|EIO/);
+      expect(Object.values(r.headers).join(' ')).not.toContain('secret');
+      expect(logged[0]).toBeInstanceOf(FsError);
+    } finally {
+      await close(server);
+    }
+  });
+});
+
+describe('options validation', () => {
+  const fs = new VersionedFS();
+  it.each([
+    [{ dotfiles: 'hide' }, /option 'dotfiles'/],
+    [{ index: 'a/b' }, /option 'index'/],
+    [{ index: [''] }, /option 'index'/],
+    [{ listing: 'yes' }, /option 'listing'/],
+    [{ maxAge: -1 }, /option 'maxAge'/],
+    [{ maxAge: 1.5 }, /option 'maxAge'/],
+    [{ immutable: true }, /option 'immutable'/],
+    [{ immutable: 'yes', maxAge: 1 }, /option 'immutable'/],
+    [{ headers: { 'Bad Name': 'x' } }, /option 'headers'/],
+    [{ headers: { 'Content-Length': '1' } }, /option 'headers'/],
+    [{ headers: { 'X-A': 'line\nbreak' } }, /option 'headers'/],
+    [{ logger: 'console' }, /option 'logger'/],
+    [{ fallthrough: 1 }, /option 'fallthrough'/],
+    [{ prefix: 'static' }, /option 'prefix'/],
+    [{ prefix: '/a/../b/' }, /option 'prefix'/],
+    [{ maxage: 1 }, /unknown option 'maxage'/],
+  ])('rejects %j', (options, message) => {
+    expect(() => createHandler(fs, options as never)).toThrow(TypeError);
+    expect(() => createHandler(fs, options as never)).toThrow(message);
+  });
+  it('rejects something that is not a FileSystem', () => {
+    expect(() => createHandler({} as never)).toThrow(TypeError);
+  });
+  it('accepts every documented option', () => {
+    expect(() => createHandler(fs, { prefix: '/s/', dotfiles: 'deny', index: ['index.html', 'index.htm'], listing: false, maxAge: 60, immutable: true, headers: { 'X-Frame-Options': 'DENY' }, logger: () => {}, fallthrough: true })).not.toThrow();
+  });
+});
+
+describe('streaming from a backend without bytes()', () => {
+  it('stops reading and closes the file when the client goes away mid-body', async () => {
+    const { DiskFS } = await import('@hotfs/core');
+    const { createFixture } = await import('@hotfs/core/conformance');
+    const { connect } = await import('node:net');
+    const { writeFile } = await import('node:fs/promises');
+    const fixture = await createFixture();
+    // 32 MiB: more than any socket buffer holds, so a paused client must stop the reads.
+    await writeFile(`${fixture.root}/huge.bin`, new Uint8Array(32 * 1024 * 1024));
+    const disk = new DiskFS(fixture.root);
+    let opened = 0;
+    let closed = 0;
+    let reads = 0;
+    // Delegates to the real DiskFS and counts what the handler does with its files.
+    const counting: FileSystem = {
+      stat: (p) => disk.stat(p),
+      readdir: (p) => disk.readdir(p),
+      close: () => disk.close(),
+      open: async (p) => {
+        const f = await disk.open(p);
+        opened++;
+        return { stat: () => f.stat(), readdir: () => f.readdir(), read: (into, pos) => (reads++, f.read(into, pos)), close: () => (closed++, f.close()) };
+      },
+    };
+    const { server, port } = await listen(createHandler(counting));
+    try {
+      const socket = connect(port, '127.0.0.1');
+      socket.pause();
+      socket.write('GET /huge.bin HTTP/1.1\r\nHost: x\r\n\r\n');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      socket.destroy();
+      const deadline = Date.now() + 2000;
+      while (closed < opened && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(opened).toBe(1);
+      expect(closed).toBe(1);
+      // The whole file would take 32 reads of 1 MiB.
+      expect(reads).toBeGreaterThan(0);
+      expect(reads).toBeLessThan(24);
+      expect((await request(port, '/hello.txt')).status).toBe(200);
+    } finally {
+      await close(server);
+      await fixture.remove();
+    }
+  });
+});
+
+describe('what DiskFS requests read', () => {
+  it('HEAD, 304, 412, 416 and 404 read no content; a GET reads in 1 MiB chunks', async () => {
+    const { DiskFS } = await import('@hotfs/core');
+    const { createFixture } = await import('@hotfs/core/conformance');
+    const fixture = await createFixture();
+    const disk = new DiskFS(fixture.root);
+    const sizes: number[] = [];
+    const counting: FileSystem = {
+      stat: (p) => disk.stat(p),
+      readdir: (p) => disk.readdir(p),
+      close: () => disk.close(),
+      open: async (p) => {
+        const f = await disk.open(p);
+        return { stat: () => f.stat(), readdir: () => f.readdir(), read: (into, pos) => (sizes.push(into.length), f.read(into, pos)), close: () => f.close() };
+      },
+    };
+    const { server, port } = await listen(createHandler(counting));
+    try {
+      const { headers } = await request(port, '/large.bin', {}, 'HEAD');
+      sizes.length = 0;
+      expect((await request(port, '/large.bin', {}, 'HEAD')).status).toBe(200);
+      expect((await request(port, '/large.bin', { 'if-none-match': headers['etag']! })).status).toBe(304);
+      expect((await request(port, '/large.bin', { 'if-match': '"other"' })).status).toBe(412);
+      expect((await request(port, '/large.bin', { range: 'bytes=99999999-' })).status).toBe(416);
+      expect((await request(port, '/nope.bin')).status).toBe(404);
+      expect(sizes).toEqual([]);
+      const r = await request(port, '/large.bin');
+      expect(r.body.length).toBe(Number(headers['content-length']));
+      expect(sizes.slice(0, 5)).toEqual(Array(5).fill(1024 * 1024));
+      expect(sizes.length).toBe(6);
+    } finally {
+      await close(server);
+      await fixture.remove();
+    }
+  });
+});
