@@ -4,31 +4,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { MemFS, readAll, tryOpen } from '@hotfs/core';
-// @ts-expect-error: plain JS helper shared with the churn child process
-import { makeVersion, verify } from './fixtures/versions.mjs';
+import { explains, makeVersion, verify, type BadRead, type Stall } from '../../../test-support/versions.mjs';
 import { mirrorsDisk, tempDir } from './support.js';
 
-/** A writer stalled mid-write: the file on disk was torn (empty or partial) from `start` to `end`. */
-interface Stall {
-  path: string;
-  kind: string;
-  start: number;
-  end: number;
-}
-
-/**
- * The windows the mirror promises: a file quiet for 25 ms is taken, but one that became empty must
- * stay so for 300 ms. A torn read is the mirror's fault unless the disk itself held the torn file,
- * quiet, for longer than that window (the writer stalled between its calls: truncate and write,
- * write and truncate, or two chunks of one writeFile); the mirror then replaces it as soon as the
- * writer finishes (allow a second for the next event and stable read).
- */
-function explains(stall: Stall, read: { path: string; problem: string; at: number }): boolean {
-  const window = read.problem.startsWith('no header in 0 bytes') ? 300 : 25;
-  return stall.path === read.path && stall.end - stall.start > window && read.at >= stall.start && read.at <= stall.end + 1000;
-}
-
-const churnScript = fileURLToPath(new URL('./fixtures/churn.mjs', import.meta.url));
+const churnScript = fileURLToPath(new URL('../../../test-support/churn.mjs', import.meta.url));
 
 describe('MemFS under churn', () => {
   it('never yields a torn or mixed version while another process rewrites the tree, then settles exact', async () => {
@@ -42,7 +21,7 @@ describe('MemFS under churn', () => {
       churn.stdout.on('data', (d: Buffer) => (output += d));
       const exited = new Promise<number | null>((resolve) => churn.on('exit', resolve));
       let reads = 0;
-      const bad: { path: string; problem: string; at: number }[] = [];
+      const bad: BadRead[] = [];
       let running = true;
       void exited.then(() => (running = false));
       const readers = Array.from({ length: 4 }, async (_, r) => {
