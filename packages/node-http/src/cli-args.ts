@@ -22,6 +22,7 @@ Options:
   --max-bytes <size>       mem backend: total content kept in memory
   --headers-timeout <ms>   time to receive request headers (default: Node's, 60000)
   --request-timeout <ms>   time to receive a whole request (default: Node's, 300000)
+  --keep-alive-timeout <ms>  how long an idle connection stays open (default: 65000)
   --verbose                log every request (default)
   --quiet                  log only startup, errors and shutdown
   --help                   show this help
@@ -44,6 +45,12 @@ export interface CliConfig {
   maxBytes: number | undefined;
   headersTimeout: number | undefined;
   requestTimeout: number | undefined;
+  /**
+   * Idle time before a keep-alive connection is closed. Node's 5 s is measured from when a response is
+   * handed to the kernel, not from when the client has read it: a client still reading a large body
+   * for seconds reuses the connection just as the server closes it ('socket hang up'). nginx keeps 75 s.
+   */
+  keepAliveTimeout: number;
 }
 
 /** Parses and validates the arguments. @throws UsageError for anything wrong. */
@@ -64,6 +71,7 @@ export function parseCli(args: string[]): CliConfig | 'help' | 'version' {
         'max-bytes': { type: 'string' },
         'headers-timeout': { type: 'string' },
         'request-timeout': { type: 'string' },
+        'keep-alive-timeout': { type: 'string', default: '65000' },
         verbose: { type: 'boolean' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -94,6 +102,7 @@ export function parseCli(args: string[]): CliConfig | 'help' | 'version' {
     maxBytes: size(values['max-bytes'], '--max-bytes'),
     headersTimeout: millis(values['headers-timeout'], '--headers-timeout'),
     requestTimeout: millis(values['request-timeout'], '--request-timeout'),
+    keepAliveTimeout: millis(values['keep-alive-timeout'], '--keep-alive-timeout')!,
   };
 }
 

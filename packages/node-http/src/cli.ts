@@ -64,6 +64,7 @@ async function main(args: string[]): Promise<number> {
   const server = createServer(handler);
   if (config.headersTimeout !== undefined) server.headersTimeout = config.headersTimeout;
   if (config.requestTimeout !== undefined) server.requestTimeout = config.requestTimeout;
+  server.keepAliveTimeout = config.keepAliveTimeout;
   try {
     await listen(server, config.port, config.host);
   } catch (err) {

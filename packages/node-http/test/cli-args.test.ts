@@ -22,13 +22,14 @@ describe('hotfs flags', () => {
       maxFileSize: undefined,
       maxBytes: undefined,
       headersTimeout: undefined,
+      keepAliveTimeout: 65_000,
       requestTimeout: undefined,
     });
   });
 
   it('parses sizes, timeouts and switches', () => {
-    const c = parseCli(['--max-file-size', '512k', '--max-bytes', '2G', '--headers-timeout', '1000', '--request-timeout', '5000', '--quiet', '--backend', 'disk', '--dotfiles', 'deny']);
-    expect(c).toMatchObject({ maxFileSize: 512 * 1024, maxBytes: 2 * 1024 ** 3, headersTimeout: 1000, requestTimeout: 5000, verbose: false, backend: 'disk', dotfiles: 'deny' });
+    const c = parseCli(['--max-file-size', '512k', '--max-bytes', '2G', '--headers-timeout', '1000', '--request-timeout', '5000', '--keep-alive-timeout', '7000', '--quiet', '--backend', 'disk', '--dotfiles', 'deny']);
+    expect(c).toMatchObject({ maxFileSize: 512 * 1024, maxBytes: 2 * 1024 ** 3, headersTimeout: 1000, requestTimeout: 5000, keepAliveTimeout: 7000, verbose: false, backend: 'disk', dotfiles: 'deny' });
     expect(parseCli(['--help'])).toBe('help');
     expect(parseCli(['--version'])).toBe('version');
   });

@@ -22,15 +22,16 @@ export interface StableRead {
 export const QUIET_MS = 25;
 
 /**
- * How long a file that BECOMES empty must stay so. `fs.writeFile` and the shell's `>` truncate
- * first and write after; a writer descheduled between the two leaves an empty file for longer than
- * {@link QUIET_MS} on a busy machine. A file emptied on purpose is rare; one caught mid-write is not.
+ * How long a file that becomes empty, or is new and empty, must stay so. `fs.writeFile` and the
+ * shell's `>` create or truncate first and write after; a writer descheduled between the two leaves
+ * an empty file for longer than {@link QUIET_MS} on a busy machine. An empty file made on purpose
+ * is rare (and only waits while it is younger than this); one caught mid-write is not.
  */
 export const EMPTIED_QUIET_MS = 300;
 
 /**
  * Reads a file only from a stable read: quiet for {@link QUIET_MS} ({@link EMPTIED_QUIET_MS} when
- * a file that had content (`wasEmpty` false) is now empty), size and times unchanged across the read, and nothing past the end. A writer caught mid-write changes them, so the read is retried
+ * a file is empty and was not already mirrored empty: `wasEmpty` false), size and times unchanged across the read, and nothing past the end. A writer caught mid-write changes them, so the read is retried
  * with a short backoff; `undefined` when the file never held still (the caller keeps the previous
  * version and checks again later).
  */

@@ -1,0 +1,36 @@
+import { createServer, Agent, request } from 'node:http';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path'; import { tmpdir } from 'node:os';
+import { DiskFS, MemFS } from '@hotfs/core';
+import { createHandler } from '@hotfs/node-http';
+import { makeVersion } from '../../test-support/versions.mjs';
+const dir = mkdtempSync(join(tmpdir(), 'rep-')); mkdirSync(join(dir, 'sub'));
+const names = Array.from({ length: 12 }, (_, i) => (i < 8 ? `f${i}.txt` : `sub/f${i}.txt`));
+for (const [i, n] of names.entries()) writeFileSync(join(dir, n), makeVersion(100, i + 1));
+const fs = process.argv[2] === 'mem' ? await MemFS.mirror(dir) : new DiskFS(dir);
+const notes = [];
+const useCli = process.argv[3] === 'cli';
+const server = createServer(createHandler(fs, { logger: (r) => { if (r.error && !String(r.error.message).includes('ENOENT')) notes.push(`${r.status} ${r.url} ${r.error?.message}`); } }));
+server.on('clientError', (e) => notes.push('clientError ' + e.code + ' ' + e.message));
+server.on('connection', (s) => { s.on('error', (e) => notes.push('socket error ' + e.code)); s.on('close', (hadError) => { if (!closing) notes.push('server socket closed hadError=' + hadError); }); });
+let closing = false;
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+let port = server.address().port;
+let cliOut = '';
+let cli;
+if (useCli) {
+  cli = spawn(process.execPath, ['dist/cli.js', '--path', dir, '--backend', process.argv[2], '--addr', '127.0.0.1:0', '--prefix', '/', '--quiet']);
+  cli.stdout.on('data', (d) => (cliOut += d)); cli.stderr.on('data', (d) => (cliOut += d));
+  cli.on('exit', (c, s) => notes.push(`cli exited ${c} ${s}`));
+  while (!/listening on http:\/\/[^:]+:(\d+)/.test(cliOut)) await new Promise((r) => setTimeout(r, 20));
+  port = Number(/listening on http:\/\/[^:]+:(\d+)/.exec(cliOut)[1]);
+}
+const churn = spawn(process.execPath, ['../../test-support/churn.mjs', dir, '8000', '11', 'atomic'], { stdio: 'ignore' });
+const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+const get = (path, headers = {}) => new Promise((res, rej) => { const q = request({ host: '127.0.0.1', port, path, agent, headers }, (r) => { r.resume(); r.on('end', () => res(r)); }); q.on('error', rej); q.end(); });
+let next = 0; const fails = [];
+await Promise.all(Array.from({ length: 256 }, async () => { for (let i = next++; i < 20000; i = next++) { try { const k = i % 4; if (k === 0) await get('/' + names[i % 12]); else if (k === 1) await get(i % 2 ? '/' : '/sub/', { accept: 'application/json' }); else if (k === 2) await get('/' + names[i % 12], { range: 'bytes=10-2000' }); else await get('/' + names[i % 12], { 'if-none-match': '"x"' }); } catch (e) { fails.push(`${e.message}`); } } }));
+closing = true;
+console.log({ nfails: fails.length, fails: fails.slice(0, 3), notes: notes.slice(0, 8), nnotes: notes.length });
+console.log(cliOut.split('\n').filter(l => !l.includes('ENOENT')).slice(0, 10).join('\n')); cli?.kill(); agent.destroy(); server.close(); churn.kill();  await fs.close();
