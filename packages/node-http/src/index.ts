@@ -3,6 +3,7 @@
  * @packageDocumentation
  */
 export { createHandler, CHUNK_SIZE, type Handler } from './handler.js';
+export { createServer, serverTimeouts, type ServerOptions, type ServerTimeouts } from './server.js';
 export { createFetchHandler, type FetchHandler } from './fetch.js';
 export { resolveOptions, type HandlerOptions, type ResolvedOptions, type DotfilesPolicy, type Logger, type RequestLog } from './options.js';
 export { serve, type ServeContext, type Served } from './serve.js';
