@@ -91,7 +91,21 @@ const hugeTarget = fc
   .tuple(fc.constantFrom('..%2f', '%2e%2e/', '../', 'a/', '%252e', '%c0%ae', '//', 'x'), fc.constantFrom(1_000, 3_000, 4_000, 10_000, 20_000), fc.constantFrom('secret.txt', 'hello.txt', ''))
   .map(([unit, count, tail]) => ('/' + unit.repeat(Math.ceil(count / unit.length))).slice(0, count) + tail);
 
-const target = fc.oneof({ weight: 9, arbitrary: pathTarget }, { weight: 1, arbitrary: hugeTarget });
+// Mostly real names, so requests get past the decoder to the backend, the symlinks and the redirects.
+const realName = fc.constantFrom(
+  'docs', 'guide', 'more', 'deeper.txt', 'deep.md', 'index.html', 'hello.txt', 'empty.txt', 'medium.bin', 'empty-dir',
+  'secret.txt', 'link-dir', 'link-parent', 'link-inside.txt', 'link-outside.txt', 'link-dangling', 'with%20space.txt',
+  '%C3%BC%6E%C3%AF%63%C3%B8%64%C3%A9%20%E2%82%AC.txt', '100%25.txt', 'a%23b%3Fc.txt', '.', '', 'missing',
+);
+const nearTarget = fc
+  .tuple(fc.array(fc.tuple(realName, fc.constantFrom('/', '/', '/', '//', '/./')), { maxLength: 5 }), fc.oneof(realName, realName, segment), fc.option(fc.tuple(fc.nat(5), segment), { nil: undefined }), fc.boolean())
+  .map(([middle, last, trick, slash]) => {
+    const parts = middle.map(([name, sep]) => name + sep);
+    if (trick !== undefined) parts.splice(trick[0] % (parts.length + 1), 0, trick[1] + '/');
+    return '/' + parts.join('') + last + (slash ? '/' : '');
+  });
+
+const target = fc.oneof({ weight: 5, arbitrary: pathTarget }, { weight: 5, arbitrary: nearTarget }, { weight: 1, arbitrary: hugeTarget });
 
 const bigNumber = fc.constantFrom('99999999999999999999', '18446744073709551616', '9007199254740993', '9007199254740991', '1e3', '0x10', '00000000000000000000000001', '+5');
 const position = fc.oneof({ weight: 4, arbitrary: fc.nat({ max: 70_000 }).map(String) }, { weight: 1, arbitrary: bigNumber }, { weight: 1, arbitrary: fc.constantFrom('', ' ', '-1', '-0', '1.5', 'a') });
@@ -111,7 +125,7 @@ const manyRanges = fc
   .map(([n, spec]) => Array.from({ length: Math.min(n, Math.floor(15_000 / (spec.length + 1))) }, () => spec).join(','));
 
 const rangeHeader = fc.oneof(
-  { weight: 6, arbitrary: fc.tuple(fc.constantFrom('bytes=', 'bytes=', 'bytes=', 'Bytes=', 'BYTES=', ' bytes=', 'bytes =', 'bytes= ', 'items=', 'bytes', '', 'none=', 'bytes=,'), fc.array(rangeSpec, { minLength: 0, maxLength: 12 }), fc.constantFrom(',', ',', ', ', ' ,', ',,')).map(([unit, specs, sep]) => unit + specs.join(sep)) },
+  { weight: 6, arbitrary: fc.tuple(fc.constantFrom('bytes=', 'bytes=', 'bytes=', 'bytes=', 'bytes=', 'bytes=', 'Bytes=', 'BYTES=', ' bytes=', 'bytes =', 'bytes= ', 'items=', 'bytes', '', 'none=', 'bytes=,'), fc.array(rangeSpec, { minLength: 0, maxLength: 12 }), fc.constantFrom(',', ',', ', ', ' ,', ',,')).map(([unit, specs, sep]) => unit + specs.join(sep)) },
   { weight: 1, arbitrary: manyRanges.map((s) => 'bytes=' + s) },
   { weight: 1, arbitrary: fc.string({ maxLength: 40 }).map((s) => s.replace(/[\x00-\x1f\x7f]/g, '')) },
 );
@@ -200,7 +214,13 @@ for (const backend of backends) {
     const failures: RequestLog[] = [];
     // Bytes of the largest response seen per property: recorded, never timed.
     const largest: Record<string, number> = {};
-    const record = (name: string, r: RawResponse): void => void (largest[name] = Math.max(largest[name] ?? 0, r.body.length));
+    // And how often each status came back, to show the generators reach past the 400s.
+    const statuses: Record<string, Record<number, number>> = {};
+    const record = (name: string, r: RawResponse): void => {
+      largest[name] = Math.max(largest[name] ?? 0, r.body.length);
+      const counts = (statuses[name.split(' ')[0]!] ??= {});
+      counts[r.status] = (counts[r.status] ?? 0) + 1;
+    };
 
     beforeAll(async () => {
       fixture = await createFixture();
@@ -224,7 +244,7 @@ for (const backend of backends) {
       await close(server);
       await fs?.close();
       await fixture?.remove();
-      console.log(`hostile ${backend.name}: seed ${SEED}, largest bodies ${JSON.stringify(largest)}`);
+      console.log(`hostile ${backend.name}: seed ${SEED}, largest bodies ${JSON.stringify(largest)}, statuses ${JSON.stringify(statuses)}`);
     });
 
     // After each property: a plain request still works and nothing was logged as a failure.
@@ -252,6 +272,44 @@ for (const backend of backends) {
           if (Buffer.byteLength(head) > NODE_MAX_HEADER) expect(r.status).toBe(431);
           checkAny(r, method, facts, `${method} ${t.slice(0, 300)}`);
           record('paths', r);
+        }),
+        params,
+      );
+      await stillServing();
+    });
+
+    it('equivalent spellings of a real path (escapes, //, /./) get the same answer as the path itself', async () => {
+      const canonical = ['/', '/hello.txt', '/docs/', '/docs', '/docs/guide/deep.md', '/docs/index.html', '/link-dir/deep.md', '/link-inside.txt', '/link-outside.txt', '/link-parent/secret.txt', '/secret.txt', '/empty-dir/', '/with%20space.txt', '/100%25.txt', '/a%23b%3Fc.txt', '/%C3%BC%6E%C3%AF%63%C3%B8%64%C3%A9%20%E2%82%AC.txt', '/medium.bin', '/empty.txt', '/missing.txt', '/hello.txt/'];
+      const expected = new Map<string, RawResponse>();
+      for (const c of canonical) expected.set(c, await request(port, c));
+      const spelling = fc.tuple(fc.constantFrom(...canonical), fc.infiniteStream(fc.tuple(fc.nat(5), fc.boolean(), fc.constantFrom('/', '//', '/./', '///')))).map(([c, coins]) => {
+        const it = coins[Symbol.iterator]();
+        let out = '';
+        for (let i = 0; i < c.length; i++) {
+          const ch = c[i]!;
+          const [roll, lower, sep] = it.next().value!;
+          // An existing escape is kept whole; any other character but '/' may be escaped (either hex case).
+          if (ch === '%') {
+            out += c.slice(i, i + 3);
+            i += 2;
+          } else if (ch === '/') out += i === 0 ? '/' : roll === 0 ? sep : '/';
+          else if (roll < 2) {
+            const hex = ch.charCodeAt(0).toString(16).padStart(2, '0');
+            out += '%' + (lower ? hex : hex.toUpperCase());
+          } else out += ch;
+        }
+        return { c, out };
+      });
+      await fc.assert(
+        fc.asyncProperty(spelling, async ({ c, out }) => {
+          const r = await request(port, out);
+          const want = expected.get(c)!;
+          const what = `${out} (as ${c})`;
+          checkAny(r, 'GET', facts, what);
+          expect(r.status, what).toBe(want.status);
+          expect(r.body.equals(want.body), `${what}: another body`).toBe(true);
+          expect(r.headers['location'], what).toBe(want.headers['location']);
+          record('spellings', r);
         }),
         params,
       );
