@@ -198,6 +198,27 @@ describe('slowloris: the header and request timeouts cut off clients that never 
     expect((await request(server.port, '/hello.txt')).status).toBe(200);
   });
 
+  it('a client that trickles a request body is closed by the 2 s request timeout', async () => {
+    const socket = await connected(server.port);
+    let reply = '';
+    socket.on('data', (d: Buffer) => (reply += d.toString('latin1')));
+    socket.on('error', () => {});
+    // Headers complete at once; the promised megabyte of body then comes a byte per 100 ms.
+    socket.write('POST /hello.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000\r\n\r\n');
+    let sent = 0;
+    const deadline = Date.now() + 12_000;
+    while (!socket.destroyed && socket.readyState === 'open' && Date.now() < deadline) {
+      socket.write('x');
+      sent++;
+      await sleep(100);
+    }
+    expect(await closedWithin(socket, 3_000)).toBe(true);
+    // The handler answered at once (405); the connection is what the timeout takes away.
+    expect(reply.startsWith('HTTP/1.1 405')).toBe(true);
+    expect(sent).toBeLessThan(120);
+    expect((await request(server.port, '/hello.txt')).status).toBe(200);
+  });
+
   it('the hotfs command enforces --headers-timeout promptly (Node sweeps only every 30 s by default)', async () => {
     const child = spawn(process.execPath, [cli, '--path', dir, '--addr', '127.0.0.1:0', '--backend', 'disk', '--headers-timeout', '1000', '--request-timeout', '2000'], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
