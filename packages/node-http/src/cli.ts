@@ -4,13 +4,13 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { resolve } from 'node:path';
 import type { FileSystem } from '@hotfs/core';
 import { openBackend } from './backend.js';
 import { parseCli, UsageError, usage } from './cli-args.js';
-import { createHandler } from './handler.js';
 import type { RequestLog } from './options.js';
+import { createServer } from './server.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -53,18 +53,18 @@ async function main(args: string[]): Promise<number> {
     process.stderr.write(`hotfs: ${(err as Error).message}\n`);
     return 1;
   }
-  const handler = createHandler(fs, {
+  // createServer, not node:http's: a timeout set on the server afterwards would be swept only every 30 s.
+  const server = createServer(fs, {
     prefix: config.prefix,
     dotfiles: config.dotfiles,
     logger: (e: RequestLog) => {
       if (e.error !== undefined) process.stderr.write(`${e.method} ${e.url} ${e.status} ${describeError(e.error)}\n`);
       else if (config.verbose) log(`${e.method} ${e.url} ${e.status}`);
     },
+    ...(config.headersTimeout === undefined ? {} : { headersTimeout: config.headersTimeout }),
+    ...(config.requestTimeout === undefined ? {} : { requestTimeout: config.requestTimeout }),
+    keepAliveTimeout: config.keepAliveTimeout,
   });
-  const server = createServer(handler);
-  if (config.headersTimeout !== undefined) server.headersTimeout = config.headersTimeout;
-  if (config.requestTimeout !== undefined) server.requestTimeout = config.requestTimeout;
-  server.keepAliveTimeout = config.keepAliveTimeout;
   try {
     await listen(server, config.port, config.host);
   } catch (err) {

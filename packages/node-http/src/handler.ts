@@ -190,8 +190,11 @@ async function streamSlice(res: ServerResponse, part: FileSlice, file: File, las
   }
 }
 
-// Resolves on 'drain', or on 'close' when the client went away (then 'drain' never comes).
+// Resolves on 'drain', or on 'close' when the client went away (then 'drain' never comes). A client
+// that went away while the chunk was being read has already emitted 'close' (and write() returned
+// false): waiting for it would hang the stream forever and leave its file open until a GC.
 function drained(res: ServerResponse): Promise<void> {
+  if (res.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
     const done = (): void => {
       res.off('drain', done);

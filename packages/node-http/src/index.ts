@@ -3,6 +3,7 @@
  * @packageDocumentation
  */
 export { createHandler, CHUNK_SIZE, type Handler } from './handler.js';
+export { createServer, serverTimeouts, KEEP_ALIVE_TIMEOUT, type ServerOptions, type ServerTimeouts } from './server.js';
 export { createFetchHandler, type FetchHandler } from './fetch.js';
 export { resolveOptions, type HandlerOptions, type ResolvedOptions, type DotfilesPolicy, type Logger, type RequestLog } from './options.js';
 export { serve, type ServeContext, type Served } from './serve.js';
@@ -13,4 +14,4 @@ export { parseHttpDate, formatHttpDate } from './http-date.js';
 export { decodeTarget, dotSegments, type DecodedTarget } from './decode-path.js';
 export { contentTypeByName, sniffContentType } from './content-type.js';
 export { listingHtml, listingJson, wantsJson, escapeHtml } from './listing.js';
-export { escapeSegment, directoryLocation, fileLocation, relativeLocation } from './location.js';
+export { escapeSegment, directoryLocation, fileLocation, relativeLocation, absoluteLocation } from './location.js';

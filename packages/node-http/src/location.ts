@@ -68,3 +68,15 @@ function lastSegment(path: string): string {
   while (end > 1 && path.charCodeAt(end - 1) === 47) end--;
   return path.slice(path.lastIndexOf('/', end - 1) + 1, end);
 }
+
+/**
+ * An absolute Location for a clean decoded path (each segment escaped), keeping the query. Used when
+ * the request spelled its path unnormalised (`//`, `/./`): a relative Location is resolved against
+ * that spelling by the client and could land elsewhere (`../x` from `/x//` is `/x/x`).
+ */
+export function absoluteLocation(cleanDecodedPath: string, query: string): string {
+  // Exactly one leading slash: `//host` would be a protocol-relative URL, an open redirect.
+  const segments = cleanDecodedPath.split('/').filter((s) => s !== '').map(escapeSegment);
+  const escaped = segments.length === 0 ? '/' : '/' + segments.join('/') + (cleanDecodedPath.endsWith('/') ? '/' : '');
+  return query === '' ? escaped : `${escaped}?${escapeQuery(query)}`;
+}

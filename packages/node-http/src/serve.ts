@@ -7,7 +7,7 @@ import { cleanPath, joinPath, tryOpen, type File, type FileInfo, type FileSystem
 import { SNIFF_LENGTH, sniffContentType } from './content-type.js';
 import { decodeTarget, dotSegments, isDotName } from './decode-path.js';
 import { listingHtml, listingJson, wantsJson } from './listing.js';
-import { directoryLocation, fileLocation, relativeLocation } from './location.js';
+import { absoluteLocation, directoryLocation, fileLocation, relativeLocation } from './location.js';
 import type { ResolvedOptions } from './options.js';
 import { errorPlan, fileMeta, planFile, planListing, redirectPlan, statusForCode, type FileMeta, type Plan, type RequestFacts } from './respond.js';
 
@@ -60,7 +60,11 @@ export async function serve(ctx: ServeContext, facts: RequestFacts, target: stri
   }
   // Go redirects ".../index.html" to "./" before looking anything up.
   for (const name of o.index) {
-    if (path.endsWith(name) && path.charCodeAt(path.length - name.length - 1) === 47) return { plan: redirectPlan(relativeLocation('./', decoded.query)), file: undefined };
+    if (path.endsWith(name) && path.charCodeAt(path.length - name.length - 1) === 47) {
+      const dir = path.slice(0, path.length - name.length);
+      const location = isCanonical(dir, '/') ? relativeLocation('./', decoded.query) : absoluteLocation(`${o.prefix}${cleanPath(dir)}/`, decoded.query);
+      return { plan: redirectPlan(location), file: undefined };
+    }
   }
 
   let file: File | undefined;
@@ -70,12 +74,12 @@ export async function serve(ctx: ServeContext, facts: RequestFacts, target: stri
     const info = await file.stat();
     const slash = path.charCodeAt(path.length - 1) === 47;
     if (info.isDirectory) {
-      if (!slash) return closing(file, redirectPlan(directoryLocation(path, decoded.query)));
+      if (!slash) return closing(file, redirectPlan(isCanonical(path, '') ? directoryLocation(path, decoded.query) : absoluteLocation(`${o.prefix}${cleanPath(path)}/`, decoded.query)));
       const dir = file;
       file = undefined;
       return await serveDirectory(ctx, facts, dir, info, path);
     }
-    if (slash) return closing(file, redirectPlan(fileLocation(path, decoded.query)));
+    if (slash) return closing(file, redirectPlan(isCanonical(path, '/') ? fileLocation(path, decoded.query) : absoluteLocation(o.prefix + cleanPath(path), decoded.query)));
     return { plan: await planFor(ctx, facts, file, info), file };
   } catch (error) {
     if (file !== undefined) void file.close().catch(ignore);
@@ -153,6 +157,12 @@ async function serveDirectory(ctx: ServeContext, facts: RequestFacts, dir: File,
 // The path as the visitor sees it in the address bar (prefix included), for the page title.
 function displayPath(prefix: string, clean: string): string {
   return prefix + (clean === '/' ? '/' : clean + '/');
+}
+
+// Go's relative redirects are right only for a path spelled canonically (plus `suffix`).
+function isCanonical(path: string, suffix: string): boolean {
+  const clean = cleanPath(path);
+  return path === (clean === '/' ? '/' : clean + suffix);
 }
 
 function closing(file: File, plan: Plan): Served {

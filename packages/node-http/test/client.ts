@@ -32,12 +32,31 @@ export function close(server: Server | undefined): Promise<void> {
  * whole response; `Connection: close` delimits the body.
  */
 export function request(port: number, target: string, headers: Record<string, string> = {}, method = 'GET'): Promise<RawResponse> {
+  let head = `${method} ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n`;
+  for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
+  return rawRequest(port, head + '\r\n');
+}
+
+/**
+ * Writes `head` to a fresh connection byte for byte (UTF-8) and reads until the server closes.
+ * Rejects when no complete response arrives within `timeoutMs`, so a stuck server fails a test
+ * instead of hanging it.
+ */
+export function rawRequest(port: number, head: string, timeoutMs = 10_000): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no response within ${timeoutMs} ms to ${JSON.stringify(head.slice(0, 200))}`));
+    }, timeoutMs);
     socket.on('data', (d: Buffer) => chunks.push(d));
-    socket.on('error', reject);
+    socket.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
     socket.on('end', () => {
+      clearTimeout(timer);
       const all = Buffer.concat(chunks);
       const split = all.indexOf('\r\n\r\n');
       if (split < 0) return reject(new Error(`no response head: ${JSON.stringify(all.toString('latin1'))}`));
@@ -53,8 +72,6 @@ export function request(port: number, target: string, headers: Record<string, st
       }
       resolve({ status, headers: out, names, body: all.subarray(split + 4) });
     });
-    let head = `${method} ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n`;
-    for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
-    socket.write(head + '\r\n');
+    socket.write(head);
   });
 }

@@ -1,7 +1,7 @@
 import type { FileInfo } from '@hotfs/core';
 import { describe, expect, it } from 'vitest';
 import { escapeHtml, listingHtml, listingJson, wantsJson } from '../src/listing.js';
-import { directoryLocation, escapeSegment, fileLocation, relativeLocation } from '../src/location.js';
+import { absoluteLocation, directoryLocation, escapeSegment, fileLocation, relativeLocation } from '../src/location.js';
 
 const entries: FileInfo[] = [
   { name: '<b>&"x\'.txt', size: 2048, mtimeMs: Date.UTC(2024, 0, 2, 3, 4), isDirectory: false },
@@ -54,5 +54,21 @@ describe('redirect Location', () => {
     expect(fileLocation('/x/a b.txt/', '')).toBe('../a%20b.txt');
     expect(relativeLocation('./', 'a=b&c')).toBe('./?a=b&c');
     expect(escapeSegment('100%')).toBe('100%25');
+  });
+});
+
+describe('absoluteLocation (redirects for unnormalised spellings)', () => {
+  it.each([
+    ['/', '', '/'],
+    ['//', '', '/'],
+    ['/docs/', 'a=1', '/docs/?a=1'],
+    ['/memfs//docs/', '', '/memfs/docs/'],
+    ['/a #?/b.txt', '', '/a%20%23%3F/b.txt'],
+  ])('%j ? %j -> %j', (path, query, want) => {
+    expect(absoluteLocation(path, query)).toBe(want);
+  });
+
+  it('never starts with two slashes (a protocol-relative URL is an open redirect)', () => {
+    for (const path of ['//evil.example/', '///x', '/', '//']) expect(absoluteLocation(path, '').startsWith('//')).toBe(false);
   });
 });
