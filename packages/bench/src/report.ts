@@ -1,0 +1,178 @@
+/**
+ * Turns results into a terminal table and a markdown report. The same rows feed both, so what a
+ * developer reads in the terminal is what BENCHMARKS.md says.
+ * @packageDocumentation
+ */
+import type { FsCaseResult } from './fs-bench.js';
+import type { HttpCaseResult, HttpMeasure } from './http-bench.js';
+import { geomean, type Spread } from './stats.js';
+
+/** How, where and when a run was made. */
+export interface RunMeta {
+  date: string;
+  command: string;
+  node: string;
+  platform: string;
+  cpuModel: string;
+  cpus: number;
+  memGiB: number;
+  generator: string | null;
+  quick: boolean;
+  rounds: number;
+  /** Per-run budgets, in ms. */
+  fsTimeMs: number;
+  httpDurationMs: number;
+  httpLatencyMs: number;
+  httpWarmupMs: number;
+}
+
+/** Everything a run produced: what `--json` prints. */
+export interface BenchResult {
+  meta: RunMeta;
+  fs?: { backends: string[]; cases: FsCaseResult[] };
+  http?: { contenders: string[]; cases: HttpCaseResult[] };
+}
+
+type Table = { title: string; head: string[]; rows: string[][]; note?: string };
+
+/** Number with a k/M/G suffix, three significant digits. */
+export function si(n: number, unit = ''): string {
+  if (!Number.isFinite(n)) return 'n/a';
+  const a = Math.abs(n);
+  const [d, s] = a >= 1e9 ? [1e9, 'G'] : a >= 1e6 ? [1e6, 'M'] : a >= 1e3 ? [1e3, 'k'] : [1, ''];
+  return `${(n / d).toPrecision(3)}${s}${unit}`;
+}
+
+/** Bytes per second in binary units. */
+function bytesRate(n: number): string {
+  if (!Number.isFinite(n)) return 'n/a';
+  const units = ['B/s', 'KiB/s', 'MiB/s', 'GiB/s'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) (n /= 1024), i++;
+  return `${n.toPrecision(3)} ${units[i]}`;
+}
+
+function fixed(n: number, digits = 2): string {
+  return Number.isFinite(n) ? n.toFixed(digits) : 'n/a';
+}
+
+/** "median (min–max)": the spread stays visible next to the number. */
+function withSpread(s: Spread, fmt: (n: number) => string): string {
+  if (!Number.isFinite(s.median)) return 'n/a';
+  return s.min === s.max ? fmt(s.median) : `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`;
+}
+
+/** A contender's cell: the value, or why there is none, or a mark when its status was wrong. */
+function cell(m: HttpMeasure | undefined, expect: number, value: (m: HttpMeasure) => string): string {
+  if (!m) return '';
+  if (m.crashed && !Number.isFinite(m.rps.median)) return 'CRASHED';
+  if (m.error && !Number.isFinite(m.rps.median)) return 'failed';
+  let v = value(m);
+  if (!m.statusOk) v += ` [${m.status ?? '?'}≠${expect}]`;
+  if (m.crashed) v += ' [crashed once]';
+  return v;
+}
+
+function fsTables(fs: NonNullable<BenchResult['fs']>): Table[] {
+  const base = fs.backends[0]!;
+  return [
+    {
+      title: 'FileSystem level (tinybench): operations per second, median (min–max) over rounds',
+      head: ['case', ...fs.backends.flatMap((b) => [`${b} ops/s`, `${b} p50`]), ...fs.backends.slice(1).map((b) => `${b}/${base}`)],
+      rows: fs.cases.map((c) => [
+        c.name,
+        ...fs.backends.flatMap((b) => {
+          const r = c.results[b]!;
+          if (r.error) return ['error', r.error.slice(0, 40)];
+          return [withSpread(r.opsPerSec, (n) => si(n)), `${si(r.p50Us.median)} µs`];
+        }),
+        ...fs.backends.slice(1).map((b) => `${fixed(c.ratioToBaseline[b]!)}x`),
+      ]),
+    },
+  ];
+}
+
+function httpTables(http: NonNullable<BenchResult['http']>): Table[] {
+  const names = http.contenders;
+  const per = (title: string, value: (m: HttpMeasure, c: HttpCaseResult, name: string) => string, note?: string): Table => ({
+    title,
+    head: ['case', ...names],
+    rows: http.cases.map((c) => [c.name, ...names.map((n) => cell(c.results[n], c.expectStatus, (m) => value(m, c, n)))]),
+    ...(note ? { note } : {}),
+  });
+  const geo = (a: string, b: string) => geomean(http.cases.map((c) => c.matrix[a]?.[b] ?? Number.NaN));
+  return [
+    per('Requests per second (keep-alive), median (min–max) over rounds', (m) => withSpread(m.rps, (n) => si(n))),
+    per('Ratio to the ceiling (median req/s over the ceiling’s)', (_m, c, n) => fixed(c.ratioToCeiling[n]!)),
+    per('Bytes per second received (headers included), median', (m) => bytesRate(m.bytesPerSec.median)),
+    per('Latency at 1 connection: p50 / p99 (ms), medians over rounds', (m) => `${fixed(m.p50Ms.median, 3)} / ${fixed(m.p99Ms.median, 3)}`),
+    per(
+      'Server CPU: µs per request (ms per GiB of body from 1 MiB up), median',
+      (m) => `${fixed(m.cpuUsPerReq.median, 1)} µs` + (m.cpuMsPerGiB ? ` (${fixed(m.cpuMsPerGiB.median, 0)} ms/GiB)` : ''),
+    ),
+    {
+      title: 'Ratio matrix: row over column, geometric mean of req/s ratios over all cases both completed',
+      head: ['', ...names],
+      rows: names.map((a) => [a, ...names.map((b) => fixed(geo(a, b)))]),
+      note: '[s≠e] marks a server that answered status s where e is correct: its numbers measure different work. CRASHED: the process exited during the case.',
+    },
+  ];
+}
+
+function tablesOf(r: BenchResult): Table[] {
+  return [...(r.fs ? fsTables(r.fs) : []), ...(r.http ? httpTables(r.http) : [])];
+}
+
+/** Problems worth a line of their own: crashes, wrong statuses, errors under load. */
+export function incidents(r: BenchResult): string[] {
+  const out: string[] = [];
+  for (const c of r.http?.cases ?? []) {
+    for (const [n, m] of Object.entries(c.results)) {
+      if (m.crashed) out.push(`${n} / ${c.name}: ${m.crashed}`);
+      if (m.error) out.push(`${n} / ${c.name}: run failed: ${m.error}`);
+      if (m.status !== null && !m.statusOk) out.push(`${n} / ${c.name}: answered ${m.status}, expected ${c.expectStatus}`);
+      if (m.socketErrors > 0) out.push(`${n} / ${c.name}: ${m.socketErrors} socket errors under load`);
+      if (m.unexpectedStatus > 0) out.push(`${n} / ${c.name}: ${m.unexpectedStatus} 4xx/5xx answers under load`);
+    }
+  }
+  for (const c of r.fs?.cases ?? []) for (const [n, m] of Object.entries(c.results)) if (m.error) out.push(`${n} / ${c.name}: ${m.error}`);
+  return out;
+}
+
+function metaLines(m: RunMeta): string[] {
+  return [
+    `date: ${m.date}`,
+    `command: ${m.command}`,
+    `machine: ${m.cpus} x ${m.cpuModel}, ${m.memGiB} GiB, ${m.platform}; Node ${m.node}`,
+    `load generator: ${m.generator ?? 'none'}; ${m.rounds} interleaved round(s)${m.quick ? ' (QUICK mode: numbers are a smoke test only)' : ''}`,
+    `budgets: fs ${m.fsTimeMs} ms per task; http warm-up ${m.httpWarmupMs} ms, throughput ${m.httpDurationMs} ms at 16 connections (4 from 1 MiB up), latency ${m.httpLatencyMs} ms at 1 connection`,
+  ];
+}
+
+/** The report as aligned plain text for the terminal. */
+export function renderText(r: BenchResult): string {
+  const out = [...metaLines(r.meta), ''];
+  for (const t of tablesOf(r)) {
+    const widths = t.head.map((h, i) => Math.max(h.length, ...t.rows.map((row) => (row[i] ?? '').length)));
+    const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+    out.push(t.title, line(t.head), widths.map((w) => '-'.repeat(w)).join('  '), ...t.rows.map(line), ...(t.note ? [t.note] : []), '');
+  }
+  const inc = incidents(r);
+  if (inc.length) out.push('Incidents:', ...inc.map((s) => `  - ${s}`));
+  return out.join('\n');
+}
+
+/** The report as markdown; `chart` is the SVG file name to embed, if any. */
+export function renderMarkdown(r: BenchResult, chart?: string): string {
+  const esc = (s: string) => s.replace(/\|/g, '\\|');
+  const out = ['# hotfs benchmarks', '', ...metaLines(r.meta).map((l) => `- ${esc(l)}`), ''];
+  if (chart) out.push(`![Ratio of each contender's req/s to the ceiling, per case](${chart})`, '');
+  for (const t of tablesOf(r)) {
+    out.push(`## ${t.title}`, '', `| ${t.head.map(esc).join(' | ')} |`, `| ${t.head.map((_, i) => (i ? '---:' : '---')).join(' | ')} |`);
+    out.push(...t.rows.map((row) => `| ${row.map(esc).join(' | ')} |`), '');
+    if (t.note) out.push(esc(t.note), '');
+  }
+  const inc = incidents(r);
+  if (inc.length) out.push('## Incidents', '', ...inc.map((s) => `- ${esc(s)}`), '');
+  return out.join('\n');
+}
