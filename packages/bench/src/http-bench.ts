@@ -89,6 +89,11 @@ export interface HttpMeasure {
   p99Ms: Spread;
   /** Server CPU time per request, in microseconds. */
   cpuUsPerReq: Spread;
+  /**
+   * Share of one core the server used during the throughput run (CPU time over wall time). Near 1
+   * means the server was the bottleneck, not the load generator.
+   */
+  serverBusy: Spread;
   /** Server CPU time per GiB of body, in ms (bodies of 1 MiB and more). */
   cpuMsPerGiB?: Spread;
   /** Status the server answered a single probe with (last round). */
@@ -133,6 +138,7 @@ interface Sample {
   p50: number;
   p99: number;
   cpu: number;
+  busy: number;
   cpuGiB: number;
 }
 
@@ -191,6 +197,7 @@ export async function runHttpBench(opts: HttpBenchOptions): Promise<{ contenders
         p50Ms: spread(s.map((x) => x.p50)),
         p99Ms: spread(s.map((x) => x.p99)),
         cpuUsPerReq: spread(s.map((x) => x.cpu)),
+        serverBusy: spread(s.map((x) => x.busy)),
         ...rec,
         statusOk: rec.status === c.expect,
       };
@@ -213,6 +220,7 @@ function toSample(load: LoadResult, lat: LoadResult, cpuMicros: number, bodyByte
     p50: lat.p50Ms,
     p99: lat.p99Ms,
     cpu: perReq,
+    busy: load.seconds > 0 ? cpuMicros / 1e6 / load.seconds : Number.NaN,
     cpuGiB: bodyBytes > 0 ? (perReq / 1000) * (2 ** 30 / bodyBytes) : Number.NaN,
   };
 }

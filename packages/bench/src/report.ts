@@ -110,6 +110,7 @@ function httpTables(http: NonNullable<BenchResult['http']>): Table[] {
       'Server CPU: µs per request (ms per GiB of body from 1 MiB up), median',
       (m) => `${fixed(m.cpuUsPerReq.median, 1)} µs` + (m.cpuMsPerGiB ? ` (${fixed(m.cpuMsPerGiB.median, 0)} ms/GiB)` : ''),
     ),
+    per('Server busy: share of one core the server used during the throughput run (near 1.00: the server, not the generator, was the limit)', (m) => fixed(m.serverBusy.median)),
     {
       title: 'Ratio matrix: row over column, geometric mean of req/s ratios over all cases both completed',
       head: ['', ...names],
@@ -121,6 +122,22 @@ function httpTables(http: NonNullable<BenchResult['http']>): Table[] {
 
 function tablesOf(r: BenchResult): Table[] {
   return [...(r.fs ? fsTables(r.fs) : []), ...(r.http ? httpTables(r.http) : [])];
+}
+
+/**
+ * The check that the load generator was not the bottleneck: the ceiling should out-serve every
+ * contender in every case. Names the cases where it did not (noise, or a contender as cheap as it).
+ */
+export function generatorCheck(r: BenchResult): string | undefined {
+  if (!r.http) return undefined;
+  const beaten = r.http.cases.flatMap((c) => {
+    const top = Object.entries(c.ratioToCeiling).filter(([n, v]) => n !== 'ceiling' && v > 1 && c.results[n]?.statusOk);
+    return top.map(([n, v]) => `${c.name}: ${n} ${v.toFixed(2)}x`);
+  });
+  const n = r.http.cases.length;
+  return beaten.length === 0
+    ? `generator check: the ceiling out-served every contender in all ${n} cases (so ${r.meta.generator} was not what limited them)`
+    : `generator check: the ceiling out-served every contender in ${n - new Set(beaten.map((b) => b.split(':')[0])).size} of ${n} cases; not in ${beaten.join('; ')}`;
 }
 
 /** Problems worth a line of their own: crashes, wrong statuses, errors under load. */
@@ -151,7 +168,8 @@ function metaLines(m: RunMeta): string[] {
 
 /** The report as aligned plain text for the terminal. */
 export function renderText(r: BenchResult): string {
-  const out = [...metaLines(r.meta), ''];
+  const check = generatorCheck(r);
+  const out = [...metaLines(r.meta), ...(check ? [check] : []), ''];
   for (const t of tablesOf(r)) {
     const widths = t.head.map((h, i) => Math.max(h.length, ...t.rows.map((row) => (row[i] ?? '').length)));
     const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
@@ -165,7 +183,8 @@ export function renderText(r: BenchResult): string {
 /** The report as markdown; `chart` is the SVG file name to embed, if any. */
 export function renderMarkdown(r: BenchResult, chart?: string): string {
   const esc = (s: string) => s.replace(/\|/g, '\\|');
-  const out = ['# hotfs benchmarks', '', ...metaLines(r.meta).map((l) => `- ${esc(l)}`), ''];
+  const check = generatorCheck(r);
+  const out = ['# hotfs benchmarks', '', ...[...metaLines(r.meta), ...(check ? [check] : [])].map((l) => `- ${esc(l)}`), ''];
   if (chart) out.push(`![Ratio of each contender's req/s to the ceiling, per case](${chart})`, '');
   for (const t of tablesOf(r)) {
     out.push(`## ${t.title}`, '', `| ${t.head.map(esc).join(' | ')} |`, `| ${t.head.map((_, i) => (i ? '---:' : '---')).join(' | ')} |`);
