@@ -9,7 +9,7 @@
  * @packageDocumentation
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -63,12 +63,14 @@ const generator = only === 'fs' ? undefined : pickGenerator(genName);
 const result: BenchResult = {
   meta: {
     date: new Date().toISOString(),
-    command: ['node packages/bench/dist/cli.js', ...process.argv.slice(2)].join(' '),
+    // Under `pnpm bench` name that (it builds first); run directly, name the script.
+    command: [process.env.npm_lifecycle_event === 'bench' ? 'npx -y pnpm@10.34.9 bench' : 'node packages/bench/dist/cli.js', ...process.argv.slice(2)].join(' '),
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
     cpuModel: cpus()[0]?.model ?? 'unknown',
     cpus: cpus().length,
     memGiB: Math.round(totalmem() / 2 ** 30),
+    loadavg: [loadavg()[0]!, Number.NaN],
     generator: generator?.name ?? null,
     quick,
     rounds,
@@ -89,6 +91,7 @@ try {
   await generator?.close();
 }
 
+result.meta.loadavg[1] = loadavg()[0]!;
 const stamp = result.meta.date.replace(/[:.]/g, '-');
 const outDir = values.out ?? join(repoRoot, 'packages/bench/results', stamp);
 mkdirSync(outDir, { recursive: true });

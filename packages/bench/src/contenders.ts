@@ -80,7 +80,7 @@ export function startServer(contender: Contender, root: string, timeoutMs = 30_0
         get exit() {
           return exit;
         },
-        stderrTail: () => stderr.slice(-500),
+        stderrTail: () => stderr.slice(-2000),
         cpuMicros: () => cpuOf(child),
         async stop() {
           if (exit) return;

@@ -177,7 +177,7 @@ export async function runHttpBench(opts: HttpBenchOptions): Promise<{ contenders
         } catch (err) {
           // Give the process a moment to be reaped, so a crash is told apart from a failed run.
           await new Promise((r) => setTimeout(r, 200));
-          if (server?.exit) rec.crashed = `${server.exit} during this case: ${server.stderrTail().trim().split('\n').slice(-3).join(' | ')}`.trim();
+          if (server?.exit) rec.crashed = `${server.exit} during this case: ${crashLine(server.stderrTail())}`;
           else rec.error = String((err as Error).message ?? err).slice(0, 300);
           opts.log?.(`  ${contender.name} / ${c.name}: ${rec.crashed ?? rec.error}`);
         }
@@ -223,4 +223,10 @@ function toSample(load: LoadResult, lat: LoadResult, cpuMicros: number, bodyByte
     busy: load.seconds > 0 ? cpuMicros / 1e6 / load.seconds : Number.NaN,
     cpuGiB: bodyBytes > 0 ? (perReq / 1000) * (2 ** 30 / bodyBytes) : Number.NaN,
   };
+}
+
+/** The line of a crash's stderr that says what went wrong (the error, not the stack under it). */
+function crashLine(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  return lines.find((l) => /^(\w*Error|Assertion|FATAL|Uncaught)\b|ERR_/.test(l)) ?? lines.at(-1) ?? 'no output';
 }
