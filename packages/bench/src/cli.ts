@@ -1,14 +1,14 @@
 /**
  * `pnpm bench [--quick] [--json] [--only fs|http] [--rounds N] [--generator auto|wrk|node|autocannon]
- * [--out DIR] [--fixture DIR] [--contenders a,b] [--no-save]`
+ * [--out DIR] [--fixture DIR] [--contenders a,b] [--from results.json] [--no-save]`
  *
  * Runs the FS-level and HTTP-level benches, prints a table (or JSON with `--json`), and writes
  * `results.json`, `report.md` and `chart.svg` to `packages/bench/results/<timestamp>/` (or `--out`).
  * A complete full run (not `--quick`, `--only` or `--contenders`) also refreshes `BENCHMARKS.md` and `BENCHMARKS.svg` at the repo root
- * unless `--no-save`.
+ * unless `--no-save`. `--from results.json` runs nothing: it renders a saved run again.
  * @packageDocumentation
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +31,7 @@ const { values } = parseArgs({
     out: { type: 'string' },
     fixture: { type: 'string' },
     contenders: { type: 'string' },
+    from: { type: 'string' },
     'no-save': { type: 'boolean', default: false },
   },
 });
@@ -57,10 +58,10 @@ if (unknown?.length) throw new Error(`unknown contender(s): ${unknown.join(', ')
 const chosen = wanted ? contenders.filter((c) => c.name === CEILING || wanted.includes(c.name)) : contenders;
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const root = ensureFixture(values.fixture);
-const generator = only === 'fs' ? undefined : pickGenerator(genName);
+const root = values.from ? '' : ensureFixture(values.fixture);
+const generator = values.from || only === 'fs' ? undefined : pickGenerator(genName);
 
-const result: BenchResult = {
+const result: BenchResult = values.from ? (JSON.parse(readFileSync(values.from, 'utf8')) as BenchResult) : {
   meta: {
     date: new Date().toISOString(),
     // Under `pnpm bench` name that (it builds first); run directly, name the script.
@@ -82,7 +83,7 @@ const result: BenchResult = {
 };
 
 try {
-  if (only !== 'http') result.fs = await runFsBench({ root, rounds, timeMs: budgets.fsTimeMs, quick, log });
+  if (!values.from && only !== 'http') result.fs = await runFsBench({ root, rounds, timeMs: budgets.fsTimeMs, quick, log });
   if (generator) {
     log(`http: load generator ${generator.name}`);
     result.http = await runHttpBench({ root, generator, rounds, warmupMs: budgets.httpWarmupMs, durationMs: budgets.httpDurationMs, latencyMs: budgets.httpLatencyMs, maxRequests: budgets.maxRequests, contenders: chosen, log });
@@ -91,7 +92,7 @@ try {
   await generator?.close();
 }
 
-result.meta.loadavg[1] = loadavg()[0]!;
+if (!values.from) result.meta.loadavg[1] = loadavg()[0]!;
 const stamp = result.meta.date.replace(/[:.]/g, '-');
 const outDir = values.out ?? join(repoRoot, 'packages/bench/results', stamp);
 mkdirSync(outDir, { recursive: true });
@@ -99,7 +100,7 @@ const chart = result.http ? ratioChart(result.http.cases, result.http.contenders
 writeFileSync(join(outDir, 'results.json'), JSON.stringify(result, null, 2));
 writeFileSync(join(outDir, 'report.md'), renderMarkdown(result, chart ? 'chart.svg' : undefined));
 if (chart) writeFileSync(join(outDir, 'chart.svg'), chart);
-if (!quick && !values['no-save'] && !only && !wanted) {
+if (!result.meta.quick && !values['no-save'] && !only && !wanted) {
   writeFileSync(join(repoRoot, 'BENCHMARKS.md'), renderMarkdown(result, chart ? 'BENCHMARKS.svg' : undefined));
   if (chart) writeFileSync(join(repoRoot, 'BENCHMARKS.svg'), chart);
 }

@@ -6,6 +6,7 @@
 import type { FsCaseResult } from './fs-bench.js';
 import type { HttpCaseResult, HttpMeasure } from './http-bench.js';
 import { geomean, type Spread } from './stats.js';
+import { checkTargets } from './targets.js';
 
 /** How, where and when a run was made. */
 export interface RunMeta {
@@ -37,12 +38,17 @@ export interface BenchResult {
 
 type Table = { title: string; head: string[]; rows: string[][]; note?: string };
 
+/** Three significant digits, never in exponent notation (999.7 would print as 1.00e+3). */
+function p3(x: number): string {
+  return Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(3);
+}
+
 /** Number with a k/M/G suffix, three significant digits. */
 export function si(n: number, unit = ''): string {
   if (!Number.isFinite(n)) return 'n/a';
   const a = Math.abs(n);
   const [d, s] = a >= 1e9 ? [1e9, 'G'] : a >= 1e6 ? [1e6, 'M'] : a >= 1e3 ? [1e3, 'k'] : [1, ''];
-  return `${(n / d).toPrecision(3)}${s}${unit}`;
+  return `${p3(n / d)}${s}${unit}`;
 }
 
 /** Bytes per second in binary units. */
@@ -50,8 +56,8 @@ function bytesRate(n: number): string {
   if (!Number.isFinite(n)) return 'n/a';
   const units = ['B/s', 'KiB/s', 'MiB/s', 'GiB/s'];
   let i = 0;
-  while (n >= 1024 && i < units.length - 1) (n /= 1024), i++;
-  return `${n.toPrecision(3)} ${units[i]}`;
+  while (n >= 1000 && i < units.length - 1) (n /= 1024), i++;
+  return `${p3(n)} ${units[i]}`;
 }
 
 function fixed(n: number, digits = 2): string {
@@ -106,6 +112,10 @@ function httpTables(http: NonNullable<BenchResult['http']>): Table[] {
   return [
     per('Requests per second (keep-alive), median (min–max) over rounds', (m) => withSpread(m.rps, (n) => si(n))),
     per('Ratio to the ceiling (median req/s over the ceiling’s)', (_m, c, n) => fixed(c.ratioToCeiling[n]!)),
+    per(
+      'CPU efficiency relative to the ceiling: ceiling’s server CPU per request over the contender’s (steadier than req/s on a shared machine)',
+      (m, c) => fixed((c.results.ceiling?.cpuUsPerReq.median ?? Number.NaN) / m.cpuUsPerReq.median),
+    ),
     per('Bytes per second received (headers included), median', (m) => bytesRate(m.bytesPerSec.median)),
     per('Latency at 1 connection: p50 / p99 (ms), medians over rounds', (m) => `${fixed(m.p50Ms.median, 3)} / ${fixed(m.p99Ms.median, 3)}`),
     per(
@@ -122,8 +132,16 @@ function httpTables(http: NonNullable<BenchResult['http']>): Table[] {
   ];
 }
 
+function targetsTable(r: BenchResult): Table {
+  return {
+    title: 'Targets (issue 5)',
+    head: ['target', 'measured', 'met'],
+    rows: checkTargets(r).map((t) => [t.target, t.measured, t.met === null ? 'pending' : t.met ? 'yes' : 'NO']),
+  };
+}
+
 function tablesOf(r: BenchResult): Table[] {
-  return [...(r.fs ? fsTables(r.fs) : []), ...(r.http ? httpTables(r.http) : [])];
+  return [...(r.fs ? fsTables(r.fs) : []), ...(r.http ? httpTables(r.http) : []), targetsTable(r)];
 }
 
 /**
@@ -165,7 +183,7 @@ function metaLines(m: RunMeta): string[] {
   return [
     `date: ${m.date}`,
     `command: ${m.command}`,
-    `machine: ${m.cpus} x ${m.cpuModel}, ${m.memGiB} GiB, ${m.platform}; Node ${m.node}; load average ${m.loadavg[0].toFixed(2)} at start, ${m.loadavg[1].toFixed(2)} at end`,
+    `machine: ${m.cpus} x ${m.cpuModel}, ${m.memGiB} GiB, ${m.platform}; Node ${m.node}${m.loadavg ? `; load average ${m.loadavg[0].toFixed(2)} at start, ${(m.loadavg[1] ?? Number.NaN).toFixed(2)} at end` : ''}`,
     `load generator: ${m.generator ?? 'none'}; ${m.rounds} interleaved round(s)${m.quick ? ' (QUICK mode: numbers are a smoke test only)' : ''}`,
     `budgets: fs ${m.fsTimeMs} ms per task; http warm-up ${m.httpWarmupMs} ms, throughput ${m.httpDurationMs} ms at 16 connections (4 from 1 MiB up), latency ${m.httpLatencyMs} ms at 1 connection`,
   ];

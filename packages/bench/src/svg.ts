@@ -19,10 +19,10 @@ export function ratioChart(cases: HttpCaseResult[], contenders: string[]): strin
   const left = 50;
   const top = 40;
   const plotH = 240;
-  const width = left + cases.length * groupW + 20;
+  const width = left + cases.length * groupW + 90; // room for the last rotated label
   const height = top + plotH + 110 + 20 * Math.ceil(contenders.length / 4);
   const max = Math.max(1.2, ...cases.flatMap((c) => contenders.map((n) => c.ratioToCeiling[n] ?? 0)).filter(Number.isFinite));
-  const y = (v: number) => top + plotH - (v / max) * plotH;
+  const y = (v: number) => Math.round((top + plotH - (v / max) * plotH) * 10) / 10;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
@@ -45,7 +45,7 @@ export function ratioChart(cases: HttpCaseResult[], contenders: string[]): strin
       const m = c.results[n];
       const title = `${n} / ${c.name}: ${v.toFixed(2)}${m && !m.statusOk ? ` (answered ${m.status}, expected ${c.expectStatus})` : ''}`;
       parts.push(
-        `<rect x="${x}" y="${y(v)}" width="${barW - 2}" height="${y(0) - y(v)}" fill="${COLORS[i % COLORS.length]}"${m && !m.statusOk ? ' fill-opacity="0.35"' : ''}><title>${escapeXml(title)}</title></rect>`,
+        `<rect x="${x}" y="${y(v)}" width="${barW - 2}" height="${Math.round((y(0) - y(v)) * 10) / 10}" fill="${COLORS[i % COLORS.length]}"${m && !m.statusOk ? ' fill-opacity="0.35"' : ''}><title>${escapeXml(title)}</title></rect>`,
       );
     });
     const cx = x0 + (contenders.length * barW) / 2;

@@ -75,6 +75,7 @@ describe('pnpm bench --quick', () => {
     for (const f of ['results.json', 'report.md', 'chart.svg']) expect(existsSync(join(out, f)), f).toBe(true);
     const md = readFileSync(join(out, 'report.md'), 'utf8');
     for (const c of result.http.cases) expect(md).toContain(`| ${c.name} |`);
+    expect(md).toContain('## Targets (issue 5)');
     const svg = readFileSync(join(out, 'chart.svg'), 'utf8');
     expect(svg.startsWith('<svg') && svg.trimEnd().endsWith('</svg>')).toBe(true);
   });
