@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -58,8 +58,11 @@ function textOfSize(size: number, seed: number): Buffer {
  * OS temp directory so a CI checkout stays small and repeated runs reuse the tree.
  */
 export function ensureFixture(root = join(tmpdir(), 'hotfs-bench-fixture')): string {
-  const marker = join(root, '.layout');
-  if (existsSync(marker) && readFileSync(marker, 'utf8') === LAYOUT_VERSION) return root;
+  const isReady = () => existsSync(join(root, '.layout')) && readFileSync(join(root, '.layout'), 'utf8') === LAYOUT_VERSION;
+  if (isReady()) return root;
+  // Built beside the target and renamed into place, so two runs at once never see half a tree.
+  const final = root;
+  root = `${final}.building-${process.pid}`;
   rmSync(root, { recursive: true, force: true });
   mkdirSync(hostPath(root, ROTATION_DIR), { recursive: true });
   for (const { path, size } of Object.values(FIXTURE_FILES)) {
@@ -71,7 +74,16 @@ export function ensureFixture(root = join(tmpdir(), 'hotfs-bench-fixture')): str
   for (const path of [...Object.values(FIXTURE_FILES).map((f) => f.path), ...Array.from({ length: ROTATION_COUNT }, (_, i) => rotationPath(i)), ROTATION_DIR]) {
     utimesSync(hostPath(root, path), FIXTURE_MTIME, FIXTURE_MTIME);
   }
-  // Written last: a tree interrupted half-way has no marker and is rebuilt next time.
-  writeFileSync(marker, LAYOUT_VERSION);
-  return root;
+  writeFileSync(join(root, '.layout'), LAYOUT_VERSION);
+  const built = root;
+  root = final;
+  if (!isReady()) rmSync(final, { recursive: true, force: true }); // an outdated layout
+  try {
+    renameSync(built, final);
+  } catch (err) {
+    // Another run finished first: use its tree, drop ours.
+    rmSync(built, { recursive: true, force: true });
+    if (!isReady()) throw err;
+  }
+  return final;
 }
