@@ -1,5 +1,14 @@
 /**
- * `@hotfs/bench`: benchmarks. Filled in by the bench issue.
+ * `@hotfs/bench`: the benchmark harness behind `pnpm bench`. The CLI is `dist/cli.js`; these exports
+ * let another script run a level on its own or register a backend or contender.
  * @packageDocumentation
  */
-export {};
+export { backends, fsCases, runFsBench, type Backend, type FsBenchOptions, type FsCaseResult, type FsMeasure } from './fs-bench.js';
+export { httpCases, runHttpBench, type HttpBenchOptions, type HttpCaseResult, type HttpMeasure } from './http-bench.js';
+export { CEILING, contenders, startServer, type Contender, type ServerProcess } from './contenders.js';
+export { hasWrk, pickGenerator, wrkGenerator, type GeneratorName, type LoadGenerator, type LoadJob, type LoadResult } from './load.js';
+export { ensureFixture, FIXTURE_FILES, MISSING_PATH, ROTATION_COUNT, ROTATION_DIR, rotationPath } from './fixtures.js';
+export { renderMarkdown, renderText, generatorCheck, incidents, type BenchResult, type RunMeta } from './report.js';
+export { checkTargets, type TargetCheck } from './targets.js';
+export { ratioChart } from './svg.js';
+export { geomean, ratio, spread, type Spread } from './stats.js';

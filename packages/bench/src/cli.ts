@@ -1,0 +1,109 @@
+/**
+ * `pnpm bench [--quick] [--json] [--only fs|http] [--rounds N] [--generator auto|wrk|node|autocannon]
+ * [--out DIR] [--fixture DIR] [--contenders a,b] [--from results.json] [--no-save]`
+ *
+ * Runs the FS-level and HTTP-level benches, prints a table (or JSON with `--json`), and writes
+ * `results.json`, `report.md` and `chart.svg` to `packages/bench/results/<timestamp>/` (or `--out`).
+ * A complete full run (not `--quick`, `--only` or `--contenders`) also refreshes `BENCHMARKS.md` and `BENCHMARKS.svg` at the repo root
+ * unless `--no-save`. `--from results.json` runs nothing: it renders a saved run again.
+ * @packageDocumentation
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ensureFixture } from './fixtures.js';
+import { runFsBench } from './fs-bench.js';
+import { runHttpBench } from './http-bench.js';
+import { pickGenerator, type GeneratorName } from './load.js';
+import { CEILING, contenders } from './contenders.js';
+import { renderMarkdown, renderText, type BenchResult } from './report.js';
+import { ratioChart } from './svg.js';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    rounds: { type: 'string' },
+    generator: { type: 'string' },
+    out: { type: 'string' },
+    fixture: { type: 'string' },
+    contenders: { type: 'string' },
+    from: { type: 'string' },
+    'no-save': { type: 'boolean', default: false },
+  },
+});
+
+const quick = values.quick!;
+const only = values.only;
+if (only !== undefined && only !== 'fs' && only !== 'http') throw new Error(`--only must be fs or http; got ${only}`);
+// wrk runs whole seconds: too slow for --quick, which uses the Node client unless told otherwise.
+const genName = (values.generator ?? (quick ? 'node' : 'auto')) as GeneratorName;
+if (!['auto', 'wrk', 'node', 'autocannon'].includes(genName)) throw new Error(`--generator must be auto, wrk, node or autocannon; got ${genName}`);
+const rounds = Number(values.rounds ?? (quick ? 1 : 3));
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer; got ${values.rounds}`);
+
+// Progress goes to stderr so `--json` leaves stdout to the JSON alone.
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const budgets = quick
+  ? { fsTimeMs: 30, httpWarmupMs: 0, httpDurationMs: 150, httpLatencyMs: 60, maxRequests: 20_000 }
+  : { fsTimeMs: 500, httpWarmupMs: 1000, httpDurationMs: 2000, httpLatencyMs: 1000, maxRequests: 2_000_000 };
+
+// The ceiling always runs: without it no ratio means anything.
+const wanted = values.contenders?.split(',').map((s) => s.trim());
+const unknown = wanted?.filter((n) => !contenders.some((c) => c.name === n));
+if (unknown?.length) throw new Error(`unknown contender(s): ${unknown.join(', ')}; known: ${contenders.map((c) => c.name).join(', ')}`);
+const chosen = wanted ? contenders.filter((c) => c.name === CEILING || wanted.includes(c.name)) : contenders;
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const root = values.from ? '' : ensureFixture(values.fixture);
+const generator = values.from || only === 'fs' ? undefined : pickGenerator(genName);
+
+const result: BenchResult = values.from ? (JSON.parse(readFileSync(values.from, 'utf8')) as BenchResult) : {
+  meta: {
+    date: new Date().toISOString(),
+    // Under `pnpm bench` name that (it builds first); run directly, name the script.
+    command: [process.env.npm_lifecycle_event === 'bench' ? 'npx -y pnpm@10.34.9 bench' : 'node packages/bench/dist/cli.js', ...process.argv.slice(2)].join(' '),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    cpus: cpus().length,
+    memGiB: Math.round(totalmem() / 2 ** 30),
+    loadavg: [loadavg()[0]!, Number.NaN],
+    generator: generator?.name ?? null,
+    quick,
+    rounds,
+    fsTimeMs: budgets.fsTimeMs,
+    httpDurationMs: budgets.httpDurationMs,
+    httpLatencyMs: budgets.httpLatencyMs,
+    httpWarmupMs: budgets.httpWarmupMs,
+  },
+};
+
+try {
+  if (!values.from && only !== 'http') result.fs = await runFsBench({ root, rounds, timeMs: budgets.fsTimeMs, quick, log });
+  if (generator) {
+    log(`http: load generator ${generator.name}`);
+    result.http = await runHttpBench({ root, generator, rounds, warmupMs: budgets.httpWarmupMs, durationMs: budgets.httpDurationMs, latencyMs: budgets.httpLatencyMs, maxRequests: budgets.maxRequests, contenders: chosen, log });
+  }
+} finally {
+  await generator?.close();
+}
+
+if (!values.from) result.meta.loadavg[1] = loadavg()[0]!;
+const stamp = result.meta.date.replace(/[:.]/g, '-');
+const outDir = values.out ?? join(repoRoot, 'packages/bench/results', stamp);
+mkdirSync(outDir, { recursive: true });
+const chart = result.http ? ratioChart(result.http.cases, result.http.contenders) : undefined;
+writeFileSync(join(outDir, 'results.json'), JSON.stringify(result, null, 2));
+writeFileSync(join(outDir, 'report.md'), renderMarkdown(result, chart ? 'chart.svg' : undefined));
+if (chart) writeFileSync(join(outDir, 'chart.svg'), chart);
+if (!result.meta.quick && !values['no-save'] && !only && !wanted) {
+  writeFileSync(join(repoRoot, 'BENCHMARKS.md'), renderMarkdown(result, chart ? 'BENCHMARKS.svg' : undefined));
+  if (chart) writeFileSync(join(repoRoot, 'BENCHMARKS.svg'), chart);
+}
+log(`results written to ${outDir}`);
+// JSON.stringify turns NaN into null: consumers see "no value", never a bogus number.
+process.stdout.write(values.json ? `${JSON.stringify(result)}\n` : `${renderText(result)}\n`);

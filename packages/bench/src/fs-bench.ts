@@ -1,0 +1,144 @@
+/**
+ * FileSystem-level benchmark: every backend through the public `@hotfs/core` API, in one tinybench
+ * run per round, with the backends of one case next to each other so drift hits them alike.
+ * @packageDocumentation
+ */
+import { DiskFS, MemFS, readAll, tryOpen, tryStat, type FileSystem } from '@hotfs/core';
+import { Bench } from 'tinybench';
+import { FIXTURE_FILES, ROTATION_DIR } from './fixtures.js';
+import { ratio, spread, type Spread } from './stats.js';
+
+/** A backend under test: one registration in {@link backends}. */
+export interface Backend {
+  /** Name shown in reports. The first backend is the baseline ratios are taken against. */
+  name: string;
+  /** Builds the backend over the fixture root (MemFS mirrors it here, outside the timed part). */
+  make(root: string): FileSystem | Promise<FileSystem>;
+}
+
+/**
+ * Backends in the FS-level run. MemFS joins with
+ * `{ name: 'MemFS', make: (root) => MemFS.mirror(root) }` once it is merged.
+ */
+export const backends: Backend[] = [
+  { name: 'MemFS', make: (root) => MemFS.mirror(root) },
+  { name: 'DiskFS', make: (root) => new DiskFS(root) },
+];
+
+/** One FS-level case: an operation repeated by tinybench. */
+interface FsCase {
+  name: string;
+  op(fs: FileSystem): () => Promise<unknown>;
+}
+
+/** open + read the whole file + close, by the fastest public route (readAll uses bytes() if offered). */
+function readWhole(path: string): (fs: FileSystem) => () => Promise<unknown> {
+  return (fs) => async () => {
+    const file = await tryOpen(fs, path);
+    if (!file) throw new Error(`fixture file ${path} missing`);
+    try {
+      return await readAll(file);
+    } finally {
+      await file.close();
+    }
+  };
+}
+
+const F = FIXTURE_FILES;
+
+/** The FS-level cases, in report order. */
+export const fsCases: FsCase[] = [
+  {
+    name: 'stat miss',
+    op: (fs) => {
+      // A different path every call, so no backend can answer from a one-entry negative cache.
+      let n = 0;
+      return () => tryStat(fs, `/missing-${n++}.txt`);
+    },
+  },
+  { name: 'stat hit', op: (fs) => () => tryStat(fs, F.b640.path) },
+  { name: 'read 0 B', op: readWhole(F.empty.path) },
+  { name: 'read 640 B', op: readWhole(F.b640.path) },
+  { name: 'read 64 KiB', op: readWhole(F.k64.path) },
+  { name: 'read 5 MiB', op: readWhole(F.m5.path) },
+  { name: 'read 100 MiB', op: readWhole(F.m100.path) },
+  { name: 'readdir 1,000', op: (fs) => () => fs.readdir(ROTATION_DIR) },
+];
+
+/** Timing of one backend on one case. */
+export interface FsMeasure {
+  /** Operations per second per round (tinybench's mean throughput). */
+  opsPerSec: Spread;
+  /** Median latency per round, in microseconds. */
+  p50Us: Spread;
+  /** Rounds whose task errored, with the message. */
+  error?: string;
+}
+
+/** Result of one FS-level case. */
+export interface FsCaseResult {
+  name: string;
+  results: Record<string, FsMeasure>;
+  /** Each backend's ops/s divided by the baseline's (the first backend). */
+  ratioToBaseline: Record<string, number>;
+}
+
+/** Options of {@link runFsBench}. */
+export interface FsBenchOptions {
+  root: string;
+  rounds: number;
+  /** tinybench time budget per task and round, in ms. */
+  timeMs: number;
+  quick: boolean;
+  backends?: Backend[];
+  log?: (line: string) => void;
+}
+
+/** Runs the FS-level bench: `rounds` interleaved rounds over every case and backend. */
+export async function runFsBench(opts: FsBenchOptions): Promise<{ backends: string[]; cases: FsCaseResult[] }> {
+  const list = opts.backends ?? backends;
+  const instances: FileSystem[] = [];
+  for (const b of list) instances.push(await b.make(opts.root));
+  const ops: Record<string, number[]> = {};
+  const p50s: Record<string, number[]> = {};
+  const errors: Record<string, string> = {};
+  try {
+    for (let round = 0; round < opts.rounds; round++) {
+      const bench = new Bench({ time: opts.timeMs, warmupTime: Math.min(100, opts.timeMs / 2), iterations: opts.quick ? 2 : 16 });
+      // Alternate which backend goes first, so neither always inherits the other's garbage.
+      const order = list.map((_, i) => i);
+      if (round % 2) order.reverse();
+      for (const c of fsCases) {
+        for (const i of order) {
+          const key = `${c.name}\u0000${list[i]!.name}`;
+          bench.add(key, c.op(instances[i]!));
+        }
+      }
+      await bench.run();
+      for (const task of bench.tasks) {
+        const r = task.result;
+        if ('throughput' in r && r.state === 'completed') {
+          (ops[task.name] ??= []).push(r.throughput.mean);
+          (p50s[task.name] ??= []).push(r.latency.p50 * 1000);
+        } else if (r.state === 'errored') {
+          errors[task.name] = String(r.error?.message ?? r.error);
+        }
+      }
+      opts.log?.(`fs round ${round + 1}/${opts.rounds} done`);
+    }
+  } finally {
+    for (const fs of instances) await fs.close();
+  }
+  const cases = fsCases.map((c): FsCaseResult => {
+    const results: Record<string, FsMeasure> = {};
+    for (const b of list) {
+      const key = `${c.name}\u0000${b.name}`;
+      results[b.name] = { opsPerSec: spread(ops[key] ?? []), p50Us: spread(p50s[key] ?? []) };
+      if (errors[key]) results[b.name]!.error = errors[key];
+    }
+    const base = results[list[0]!.name]!.opsPerSec.median;
+    const ratioToBaseline = Object.fromEntries(list.map((b) => [b.name, ratio(results[b.name]!.opsPerSec.median, base)]));
+    return { name: c.name, results, ratioToBaseline };
+  });
+  return { backends: list.map((b) => b.name), cases };
+}

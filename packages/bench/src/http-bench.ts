@@ -1,0 +1,232 @@
+/**
+ * HTTP-level benchmark: each contender in its own process on loopback, loaded over keep-alive
+ * connections by a generator in another process, one contender at a time, in interleaved rounds.
+ * @packageDocumentation
+ */
+import { request } from 'node:http';
+import { CEILING, contenders as defaultContenders, startServer, type Contender, type ServerProcess } from './contenders.js';
+import { FIXTURE_FILES as F, MISSING_PATH, ROTATION_COUNT, rotationPath } from './fixtures.js';
+import type { LoadGenerator, LoadResult } from './load.js';
+import { ratio, spread, type Spread } from './stats.js';
+
+/** One HTTP case. */
+interface HttpCase {
+  name: string;
+  paths: string[];
+  /** Status a correct server answers. */
+  expect: number;
+  /** Body size of the answer, for the per-GiB figures. */
+  bodyBytes: number;
+  /** Request headers; the 304 case builds them from what the server itself sent. */
+  headers?: (probe: Probe) => Record<string, string>;
+}
+
+const RANGE_HEADER = { Range: 'bytes=1024-2047' };
+
+/** The HTTP cases, in report order. */
+export const httpCases: HttpCase[] = [
+  { name: '404', paths: [MISSING_PATH], expect: 404, bodyBytes: 0 },
+  { name: '0 B', paths: [F.empty.path], expect: 200, bodyBytes: 0 },
+  { name: '640 B', paths: [F.b640.path], expect: 200, bodyBytes: 640 },
+  { name: '1 KiB', paths: [F.k1.path], expect: 200, bodyBytes: 1024 },
+  { name: '64 KiB', paths: [F.k64.path], expect: 200, bodyBytes: F.k64.size },
+  { name: '1 MiB', paths: [F.m1.path], expect: 200, bodyBytes: F.m1.size },
+  { name: '5 MiB', paths: [F.m5.path], expect: 200, bodyBytes: F.m5.size },
+  { name: '100 MiB', paths: [F.m100.path], expect: 200, bodyBytes: F.m100.size },
+  { name: 'rotation 1,000 x 640 B', paths: Array.from({ length: ROTATION_COUNT }, (_, i) => rotationPath(i)), expect: 200, bodyBytes: 640 },
+  { name: 'range 1 KiB of 1 MiB', paths: [F.m1.path], expect: 206, bodyBytes: 1024, headers: () => RANGE_HEADER },
+  {
+    name: '304 revalidation',
+    paths: [F.b640.path],
+    expect: 304,
+    bodyBytes: 0,
+    headers: (p) => {
+      const h: Record<string, string> = {};
+      if (p.etag) h['If-None-Match'] = p.etag;
+      if (p.lastModified) h['If-Modified-Since'] = p.lastModified;
+      return h;
+    },
+  },
+];
+
+/** Sizes from which CPU is also reported per GiB served. */
+const LARGE = 1024 * 1024;
+
+/** A single request's outcome, used to check each server answers what the case expects. */
+interface Probe {
+  status: number;
+  bodyBytes: number;
+  etag?: string;
+  lastModified?: string;
+}
+
+function probe(port: number, path: string, headers: Record<string, string>): Promise<Probe> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers, agent: false, timeout: 30_000 }, (res) => {
+      let bodyBytes = 0;
+      res.on('data', (d: Buffer) => (bodyBytes += d.length));
+      res.on('end', () => {
+        const p: Probe = { status: res.statusCode ?? 0, bodyBytes };
+        if (typeof res.headers.etag === 'string') p.etag = res.headers.etag;
+        if (typeof res.headers['last-modified'] === 'string') p.lastModified = res.headers['last-modified'];
+        resolve(p);
+      });
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('probe timed out')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** One contender on one case, over all rounds. */
+export interface HttpMeasure {
+  rps: Spread;
+  /** Bytes per second received, headers included. */
+  bytesPerSec: Spread;
+  /** Latency at one connection, in ms. */
+  p50Ms: Spread;
+  p99Ms: Spread;
+  /** Server CPU time per request, in microseconds. */
+  cpuUsPerReq: Spread;
+  /**
+   * Share of one core the server used during the throughput run (CPU time over wall time). Near 1
+   * means the server was the bottleneck, not the load generator.
+   */
+  serverBusy: Spread;
+  /** Server CPU time per GiB of body, in ms (bodies of 1 MiB and more). */
+  cpuMsPerGiB?: Spread;
+  /** Status the server answered a single probe with (last round). */
+  status: number | null;
+  /** False when the status differs from the case's expectation: the numbers then measure something else. */
+  statusOk: boolean;
+  socketErrors: number;
+  /** 4xx/5xx answers under load, beyond the case's expected status. */
+  unexpectedStatus: number;
+  /** Why a round had no numbers: the process crashed, or the run failed. */
+  crashed?: string;
+  error?: string;
+}
+
+/** One HTTP case's results. */
+export interface HttpCaseResult {
+  name: string;
+  expectStatus: number;
+  results: Record<string, HttpMeasure>;
+  /** Each contender's median req/s over the ceiling's. */
+  ratioToCeiling: Record<string, number>;
+  /** `matrix[a][b]`: contender a's median req/s over b's. */
+  matrix: Record<string, Record<string, number>>;
+}
+
+/** Options of {@link runHttpBench}. */
+export interface HttpBenchOptions {
+  root: string;
+  generator: LoadGenerator;
+  rounds: number;
+  warmupMs: number;
+  durationMs: number;
+  latencyMs: number;
+  maxRequests: number;
+  contenders?: Contender[];
+  log?: (line: string) => void;
+}
+
+interface Sample {
+  rps: number;
+  bps: number;
+  p50: number;
+  p99: number;
+  cpu: number;
+  busy: number;
+  cpuGiB: number;
+}
+
+/** Runs the HTTP bench. */
+export async function runHttpBench(opts: HttpBenchOptions): Promise<{ contenders: string[]; cases: HttpCaseResult[] }> {
+  const list = opts.contenders ?? defaultContenders;
+  const samples = new Map<string, Sample[]>();
+  const info = new Map<string, Pick<HttpMeasure, 'status' | 'socketErrors' | 'unexpectedStatus' | 'crashed' | 'error'>>();
+  const key = (c: string, k: string) => `${c}\u0000${k}`;
+  for (let round = 0; round < opts.rounds; round++) {
+    // Rotate the order each round so no contender always runs first on a cold or hot machine.
+    const order = list.map((_, i) => list[(i + round) % list.length]!);
+    for (const contender of order) {
+      let server: ServerProcess | undefined;
+      const t0 = performance.now();
+      for (const c of httpCases) {
+        const k = key(contender.name, c.name);
+        const rec = info.get(k) ?? { status: null, socketErrors: 0, unexpectedStatus: 0 };
+        info.set(k, rec);
+        try {
+          if (!server || server.exit) server = await startServer(contender, opts.root);
+          const first = await probe(server.port, c.paths[0]!, {});
+          const headers = c.headers?.(first) ?? {};
+          rec.status = c.headers ? (await probe(server.port, c.paths[0]!, headers)).status : first.status;
+          const job = { port: server.port, paths: c.paths, headers, maxRequests: opts.maxRequests, connections: c.bodyBytes >= LARGE ? 4 : 16 };
+          if (opts.warmupMs > 0) await opts.generator.run({ ...job, durationMs: opts.warmupMs });
+          const cpu0 = await server.cpuMicros();
+          const load = await opts.generator.run({ ...job, durationMs: opts.durationMs });
+          const cpu1 = await server.cpuMicros();
+          const lat = await opts.generator.run({ ...job, connections: 1, durationMs: opts.latencyMs });
+          if (server.exit) throw new Error('exit');
+          const s = toSample(load, lat, cpu1 - cpu0, c.bodyBytes);
+          rec.socketErrors += load.socketErrors + lat.socketErrors;
+          if (c.expect < 400) rec.unexpectedStatus += load.non2xx3xx + lat.non2xx3xx;
+          if (load.requests > 0) (samples.get(k) ?? samples.set(k, []).get(k)!).push(s);
+        } catch (err) {
+          // Give the process a moment to be reaped, so a crash is told apart from a failed run.
+          await new Promise((r) => setTimeout(r, 200));
+          if (server?.exit) rec.crashed = `${server.exit} during this case: ${crashLine(server.stderrTail())}`;
+          else rec.error = String((err as Error).message ?? err).slice(0, 300);
+          opts.log?.(`  ${contender.name} / ${c.name}: ${rec.crashed ?? rec.error}`);
+        }
+      }
+      await server?.stop();
+      opts.log?.(`http round ${round + 1}/${opts.rounds}: ${contender.name} done (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    }
+  }
+  const cases = httpCases.map((c): HttpCaseResult => {
+    const results: Record<string, HttpMeasure> = {};
+    for (const ct of list) {
+      const s = samples.get(key(ct.name, c.name)) ?? [];
+      const rec = info.get(key(ct.name, c.name))!;
+      const m: HttpMeasure = {
+        rps: spread(s.map((x) => x.rps)),
+        bytesPerSec: spread(s.map((x) => x.bps)),
+        p50Ms: spread(s.map((x) => x.p50)),
+        p99Ms: spread(s.map((x) => x.p99)),
+        cpuUsPerReq: spread(s.map((x) => x.cpu)),
+        serverBusy: spread(s.map((x) => x.busy)),
+        ...rec,
+        statusOk: rec.status === c.expect,
+      };
+      if (c.bodyBytes >= LARGE) m.cpuMsPerGiB = spread(s.map((x) => x.cpuGiB));
+      results[ct.name] = m;
+    }
+    const rps = (n: string) => results[n]?.rps.median;
+    const matrix = Object.fromEntries(list.map((a) => [a.name, Object.fromEntries(list.map((b) => [b.name, ratio(rps(a.name), rps(b.name))]))]));
+    const ratioToCeiling = Object.fromEntries(list.map((a) => [a.name, ratio(rps(a.name), rps(CEILING))]));
+    return { name: c.name, expectStatus: c.expect, results, ratioToCeiling, matrix };
+  });
+  return { contenders: list.map((c) => c.name), cases };
+}
+
+function toSample(load: LoadResult, lat: LoadResult, cpuMicros: number, bodyBytes: number): Sample {
+  const perReq = load.requests > 0 ? cpuMicros / load.requests : Number.NaN;
+  return {
+    rps: load.requests / load.seconds,
+    bps: load.bytes / load.seconds,
+    p50: lat.p50Ms,
+    p99: lat.p99Ms,
+    cpu: perReq,
+    busy: load.seconds > 0 ? cpuMicros / 1e6 / load.seconds : Number.NaN,
+    cpuGiB: bodyBytes > 0 ? (perReq / 1000) * (2 ** 30 / bodyBytes) : Number.NaN,
+  };
+}
+
+/** The line of a crash's stderr that says what went wrong (the error, not the stack under it). */
+function crashLine(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  return lines.find((l) => /^(\w*Error|Assertion|FATAL|Uncaught)\b|ERR_/.test(l)) ?? lines.at(-1) ?? 'no output';
+}

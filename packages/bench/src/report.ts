@@ -1,0 +1,220 @@
+/**
+ * Turns results into a terminal table and a markdown report. The same rows feed both, so what a
+ * developer reads in the terminal is what BENCHMARKS.md says.
+ * @packageDocumentation
+ */
+import type { FsCaseResult } from './fs-bench.js';
+import type { HttpCaseResult, HttpMeasure } from './http-bench.js';
+import { geomean, type Spread } from './stats.js';
+import { checkTargets } from './targets.js';
+
+/** How, where and when a run was made. */
+export interface RunMeta {
+  date: string;
+  command: string;
+  node: string;
+  platform: string;
+  cpuModel: string;
+  cpus: number;
+  memGiB: number;
+  /** 1-minute load average at the start and the end: a shared machine's noise, in one number. */
+  loadavg: [number, number];
+  generator: string | null;
+  quick: boolean;
+  rounds: number;
+  /** Per-run budgets, in ms. */
+  fsTimeMs: number;
+  httpDurationMs: number;
+  httpLatencyMs: number;
+  httpWarmupMs: number;
+}
+
+/** Everything a run produced: what `--json` prints. */
+export interface BenchResult {
+  meta: RunMeta;
+  fs?: { backends: string[]; cases: FsCaseResult[] };
+  http?: { contenders: string[]; cases: HttpCaseResult[] };
+}
+
+type Table = { title: string; head: string[]; rows: string[][]; note?: string };
+
+/** Three significant digits, never in exponent notation (999.7 would print as 1.00e+3). */
+function p3(x: number): string {
+  return Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(3);
+}
+
+/** Number with a k/M/G suffix, three significant digits. */
+export function si(n: number, unit = ''): string {
+  if (!Number.isFinite(n)) return 'n/a';
+  const a = Math.abs(n);
+  const [d, s] = a >= 1e9 ? [1e9, 'G'] : a >= 1e6 ? [1e6, 'M'] : a >= 1e3 ? [1e3, 'k'] : [1, ''];
+  return `${p3(n / d)}${s}${unit}`;
+}
+
+/** Bytes per second in binary units. */
+function bytesRate(n: number): string {
+  if (!Number.isFinite(n)) return 'n/a';
+  const units = ['B/s', 'KiB/s', 'MiB/s', 'GiB/s'];
+  let i = 0;
+  while (n >= 1000 && i < units.length - 1) (n /= 1024), i++;
+  return `${p3(n)} ${units[i]}`;
+}
+
+function fixed(n: number, digits = 2): string {
+  return Number.isFinite(n) ? n.toFixed(digits) : 'n/a';
+}
+
+/** "median (min–max)": the spread stays visible next to the number. */
+function withSpread(s: Spread, fmt: (n: number) => string): string {
+  if (!Number.isFinite(s.median)) return 'n/a';
+  return s.min === s.max ? fmt(s.median) : `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`;
+}
+
+/** A contender's cell: the value, or why there is none, or a mark when its status was wrong. */
+function cell(m: HttpMeasure | undefined, expect: number, value: (m: HttpMeasure) => string): string {
+  if (!m) return '';
+  if (m.crashed && !Number.isFinite(m.rps.median)) return 'CRASHED';
+  if (m.error && !Number.isFinite(m.rps.median)) return 'failed';
+  let v = value(m);
+  if (!m.statusOk) v += ` [${m.status ?? '?'}≠${expect}]`;
+  if (m.crashed) v += ' [crashed once]';
+  return v;
+}
+
+function fsTables(fs: NonNullable<BenchResult['fs']>): Table[] {
+  const base = fs.backends[0]!;
+  return [
+    {
+      title: 'FileSystem level (tinybench): operations per second, median (min–max) over rounds',
+      head: ['case', ...fs.backends.flatMap((b) => [`${b} ops/s`, `${b} p50`]), ...fs.backends.slice(1).map((b) => `${b}/${base}`)],
+      rows: fs.cases.map((c) => [
+        c.name,
+        ...fs.backends.flatMap((b) => {
+          const r = c.results[b]!;
+          if (r.error) return ['error', r.error.slice(0, 40)];
+          return [withSpread(r.opsPerSec, (n) => si(n)), `${si(r.p50Us.median)} µs`];
+        }),
+        ...fs.backends.slice(1).map((b) => `${fixed(c.ratioToBaseline[b]!)}x`),
+      ]),
+    },
+  ];
+}
+
+function httpTables(http: NonNullable<BenchResult['http']>): Table[] {
+  const names = http.contenders;
+  const per = (title: string, value: (m: HttpMeasure, c: HttpCaseResult, name: string) => string, note?: string): Table => ({
+    title,
+    head: ['case', ...names],
+    rows: http.cases.map((c) => [c.name, ...names.map((n) => cell(c.results[n], c.expectStatus, (m) => value(m, c, n)))]),
+    ...(note ? { note } : {}),
+  });
+  const geo = (a: string, b: string) => geomean(http.cases.map((c) => c.matrix[a]?.[b] ?? Number.NaN));
+  return [
+    per('Requests per second (keep-alive), median (min–max) over rounds', (m) => withSpread(m.rps, (n) => si(n))),
+    per('Ratio to the ceiling (median req/s over the ceiling’s)', (_m, c, n) => fixed(c.ratioToCeiling[n]!)),
+    per(
+      'CPU efficiency relative to the ceiling: ceiling’s server CPU per request over the contender’s (steadier than req/s on a shared machine)',
+      (m, c) => fixed((c.results.ceiling?.cpuUsPerReq.median ?? Number.NaN) / m.cpuUsPerReq.median),
+    ),
+    per('Bytes per second received (headers included), median', (m) => bytesRate(m.bytesPerSec.median)),
+    per('Latency at 1 connection: p50 / p99 (ms), medians over rounds', (m) => `${fixed(m.p50Ms.median, 3)} / ${fixed(m.p99Ms.median, 3)}`),
+    per(
+      'Server CPU: µs per request (ms per GiB of body from 1 MiB up), median',
+      (m) => `${fixed(m.cpuUsPerReq.median, 1)} µs` + (m.cpuMsPerGiB ? ` (${fixed(m.cpuMsPerGiB.median, 0)} ms/GiB)` : ''),
+    ),
+    per('Server busy: share of one core the server used during the throughput run (near 1.00: the server, not the generator, was the limit)', (m) => fixed(m.serverBusy.median)),
+    {
+      title: 'Ratio matrix: row over column, geometric mean of req/s ratios over all cases both completed',
+      head: ['', ...names],
+      rows: names.map((a) => [a, ...names.map((b) => fixed(geo(a, b)))]),
+      note: '[s≠e] marks a server that answered status s where e is correct: its numbers measure different work. CRASHED: the process exited during the case.',
+    },
+  ];
+}
+
+function targetsTable(r: BenchResult): Table {
+  return {
+    title: 'Targets (issue 5)',
+    head: ['target', 'measured', 'met'],
+    rows: checkTargets(r).map((t) => [t.target, t.measured, t.met === null ? 'pending' : t.met ? 'yes' : 'NO']),
+  };
+}
+
+function tablesOf(r: BenchResult): Table[] {
+  return [...(r.fs ? fsTables(r.fs) : []), ...(r.http ? httpTables(r.http) : []), targetsTable(r)];
+}
+
+/**
+ * The check that the load generator was not the bottleneck: the ceiling should out-serve every
+ * contender in every case. Names the cases where it did not (noise, or a contender as cheap as it).
+ */
+export function generatorCheck(r: BenchResult): string | undefined {
+  if (!r.http) return undefined;
+  const beaten = r.http.cases.flatMap((c) => {
+    const top = Object.entries(c.ratioToCeiling).filter(([n, v]) => n !== 'ceiling' && v > 1 && c.results[n]?.statusOk);
+    return top.map(([n, v]) => `${c.name}: ${n} ${v.toFixed(2)}x`);
+  });
+  const n = r.http.cases.length;
+  // A ceiling below ~80% of a core was starved of requests: the generator or a noisy machine, not Node, limited it.
+  const starved = r.http.cases.filter((c) => (c.results.ceiling?.serverBusy.median ?? 1) < 0.8).map((c) => c.name);
+  const starvedNote = starved.length ? `; the ceiling used < 0.8 of a core in ${starved.length} of ${n} cases (${starved.join(', ')}): it was starved, so those ratios flatter the contenders` : '';
+  return (beaten.length === 0
+    ? `generator check: the ceiling out-served every contender in all ${n} cases (so ${r.meta.generator} was not what limited them)`
+    : `generator check: the ceiling out-served every contender in ${n - new Set(beaten.map((b) => b.split(':')[0])).size} of ${n} cases; not in ${beaten.join('; ')}`) + starvedNote;
+}
+
+/** Problems worth a line of their own: crashes, wrong statuses, errors under load. */
+export function incidents(r: BenchResult): string[] {
+  const out: string[] = [];
+  for (const c of r.http?.cases ?? []) {
+    for (const [n, m] of Object.entries(c.results)) {
+      if (m.crashed) out.push(`${n} / ${c.name}: ${m.crashed}`);
+      if (m.error) out.push(`${n} / ${c.name}: run failed: ${m.error}`);
+      if (m.status !== null && !m.statusOk) out.push(`${n} / ${c.name}: answered ${m.status}, expected ${c.expectStatus}`);
+      if (m.socketErrors > 0) out.push(`${n} / ${c.name}: ${m.socketErrors} socket errors under load`);
+      if (m.unexpectedStatus > 0) out.push(`${n} / ${c.name}: ${m.unexpectedStatus} 4xx/5xx answers under load`);
+    }
+  }
+  for (const c of r.fs?.cases ?? []) for (const [n, m] of Object.entries(c.results)) if (m.error) out.push(`${n} / ${c.name}: ${m.error}`);
+  return out;
+}
+
+function metaLines(m: RunMeta): string[] {
+  return [
+    `date: ${m.date}`,
+    `command: ${m.command}`,
+    `machine: ${m.cpus} x ${m.cpuModel}, ${m.memGiB} GiB, ${m.platform}; Node ${m.node}${m.loadavg ? `; load average ${m.loadavg[0].toFixed(2)} at start, ${(m.loadavg[1] ?? Number.NaN).toFixed(2)} at end` : ''}`,
+    `load generator: ${m.generator ?? 'none'}; ${m.rounds} interleaved round(s)${m.quick ? ' (QUICK mode: numbers are a smoke test only)' : ''}`,
+    `budgets: fs ${m.fsTimeMs} ms per task; http warm-up ${m.httpWarmupMs} ms, throughput ${m.httpDurationMs} ms at 16 connections (4 from 1 MiB up), latency ${m.httpLatencyMs} ms at 1 connection`,
+  ];
+}
+
+/** The report as aligned plain text for the terminal. */
+export function renderText(r: BenchResult): string {
+  const check = generatorCheck(r);
+  const out = [...metaLines(r.meta), ...(check ? [check] : []), ''];
+  for (const t of tablesOf(r)) {
+    const widths = t.head.map((h, i) => Math.max(h.length, ...t.rows.map((row) => (row[i] ?? '').length)));
+    const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+    out.push(t.title, line(t.head), widths.map((w) => '-'.repeat(w)).join('  '), ...t.rows.map(line), ...(t.note ? [t.note] : []), '');
+  }
+  const inc = incidents(r);
+  if (inc.length) out.push('Incidents:', ...inc.map((s) => `  - ${s}`));
+  return out.join('\n');
+}
+
+/** The report as markdown; `chart` is the SVG file name to embed, if any. */
+export function renderMarkdown(r: BenchResult, chart?: string): string {
+  const esc = (s: string) => s.replace(/\|/g, '\\|');
+  const check = generatorCheck(r);
+  const out = ['# hotfs benchmarks', '', ...[...metaLines(r.meta), ...(check ? [check] : [])].map((l) => `- ${esc(l)}`), ''];
+  if (chart) out.push(`![Ratio of each contender's req/s to the ceiling, per case](${chart})`, '');
+  for (const t of tablesOf(r)) {
+    out.push(`## ${t.title}`, '', `| ${t.head.map(esc).join(' | ')} |`, `| ${t.head.map((_, i) => (i ? '---:' : '---')).join(' | ')} |`);
+    out.push(...t.rows.map((row) => `| ${row.map(esc).join(' | ')} |`), '');
+    if (t.note) out.push(esc(t.note), '');
+  }
+  const inc = incidents(r);
+  if (inc.length) out.push('## Incidents', '', ...inc.map((s) => `- ${esc(s)}`), '');
+  return out.join('\n');
+}

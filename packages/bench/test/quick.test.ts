@@ -1,0 +1,82 @@
+/**
+ * Runs `pnpm bench --quick` for real (every case, every contender, briefly) and checks that the output
+ * is well formed. It checks that the benchmark works, never how fast anything is: CI machines are
+ * noisy, and a peer that crashes is a result, not a failure.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const out = mkdtempSync(join(tmpdir(), 'hotfs-bench-test-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+type Spread = { median: number | null; min: number | null; max: number | null };
+
+describe('pnpm bench --quick', () => {
+  // The generator is the Node fallback client: CI has no wrk.
+  const run = spawnSync(process.execPath, [cli, '--quick', '--json', '--generator', 'node', '--out', out], { encoding: 'utf8', timeout: 120_000 });
+
+  it('exits 0 and prints one JSON document', () => {
+    expect(run.error).toBeUndefined();
+    expect(run.status, run.stderr).toBe(0);
+    expect(() => JSON.parse(run.stdout)).not.toThrow();
+  });
+
+  const result = JSON.parse(run.stdout || '{}');
+  const finite = (s: Spread) => [s.median, s.min, s.max].every((n) => typeof n === 'number' && Number.isFinite(n));
+
+  it('records how and where it ran', () => {
+    expect(result.meta.quick).toBe(true);
+    expect(result.meta.node).toBe(process.version);
+    expect(result.meta.generator).toMatch(/node/);
+  });
+
+  it('has every FS case for every backend, with finite numbers and ratios', () => {
+    const names = result.fs.cases.map((c: { name: string }) => c.name);
+    expect(names).toEqual(['stat miss', 'stat hit', 'read 0 B', 'read 640 B', 'read 64 KiB', 'read 5 MiB', 'read 100 MiB', 'readdir 1,000']);
+    for (const c of result.fs.cases) {
+      for (const b of result.fs.backends) {
+        expect(finite(c.results[b].opsPerSec), `${b} / ${c.name}`).toBe(true);
+        expect(c.ratioToBaseline[b]).toBeGreaterThan(0);
+      }
+      expect(c.ratioToBaseline[result.fs.backends[0]]).toBe(1);
+    }
+  });
+
+  it('has every HTTP case for every contender: numbers, or the reason there are none', () => {
+    const names = result.http.cases.map((c: { name: string }) => c.name);
+    expect(names).toEqual(['404', '0 B', '640 B', '1 KiB', '64 KiB', '1 MiB', '5 MiB', '100 MiB', 'rotation 1,000 x 640 B', 'range 1 KiB of 1 MiB', '304 revalidation']);
+    expect(result.http.contenders).toEqual(expect.arrayContaining(['ceiling', 'sirv', 'serve-static', 'st', '@fastify/static', 'hotfs+MemFS', 'hotfs+DiskFS']));
+    for (const c of result.http.cases) {
+      for (const n of result.http.contenders) {
+        const m = c.results[n];
+        expect(m, `${n} / ${c.name}`).toBeDefined();
+        if (n === 'ceiling') {
+          // The reference must always measure, or no ratio means anything.
+          for (const k of ['rps', 'bytesPerSec', 'p50Ms', 'p99Ms', 'cpuUsPerReq']) expect(finite(m[k]), `ceiling ${k} / ${c.name}`).toBe(true);
+          expect(m.statusOk, `ceiling status on ${c.name}`).toBe(true);
+          expect(c.ratioToCeiling.ceiling).toBe(1);
+        } else if (finite(m.rps)) {
+          expect(c.ratioToCeiling[n]).toBeGreaterThan(0);
+          expect(c.matrix[n].ceiling).toBeCloseTo(c.ratioToCeiling[n], 9);
+          expect(c.matrix.ceiling[n]).toBeCloseTo(1 / c.ratioToCeiling[n], 9);
+        } else {
+          expect(m.crashed ?? m.error, `${n} / ${c.name} has neither numbers nor a reason`).toEqual(expect.any(String));
+        }
+      }
+    }
+  });
+
+  it('writes the JSON, the markdown report and the SVG chart', () => {
+    for (const f of ['results.json', 'report.md', 'chart.svg']) expect(existsSync(join(out, f)), f).toBe(true);
+    const md = readFileSync(join(out, 'report.md'), 'utf8');
+    for (const c of result.http.cases) expect(md).toContain(`| ${c.name} |`);
+    expect(md).toContain('## Targets (issue 5)');
+    const svg = readFileSync(join(out, 'chart.svg'), 'utf8');
+    expect(svg.startsWith('<svg') && svg.trimEnd().endsWith('</svg>')).toBe(true);
+  });
+});
