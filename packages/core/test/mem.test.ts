@@ -93,6 +93,10 @@ describe('MemFS', () => {
       await mkdir(join(d, 'a.txt'));
       await writeFile(join(d, 'a.txt', 'inner'), 'inner');
     }],
+    ['replace a directory with a file', async (d: string) => {
+      await rm(join(d, 'tree'), { recursive: true });
+      await writeFile(join(d, 'tree'), 'now a file');
+    }],
   ])('shows a change: %s', async (_name, change) => {
     const { dir, fs } = await mirrored(async (d) => {
       await writeFile(join(d, 'a.txt'), 'original');
