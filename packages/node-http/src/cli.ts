@@ -57,9 +57,12 @@ async function main(args: string[]): Promise<number> {
   const server = createServer(fs, {
     prefix: config.prefix,
     dotfiles: config.dotfiles,
+    // Internal causes only for 5xx (a 404's ENOENT is not news), and URLs capped: a hostile client
+    // sending 16 KB targets must not be able to grow the log by 16 KB per request.
     logger: (e: RequestLog) => {
-      if (e.error !== undefined) process.stderr.write(`${e.method} ${e.url} ${e.status} ${describeError(e.error)}\n`);
-      else if (config.verbose) log(`${e.method} ${e.url} ${e.status}`);
+      const url = e.url.length > 300 ? `${e.url.slice(0, 300)}…(${e.url.length} chars)` : e.url;
+      if (e.error !== undefined && e.status >= 500) process.stderr.write(`${e.method} ${url} ${e.status} ${describeError(e.error)}\n`);
+      else if (config.verbose) log(`${e.method} ${url} ${e.status}`);
     },
     ...(config.headersTimeout === undefined ? {} : { headersTimeout: config.headersTimeout }),
     ...(config.requestTimeout === undefined ? {} : { requestTimeout: config.requestTimeout }),

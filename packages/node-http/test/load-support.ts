@@ -26,9 +26,10 @@ export interface CliServer {
   output(): string;
 }
 
-/** Starts `hotfs --path dir --backend kind` on 127.0.0.1, an ephemeral port, served at `/`. */
+/** Starts `hotfs --path dir --backend kind` on 127.0.0.1, an ephemeral port, served at `/` (quiet unless `--verbose`). */
 export async function startCli(dir: string, backend: string, extra: string[] = []): Promise<CliServer> {
-  const child = spawn(process.execPath, [cli, '--path', dir, '--backend', backend, '--addr', '127.0.0.1:0', '--prefix', '/', '--quiet', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const quiet = extra.includes('--verbose') ? [] : ['--quiet'];
+  const child = spawn(process.execPath, [cli, '--path', dir, '--backend', backend, '--addr', '127.0.0.1:0', '--prefix', '/', ...quiet, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   let exit: number | null | undefined;
   const exited = new Promise<number | null>((resolve) =>
