@@ -1,10 +1,11 @@
 import { EventEmitter } from 'node:events';
 import type { FSWatcher } from 'chokidar';
-import { DiskFS, checkPosition, checkSymlinkPolicy, type SymlinkPolicy } from './disk.js';
+import { DiskFS, checkSymlinkPolicy, type SymlinkPolicy } from './disk.js';
 import { DirectoryFile } from './directory.js';
 import { FsError } from './errors.js';
 import { cleanPath, dirName } from './path.js';
 import type { File, FileInfo, FileSystem } from './types.js';
+import { MemFile } from './mirror/file.js';
 import { MirrorStore, type ChangeType, type MirrorEntry } from './mirror/store.js';
 import { syncPath, type SyncContext } from './mirror/sync.js';
 import { startWatcher, watcherErrorHint } from './mirror/watch.js';
@@ -288,48 +289,3 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Fi
     this.removeAllListeners();
   }
 }
-
-/** An opened version of a mirrored file: its info, size and bytes never change under the reader. */
-class MemFile implements File {
-  #entry: MirrorEntry | undefined;
-  constructor(
-    private readonly path: string,
-    entry: MirrorEntry,
-  ) {
-    this.#entry = entry;
-  }
-
-  async stat(): Promise<FileInfo> {
-    return this.#check().info;
-  }
-
-  async read(into: Uint8Array, position: number): Promise<number> {
-    const bytes = this.#check().bytes!;
-    checkPosition(position, this.path);
-    if (position >= bytes.length) return 0;
-    const n = Math.min(into.length, bytes.length - position);
-    into.set(bytes.subarray(position, position + n));
-    return n;
-  }
-
-  /** Zero-copy view of this version's content. Do not modify it. */
-  bytes(): Uint8Array {
-    return this.#check().bytes!;
-  }
-
-  async readdir(): Promise<FileInfo[]> {
-    this.#check();
-    throw new FsError('ENOTDIR', this.path);
-  }
-
-  async close(): Promise<void> {
-    this.#entry = undefined;
-  }
-
-  #check(): MirrorEntry {
-    if (!this.#entry) throw new FsError('EBADF', this.path);
-    return this.#entry;
-  }
-}
-
-
