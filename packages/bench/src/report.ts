@@ -5,6 +5,7 @@
  */
 import type { FsCaseResult } from './fs-bench.js';
 import type { HttpCaseResult, HttpMeasure } from './http-bench.js';
+import { memfsCostsTable, type MemfsCosts } from './memfs-costs.js';
 import { geomean, type Spread } from './stats.js';
 import { checkTargets } from './targets.js';
 
@@ -34,6 +35,7 @@ export interface BenchResult {
   meta: RunMeta;
   fs?: { backends: string[]; cases: FsCaseResult[] };
   http?: { contenders: string[]; cases: HttpCaseResult[] };
+  memfs?: MemfsCosts;
 }
 
 type Table = { title: string; head: string[]; rows: string[][]; note?: string };
@@ -141,7 +143,7 @@ function targetsTable(r: BenchResult): Table {
 }
 
 function tablesOf(r: BenchResult): Table[] {
-  return [...(r.fs ? fsTables(r.fs) : []), ...(r.http ? httpTables(r.http) : []), targetsTable(r)];
+  return [...(r.fs ? fsTables(r.fs) : []), ...(r.http ? httpTables(r.http) : []), ...(r.memfs ? [memfsCostsTable(r.memfs)] : []), targetsTable(r)];
 }
 
 /**
