@@ -45,14 +45,14 @@ export function checkTargets(r: BenchResult): TargetCheck[] {
     const ratios = fs.cases.map((c) => ({ name: c.name, v: (c.results.MemFS?.opsPerSec.median ?? NaN) / (c.results.DiskFS?.opsPerSec.median ?? NaN) }));
     const worst = ratios.reduce((a, b) => (Number.isFinite(b.v) && (!Number.isFinite(a.v) || b.v < a.v) ? b : a));
     out.push({ target: 'FS level: MemFS/DiskFS >= 20x', measured: `geomean ${f2(geomean(ratios.map((x) => x.v)))}x, lowest ${f2(worst.v)}x (${worst.name})`, met: ratios.every((x) => x.v >= 20) });
-  } else out.push({ target: 'FS level: MemFS/DiskFS >= 20x', measured: 'MemFS not registered', met: null });
+  } else out.push({ target: 'FS level: MemFS/DiskFS >= 20x', measured: fs ? 'MemFS not registered' : 'FS level not run', met: null });
 
   const http = r.http;
   for (const [name, min] of Object.entries(MEM_VS_CEILING)) {
     const c = http?.cases.find((x) => x.name === name);
     const v = c?.ratioToCeiling[HOTFS_MEM];
     const ok = c?.results[HOTFS_MEM]?.statusOk;
-    out.push({ target: `HTTP ${name}: ${HOTFS_MEM}/ceiling >= ${min}`, measured: v === undefined ? `${HOTFS_MEM} not registered` : f2(v), met: v === undefined ? null : ok === true && v >= min });
+    out.push({ target: `HTTP ${name}: ${HOTFS_MEM}/ceiling >= ${min}`, measured: v === undefined ? (http ? `${HOTFS_MEM} not registered` : 'HTTP level not run') : f2(v), met: v === undefined ? null : ok === true && v >= min });
   }
   // From 1 MiB up the server's CPU per GiB of body is the cost that matters, not only req/s.
   for (const c of http?.cases.filter((x) => x.results.ceiling?.cpuMsPerGiB && x.results[HOTFS_MEM]?.cpuMsPerGiB) ?? []) {
@@ -67,7 +67,7 @@ export function checkTargets(r: BenchResult): TargetCheck[] {
       return best.p && !(mine >= best.v) ? [`${c.name} (${f2(mine / best.v)}x ${best.p})`] : [];
     });
     out.push({ target: `HTTP: ${HOTFS_DISK} >= best disk peer (${DISK_PEERS.join(', ')}) in every case`, measured: misses.length ? `behind in ${misses.join(', ')}` : 'ahead in every case', met: misses.length === 0 });
-  } else out.push({ target: `HTTP: ${HOTFS_DISK} >= best disk peer`, measured: `${HOTFS_DISK} not registered`, met: null });
+  } else out.push({ target: `HTTP: ${HOTFS_DISK} >= best disk peer`, measured: http ? `${HOTFS_DISK} not registered` : 'HTTP level not run', met: null });
   const memfs = r.memfs;
   if (memfs) {
     const held = memfs.mirrors.map((m) => `${m.tree}: ${f2(m.heldBytes / m.budgetBytes)} of budget`);
