@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [--quick] [--json] [--only fs|http] [--rounds N] [--generator auto|wrk|node|autocannon]
+ * `pnpm bench [--quick] [--json] [--only fs|http|memfs] [--rounds N] [--generator auto|wrk|node|autocannon]
  * [--out DIR] [--fixture DIR] [--contenders a,b] [--from results.json] [--no-save]`
  *
  * Runs the FS-level and HTTP-level benches, prints a table (or JSON with `--json`), and writes
@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { ensureFixture } from './fixtures.js';
 import { runFsBench } from './fs-bench.js';
 import { runHttpBench } from './http-bench.js';
+import { runMemfsCosts } from './memfs-costs.js';
 import { pickGenerator, type GeneratorName } from './load.js';
 import { CEILING, contenders } from './contenders.js';
 import { renderMarkdown, renderText, type BenchResult } from './report.js';
@@ -38,7 +39,7 @@ const { values } = parseArgs({
 
 const quick = values.quick!;
 const only = values.only;
-if (only !== undefined && only !== 'fs' && only !== 'http') throw new Error(`--only must be fs or http; got ${only}`);
+if (only !== undefined && only !== 'fs' && only !== 'http' && only !== 'memfs') throw new Error(`--only must be fs, http or memfs; got ${only}`);
 // wrk runs whole seconds: too slow for --quick, which uses the Node client unless told otherwise.
 const genName = (values.generator ?? (quick ? 'node' : 'auto')) as GeneratorName;
 if (!['auto', 'wrk', 'node', 'autocannon'].includes(genName)) throw new Error(`--generator must be auto, wrk, node or autocannon; got ${genName}`);
@@ -58,8 +59,8 @@ if (unknown?.length) throw new Error(`unknown contender(s): ${unknown.join(', ')
 const chosen = wanted ? contenders.filter((c) => c.name === CEILING || wanted.includes(c.name)) : contenders;
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const root = values.from ? '' : ensureFixture(values.fixture);
-const generator = values.from || only === 'fs' ? undefined : pickGenerator(genName);
+const root = values.from || only === 'memfs' ? '' : ensureFixture(values.fixture);
+const generator = values.from || (only && only !== 'http') ? undefined : pickGenerator(genName);
 
 const result: BenchResult = values.from ? (JSON.parse(readFileSync(values.from, 'utf8')) as BenchResult) : {
   meta: {
@@ -83,11 +84,12 @@ const result: BenchResult = values.from ? (JSON.parse(readFileSync(values.from, 
 };
 
 try {
-  if (!values.from && only !== 'http') result.fs = await runFsBench({ root, rounds, timeMs: budgets.fsTimeMs, quick, log });
+  if (!values.from && (!only || only === 'fs')) result.fs = await runFsBench({ root, rounds, timeMs: budgets.fsTimeMs, quick, log });
   if (generator) {
     log(`http: load generator ${generator.name}`);
     result.http = await runHttpBench({ root, generator, rounds, warmupMs: budgets.httpWarmupMs, durationMs: budgets.httpDurationMs, latencyMs: budgets.httpLatencyMs, maxRequests: budgets.maxRequests, contenders: chosen, log });
   }
+  if (!values.from && (!only || only === 'memfs')) result.memfs = await runMemfsCosts({ quick, log });
 } finally {
   await generator?.close();
 }

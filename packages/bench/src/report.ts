@@ -5,7 +5,8 @@
  */
 import type { FsCaseResult } from './fs-bench.js';
 import type { HttpCaseResult, HttpMeasure } from './http-bench.js';
-import { geomean, type Spread } from './stats.js';
+import { memfsCostsTable, type MemfsCosts } from './memfs-costs.js';
+import { geomean, ratio, type Spread } from './stats.js';
 import { checkTargets } from './targets.js';
 
 /** How, where and when a run was made. */
@@ -34,6 +35,7 @@ export interface BenchResult {
   meta: RunMeta;
   fs?: { backends: string[]; cases: FsCaseResult[] };
   http?: { contenders: string[]; cases: HttpCaseResult[] };
+  memfs?: MemfsCosts;
 }
 
 type Table = { title: string; head: string[]; rows: string[][]; note?: string };
@@ -82,11 +84,15 @@ function cell(m: HttpMeasure | undefined, expect: number, value: (m: HttpMeasure
 }
 
 function fsTables(fs: NonNullable<BenchResult['fs']>): Table[] {
-  const base = fs.backends[0]!;
+  // Speed-ups read as "x over DiskFS" (the disk is what the others are meant to beat), whatever the run order.
+  const base = fs.backends.includes('DiskFS') ? 'DiskFS' : fs.backends[0]!;
+  const others = fs.backends.filter((b) => b !== base);
+  const ops = (c: FsCaseResult, b: string) => c.results[b]?.opsPerSec.median;
+  const speedup = (n: number) => (!Number.isFinite(n) ? 'n/a' : n >= 100 ? `${n.toFixed(0)}x` : `${n.toPrecision(3)}x`);
   return [
     {
       title: 'FileSystem level (tinybench): operations per second, median (min–max) over rounds',
-      head: ['case', ...fs.backends.flatMap((b) => [`${b} ops/s`, `${b} p50`]), ...fs.backends.slice(1).map((b) => `${b}/${base}`)],
+      head: ['case', ...fs.backends.flatMap((b) => [`${b} ops/s`, `${b} p50`]), ...others.map((b) => `${b}/${base}`)],
       rows: fs.cases.map((c) => [
         c.name,
         ...fs.backends.flatMap((b) => {
@@ -94,7 +100,7 @@ function fsTables(fs: NonNullable<BenchResult['fs']>): Table[] {
           if (r.error) return ['error', r.error.slice(0, 40)];
           return [withSpread(r.opsPerSec, (n) => si(n)), `${si(r.p50Us.median)} µs`];
         }),
-        ...fs.backends.slice(1).map((b) => `${fixed(c.ratioToBaseline[b]!)}x`),
+        ...others.map((b) => speedup(ratio(ops(c, b), ops(c, base)))),
       ]),
     },
   ];
@@ -141,7 +147,7 @@ function targetsTable(r: BenchResult): Table {
 }
 
 function tablesOf(r: BenchResult): Table[] {
-  return [...(r.fs ? fsTables(r.fs) : []), ...(r.http ? httpTables(r.http) : []), targetsTable(r)];
+  return [...(r.fs ? fsTables(r.fs) : []), ...(r.http ? httpTables(r.http) : []), ...(r.memfs ? [memfsCostsTable(r.memfs)] : []), targetsTable(r)];
 }
 
 /**

@@ -71,11 +71,29 @@ describe('pnpm bench --quick', () => {
     }
   });
 
+  it('measures the MemFS costs: mirror time, peak RSS and memory held per tree, write-to-served latency', () => {
+    const num = (n: unknown) => typeof n === 'number' && Number.isFinite(n);
+    expect(result.memfs.mirrors).toHaveLength(2);
+    for (const m of result.memfs.mirrors) {
+      for (const k of ['mirrorMs', 'rssBefore', 'peakRss', 'heldBytes', 'heldRss', 'heldPerByte', 'budgetBytes']) expect(num(m[k]), `${m.tree} ${k}`).toBe(true);
+      expect(m.mirrorMs).toBeGreaterThan(0);
+      expect(m.peakRss).toBeGreaterThanOrEqual(m.rssBefore);
+      // The mirror held the whole tree in memory.
+      expect(m.mirrored).toMatchObject({ files: m.files, bytes: m.bytes, filesOnDisk: 0 });
+    }
+    const w = result.memfs.writeToServed;
+    expect(w.lost).toBe(0);
+    for (const k of ['p50Ms', 'p99Ms', 'maxMs']) expect(num(w[k]) && w[k] > 0, k).toBe(true);
+    expect(w.p99Ms).toBeGreaterThanOrEqual(w.p50Ms);
+  });
+
   it('writes the JSON, the markdown report and the SVG chart', () => {
     for (const f of ['results.json', 'report.md', 'chart.svg']) expect(existsSync(join(out, f)), f).toBe(true);
     const md = readFileSync(join(out, 'report.md'), 'utf8');
     for (const c of result.http.cases) expect(md).toContain(`| ${c.name} |`);
     expect(md).toContain('## Targets (issue 5)');
+    expect(md).toContain('## MemFS costs');
+    expect(md).toMatch(/MemFS write to served p99 < 100 ms \| p99 \d/);
     const svg = readFileSync(join(out, 'chart.svg'), 'utf8');
     expect(svg.startsWith('<svg') && svg.trimEnd().endsWith('</svg>')).toBe(true);
   });

@@ -1,0 +1,218 @@
+/**
+ * MemFS costs: time and peak RSS to mirror a tree of 10,000 files and one of 1 GiB, memory held per
+ * byte mirrored, and the latency from a write on disk to the new bytes being served through MemFS.
+ *
+ * Each measurement runs in a fresh child process (this same file with a JSON mode argument), so peak
+ * RSS is that of one mirror alone and garbage from one measurement never lands in the next.
+ * @packageDocumentation
+ */
+import { fork } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MemFS, readFile } from '@hotfs/core';
+import { spread, type Spread } from './stats.js';
+
+/** Memory budget of the issue: at most 1.2x the bytes mirrored plus 2 KiB per file. */
+export const HELD_PER_BYTE = 1.2;
+export const HELD_PER_FILE = 2048;
+/** Target of the issue for the write-to-served latency, p99, in ms. */
+export const WRITE_P99_MS = 100;
+
+/** One mirror measurement, made in a child process of its own. */
+export interface MirrorCost {
+  tree: string;
+  files: number;
+  bytes: number;
+  /** What `fs.size` reported once loaded: checks that the mirror holds the whole tree. */
+  mirrored: { files: number; directories: number; bytes: number; filesOnDisk: number };
+  /** Wall time of `MemFS.mirror(root)` (scan, read and watcher start), in ms. */
+  mirrorMs: number;
+  /** RSS of the child before mirroring, and its peak (`maxRSS`) by the time the mirror resolved, in bytes. */
+  rssBefore: number;
+  peakRss: number;
+  /** Heap + external memory (Buffers) held after mirroring and a full GC, minus the same before. */
+  heldBytes: number;
+  /** RSS after mirroring and a full GC minus RSS before (the allocator may keep freed pages: an upper bound). */
+  heldRss: number;
+  /** `heldBytes / bytes`. */
+  heldPerByte: number;
+  /** The issue's budget for this tree: `1.2 * bytes + 2 KiB * files`. */
+  budgetBytes: number;
+}
+
+/** Write on disk to the new bytes read back through MemFS, in ms. */
+export interface WriteToServed {
+  writes: number;
+  /** Writes whose bytes were not served within 5 s. */
+  lost: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  spreadMs: Spread;
+}
+
+/** Everything the MemFS costs part measures. */
+export interface MemfsCosts {
+  mirrors: MirrorCost[];
+  writeToServed: WriteToServed;
+}
+
+type Mode = { mode: 'mirror'; root: string } | { mode: 'latency'; root: string; writes: number };
+
+/** Builds a tree of `files` files of `size` bytes, 100 per directory; returns its root. */
+function makeTree(files: number, size: number): string {
+  const root = mkdtempSync(join(tmpdir(), 'hotfs-memfs-cost-'));
+  const body = Buffer.alloc(size, 0x61);
+  for (let i = 0; i < files; i++) {
+    const dir = join(root, `d${Math.floor(i / 100)}`);
+    if (i % 100 === 0) mkdirSync(dir);
+    writeFileSync(join(dir, `f${i}.txt`), body);
+  }
+  return root;
+}
+
+/** Runs this file in a child with `--expose-gc` and resolves to the JSON it sends back. */
+function inChild<T>(arg: Mode): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), [JSON.stringify(arg)], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.once('message', (m: { ok?: T; error?: string }) => (m.ok ? resolve(m.ok) : reject(new Error(m.error))));
+    child.once('error', reject);
+    child.once('exit', (code, signal) => reject(new Error(`memfs cost child exited with ${signal ?? code} before answering`)));
+  });
+}
+
+/** Runs the MemFS costs part. `quick` shrinks the trees and the number of writes. */
+export async function runMemfsCosts(opts: { quick: boolean; log?: (l: string) => void }): Promise<MemfsCosts> {
+  const trees = opts.quick
+    ? [{ tree: '1,000 files x 1 KiB', files: 1000, size: 1024 }, { tree: '16 MiB (16 files x 1 MiB)', files: 16, size: 1 << 20 }]
+    : [{ tree: '10,000 files x 1 KiB', files: 10_000, size: 1024 }, { tree: '1 GiB (64 files x 16 MiB)', files: 64, size: 16 << 20 }];
+  const mirrors: MirrorCost[] = [];
+  for (const t of trees) {
+    const root = makeTree(t.files, t.size);
+    try {
+      const bytes = t.files * t.size;
+      const r = await inChild<Omit<MirrorCost, 'tree' | 'files' | 'bytes' | 'heldPerByte' | 'budgetBytes'>>({ mode: 'mirror', root });
+      mirrors.push({ tree: t.tree, files: t.files, bytes, ...r, heldPerByte: r.heldBytes / bytes, budgetBytes: HELD_PER_BYTE * bytes + HELD_PER_FILE * t.files });
+      opts.log?.(`memfs: mirrored ${t.tree} in ${r.mirrorMs.toFixed(0)} ms, peak RSS ${(r.peakRss / 2 ** 20).toFixed(0)} MiB`);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }
+  const root = makeTree(20, 640);
+  try {
+    const writeToServed = await inChild<WriteToServed>({ mode: 'latency', root, writes: opts.quick ? 20 : 300 });
+    opts.log?.(`memfs: write to served p50 ${writeToServed.p50Ms.toFixed(2)} ms, p99 ${writeToServed.p99Ms.toFixed(2)} ms`);
+    return { mirrors, writeToServed };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+const held = () => {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
+};
+
+/** The child side: one mirror measurement. */
+async function mirrorChild(root: string): Promise<Omit<MirrorCost, 'tree' | 'files' | 'bytes' | 'heldPerByte' | 'budgetBytes'>> {
+  globalThis.gc?.();
+  const rssBefore = process.memoryUsage().rss;
+  const heldBefore = held();
+  const t0 = performance.now();
+  const fs = await MemFS.mirror(root);
+  const mirrorMs = performance.now() - t0;
+  // maxRSS is the process's peak in KiB: read before the GC so the scan's garbage is counted.
+  const peakRss = process.resourceUsage().maxRSS * 1024;
+  globalThis.gc?.();
+  const heldBytes = held() - heldBefore;
+  const heldRss = process.memoryUsage().rss - rssBefore;
+  const mirrored = fs.size;
+  await fs.close();
+  return { mirrored, mirrorMs, rssBefore, peakRss, heldBytes, heldRss };
+}
+
+/**
+ * The child side of the write latency: writes new content to one of 20 files in turn (so no path is
+ * rewritten within the watcher's per-path settle window) and reads it back through the mirror on each
+ * change event for that path (and every 10 ms in case an event is missed) until it serves the new bytes.
+ */
+async function latencyChild(root: string, writes: number): Promise<WriteToServed> {
+  const fs = await MemFS.mirror(root);
+  let want = '';
+  let wake: (() => void) | undefined;
+  fs.on('change', ({ path }) => {
+    if (path === want) wake?.();
+  });
+  const lat: number[] = [];
+  let lost = 0;
+  try {
+    for (let i = 0; i < writes; i++) {
+      const n = i % 20;
+      want = `/d0/f${n}.txt`;
+      const token = Buffer.from(`write ${i} ${'x'.repeat(600)}`);
+      const t0 = performance.now();
+      writeFileSync(join(root, 'd0', `f${n}.txt`), token);
+      let seen = false;
+      while (performance.now() - t0 < 5000) {
+        const bytes = await readFile(fs, want).catch(() => undefined);
+        if (bytes && Buffer.compare(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), token) === 0) {
+          seen = true;
+          break;
+        }
+        await new Promise<void>((r) => {
+          const timer = setTimeout(r, 10);
+          wake = () => (clearTimeout(timer), r());
+        });
+        wake = undefined;
+      }
+      if (seen) lat.push(performance.now() - t0);
+      else lost++;
+    }
+  } finally {
+    await fs.close();
+  }
+  const s = [...lat].sort((a, b) => a - b);
+  const pct = (p: number) => s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? Number.NaN;
+  return { writes, lost, p50Ms: pct(50), p99Ms: pct(99), maxMs: s[s.length - 1] ?? Number.NaN, spreadMs: spread(lat) };
+}
+
+/** Whether a mirror held no more than the issue's budget. */
+export function withinBudget(m: MirrorCost): boolean {
+  return m.heldBytes <= m.budgetBytes;
+}
+
+/** The MemFS costs as a table (the report renders it as text and markdown like the others). */
+export function memfsCostsTable(c: MemfsCosts): { title: string; head: string[]; rows: string[][]; note: string } {
+  const mib = (b: number) => (Number.isFinite(b) ? `${(b / 2 ** 20).toFixed(1)} MiB` : 'n/a');
+  const w = c.writeToServed;
+  return {
+    title: 'MemFS costs: mirroring a tree (one child process per tree), memory held, write-to-served latency',
+    head: ['tree', 'files', 'bytes', 'mirror time', 'peak RSS (added)', 'held (heap + buffers)', 'held per byte', `budget (${HELD_PER_BYTE}x + 2 KiB/file)`, 'RSS held'],
+    rows: c.mirrors.map((m) => [
+      m.tree,
+      String(m.files),
+      mib(m.bytes),
+      `${m.mirrorMs.toFixed(0)} ms`,
+      `${mib(m.peakRss)} (+${mib(m.peakRss - m.rssBefore)})`,
+      mib(m.heldBytes),
+      m.heldPerByte.toFixed(3),
+      `${mib(m.budgetBytes)} ${withinBudget(m) ? 'ok' : 'OVER'}`,
+      mib(m.heldRss),
+    ]),
+    note:
+      `Write on disk to new bytes served through MemFS: p50 ${w.p50Ms.toFixed(2)} ms, p99 ${w.p99Ms.toFixed(2)} ms, max ${w.maxMs.toFixed(2)} ms over ${w.writes} writes (${w.lost} not served within 5 s). ` +
+      `Held = heapUsed + external after a full GC minus before; RSS held is an upper bound (the allocator keeps freed pages).`,
+  };
+}
+
+// Child entry: `node memfs-costs.js '<json Mode>'` under fork() from runMemfsCosts.
+if (process.send && process.argv[2]?.startsWith('{')) {
+  const arg = JSON.parse(process.argv[2]) as Mode;
+  const work = arg.mode === 'mirror' ? mirrorChild(arg.root) : latencyChild(arg.root, arg.writes);
+  work.then(
+    (ok) => process.send!({ ok }, () => process.exit(0)),
+    (err: unknown) => process.send!({ error: String((err as Error)?.stack ?? err) }, () => process.exit(1)),
+  );
+}
