@@ -7,6 +7,7 @@ import { cleanPath, dirName } from './path.js';
 import type { File, FileInfo, FileSystem } from './types.js';
 import { MemFile } from './mirror/file.js';
 import { MirrorStore, type ChangeType, type MirrorEntry } from './mirror/store.js';
+import { limiter } from './mirror/read.js';
 import { syncPath, type SyncContext } from './mirror/sync.js';
 import { startWatcher, watcherErrorHint } from './mirror/watch.js';
 import { checkOptions, type MemFSLogger, type MemFSOptions, type ResolvedOptions } from './mem-options.js';
@@ -75,6 +76,8 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Fi
       changed: (type, path) => this.#changed(type, path),
       unstable: (path) => this.#settle(path, false),
       warn: (message) => logger.warn(`hotfs: ${message}`),
+      // Enough reads in flight to hide syscall latency on a large tree, few enough for any fd limit.
+      readSlot: limiter(16),
     };
   }
 

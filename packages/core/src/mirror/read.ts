@@ -30,17 +30,19 @@ export const QUIET_MS = 25;
 export const EMPTIED_QUIET_MS = 300;
 
 /**
- * Reads a file only from a stable read: quiet for {@link QUIET_MS} ({@link EMPTIED_QUIET_MS} when
- * a file is empty and was not already mirrored empty: `wasEmpty` false), size and times unchanged across the read, and nothing past the end. A writer caught mid-write changes them, so the read is retried
- * with a short backoff; `undefined` when the file never held still (the caller keeps the previous
- * version and checks again later).
+ * Reads a file only from a stable read: quiet for {@link QUIET_MS} ({@link EMPTIED_QUIET_MS} when it
+ * is empty and was not already mirrored empty: `wasEmpty` false), and its stamp unchanged across the
+ * read, on the descriptor and on the path (an editor's rename-over). A writer caught mid-write
+ * changes the stamp, so the read is retried with a short backoff; `undefined` when the file never
+ * held still (the caller keeps the previous version and checks again later). `known` saves the
+ * first stat when the caller has just made it.
  */
-export async function readStable(host: string, wasEmpty = true, attempts = 8): Promise<StableRead | undefined> {
+export async function readStable(host: string, known: Stats | undefined, wasEmpty = true, attempts = 8): Promise<StableRead | undefined> {
   for (let attempt = 0; attempt < attempts; attempt++) {
     if (attempt > 0) await delay(5 * 2 ** attempt);
     // Wait out the quiet window on the path, holding no descriptor: a deleted file's space is
     // reclaimed at once, and no descriptor is spent on a file that is still being written.
-    const pre = await stat(host);
+    const pre = attempt === 0 && known ? known : await stat(host);
     if (pre.isDirectory()) return undefined;
     const quiet = pre.size === 0 && !wasEmpty ? EMPTIED_QUIET_MS : QUIET_MS;
     const age = Date.now() - Math.max(pre.mtimeMs, pre.ctimeMs);
@@ -60,11 +62,11 @@ export async function readStable(host: string, wasEmpty = true, attempts = 8): P
         if (bytesRead === 0) break;
         filled += bytesRead;
       }
-      const { bytesRead: beyond } = await handle.read(Buffer.allocUnsafe(1), 0, 1, filled);
+      // A writer that grew, shrank or touched the file meanwhile changed its stamp.
       const after = await handle.stat();
       // Renamed over while we read (an editor's save): these bytes are already history.
       const current = await stat(host);
-      if (filled === before.size && beyond === 0 && stampOf(before) === stampOf(after) && stampOf(current) === stampOf(before)) return { bytes, stats: before };
+      if (filled === before.size && stampOf(before) === stampOf(after) && stampOf(current) === stampOf(before)) return { bytes, stats: before };
     } finally {
       await handle.close();
     }
@@ -74,4 +76,20 @@ export async function readStable(host: string, wasEmpty = true, attempts = 8): P
 
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Runs at most `max` tasks at once; the rest wait their turn in order. */
+export function limiter(max: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (task) => {
+    if (running >= max) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await task();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Stats } from 'node:fs';
+import type { Dirent, Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import type { DiskFS } from '../disk.js';
 import { isFsError } from '../errors.js';
@@ -19,6 +19,8 @@ export interface SyncContext {
   /** A file could not be read consistently: look again later. */
   unstable(path: string): void;
   warn(message: string): void;
+  /** Runs a file read when one of a bounded number of slots is free (descriptors stay bounded). */
+  readSlot<T>(read: () => Promise<T>): Promise<T>;
 }
 
 /**
@@ -31,19 +33,33 @@ export async function syncPath(ctx: SyncContext, path: string, deep: boolean): P
   if (path !== '/' && !store.get(dirName(path))?.info.isDirectory) return syncPath(ctx, dirName(path), true);
   if (path !== '/' && ctx.ignored(path)) return forget(ctx, path);
   let host: string;
-  let stats: Stats;
   try {
     host = (await ctx.disk.resolve(path)).host;
-    stats = await stat(host);
   } catch (err) {
     if (!isFsError(err, 'EINVAL') && !isFsError(err, 'EBADF')) return forget(ctx, path);
     throw err;
   }
+  return syncAt(ctx, path, host, deep);
+}
+
+/** Syncs a path whose real host path is known (resolved, or a plain entry of a real directory). */
+async function syncAt(ctx: SyncContext, path: string, host: string, deep: boolean): Promise<void> {
+  const { store } = ctx;
+  let stats: Stats;
+  try {
+    stats = await stat(host);
+  } catch {
+    return forget(ctx, path);
+  }
   const parentHost = path === '/' ? undefined : store.get(dirName(path))!.host;
-  if (parentHost !== undefined && host !== `${parentHost === '/' ? '' : parentHost}/${baseName(path)}`) store.links.set(path, host);
+  if (parentHost !== undefined && host !== childHost(parentHost, baseName(path))) store.links.set(path, host);
   else store.links.delete(path);
   if (stats.isDirectory()) return syncDirectory(ctx, path, host, stats, deep);
   return syncFile(ctx, path, host, stats);
+}
+
+function childHost(dirHost: string, name: string): string {
+  return `${dirHost === '/' ? '' : dirHost}/${name}`;
 }
 
 function forget(ctx: SyncContext, path: string): void {
@@ -64,9 +80,9 @@ async function syncDirectory(ctx: SyncContext, path: string, host: string, stats
   const change = store.putDirectory(path, info, host, stampOf(stats));
   if (change) ctx.changed(change, path);
   if (existed && !deep) return;
-  let names: string[];
+  let entries: Dirent[];
   try {
-    names = await readdir(host);
+    entries = await readdir(host, { withFileTypes: true });
   } catch (err) {
     if (changedUnderUs(err)) return ctx.unstable(path);
     // Unreadable: it exists, but it and everything below answer with its error, as on disk.
@@ -75,9 +91,17 @@ async function syncDirectory(ctx: SyncContext, path: string, host: string, stats
     return;
   }
   store.unreadable.delete(path);
-  const onDisk = new Set(names);
+  const onDisk = new Set(entries.map((e) => e.name));
   for (const name of store.childNames(path)) if (!onDisk.has(name)) forget(ctx, joinPath(path, name));
-  for (const name of names) await syncPath(ctx, joinPath(path, name), true);
+  // Children in parallel (file reads are bounded by ctx.readSlot). A plain entry of a real directory
+  // is its own real path: only symbolic links need resolving under the policy.
+  await Promise.all(
+    entries.map((entry) => {
+      const child = joinPath(path, entry.name);
+      if (entry.isSymbolicLink() || ctx.ignored(child)) return syncPath(ctx, child, true);
+      return syncAt(ctx, child, childHost(host, entry.name), true);
+    }),
+  );
 }
 
 async function syncFile(ctx: SyncContext, path: string, host: string, stats: Stats): Promise<void> {
@@ -92,7 +116,7 @@ async function syncFile(ctx: SyncContext, path: string, host: string, stats: Sta
   }
   let read;
   try {
-    read = await readStable(host, old !== undefined && !old.info.isDirectory && old.info.size === 0);
+    read = await ctx.readSlot(() => readStable(host, stats, old !== undefined && !old.info.isDirectory && old.info.size === 0));
   } catch (err) {
     if (changedUnderUs(err)) return ctx.unstable(path);
     // Unreadable (EACCES, EIO…): mirror the metadata and let DiskFS answer for the content, so
@@ -102,6 +126,10 @@ async function syncFile(ctx: SyncContext, path: string, host: string, stats: Sta
   }
   if (!read) return ctx.unstable(path);
   const readStamp = stampOf(read.stats);
+  // Reads run in parallel: the budget is decided again here, synchronously with the store.
+  if (!ctx.fits(path, read.bytes.length)) {
+    return ctx.changed(store.putFile(path, fileInfo(path, read.stats, `d${readStamp}`), host, readStamp, undefined), path);
+  }
   const info = fileInfo(path, read.stats, createHash('sha1').update(read.bytes).digest('base64url').slice(0, 22));
   ctx.changed(store.putFile(path, info, host, readStamp, read.bytes), path);
 }
