@@ -30,6 +30,11 @@ export interface MemFSOptions {
   logger?: MemFSLogger;
   /** Log one line per applied change. */
   verbose?: boolean;
+  /**
+   * Called during the initial mirror, at most every 100 ms and once when it is done, with what is
+   * held so far (for a progress display on large trees).
+   */
+  progress?: (loaded: { files: number; directories: number; bytes: number }) => void;
 }
 
 /** Options with every default filled in. */
@@ -43,6 +48,7 @@ export interface ResolvedOptions {
   watch: boolean;
   logger: MemFSLogger;
   verbose: boolean;
+  progress: ((loaded: { files: number; directories: number; bytes: number }) => void) | undefined;
 }
 
 /** Warnings and errors to the console; the load summary and per-change lines are dropped. */
@@ -52,7 +58,7 @@ export const silentInfoLogger: MemFSLogger = {
   error: (message) => console.error(message),
 };
 
-const known = new Set(['symlinks', 'ignore', 'maxFileSize', 'maxBytes', 'reconcileIntervalMs', 'settleMs', 'watch', 'logger', 'verbose']);
+const known = new Set(['symlinks', 'ignore', 'maxFileSize', 'maxBytes', 'reconcileIntervalMs', 'settleMs', 'watch', 'logger', 'verbose', 'progress']);
 
 /** Validates options, throwing a TypeError that names the offending option. */
 export function checkOptions(options: MemFSOptions): ResolvedOptions {
@@ -68,6 +74,7 @@ export function checkOptions(options: MemFSOptions): ResolvedOptions {
     watch: checkBoolean(options.watch, 'watch', true),
     logger: checkLogger(options.logger),
     verbose: checkBoolean(options.verbose, 'verbose', false),
+    progress: checkProgress(options.progress),
   };
 }
 
@@ -100,4 +107,9 @@ function checkLogger(logger: MemFSLogger | undefined): MemFSLogger {
     if (typeof logger?.[method] !== 'function') throw new TypeError(`option 'logger' must have info, warn and error methods (console works)`);
   }
   return logger;
+}
+
+function checkProgress(progress: MemFSOptions['progress']): ResolvedOptions['progress'] {
+  if (progress === undefined || typeof progress === 'function') return progress;
+  throw new TypeError(`option 'progress' must be a function; got ${JSON.stringify(progress)}`);
 }

@@ -102,8 +102,15 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Fi
   async #start(): Promise<void> {
     const started = performance.now();
     const watching = this.#options.watch ? this.#startWatcher() : undefined;
-    await this.rescan();
-    await watching;
+    const { progress } = this.#options;
+    const ticker = progress ? setInterval(() => progress(this.size), 100) : undefined;
+    try {
+      await this.rescan();
+      await watching;
+    } finally {
+      clearInterval(ticker);
+    }
+    progress?.(this.size);
     this.#loading = false;
     const { files, directories, bytes, filesOnDisk } = this.size;
     const ms = Math.round(performance.now() - started);

@@ -283,3 +283,16 @@ describe('MemFS', () => {
     expect(text(await readAll(file))).toBe('a'); // an open file keeps its version
   });
 });
+
+describe('MemFS progress', () => {
+  it('reports the initial mirror as it goes and once at the end, never going backwards', async () => {
+    const calls: number[] = [];
+    const { fs } = await mirrored(async (d) => {
+      for (let i = 0; i < 500; i++) await writeFile(join(d, `f${i}.txt`), 'x'.repeat(100));
+    }, { progress: ({ files }) => calls.push(files) });
+    expect(calls.at(-1)).toBe(500);
+    expect(fs.size.files).toBe(500);
+    expect(calls).toEqual([...calls].sort((a, b) => a - b));
+    await expect(MemFS.mirror('.', { progress: 'yes' as never })).rejects.toThrow(/option 'progress' must be a function/);
+  });
+});

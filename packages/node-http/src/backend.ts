@@ -19,6 +19,8 @@ export interface BackendOptions {
   maxFileSize?: number;
   /** MemFS: the most content to hold in memory in total, in bytes. */
   maxBytes?: number;
+  /** MemFS: called during the initial mirror with what is loaded so far. */
+  progress?: (loaded: { files: number; directories: number; bytes: number }) => void;
 }
 
 /**
@@ -38,6 +40,7 @@ export async function openBackend(kind: BackendKind, root: string, options: Back
         ...(options.dotfiles === 'allow' ? {} : { ignore: /(^|\/)\./ }),
         ...(options.maxFileSize !== undefined ? { maxFileSize: options.maxFileSize } : {}),
         ...(options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {}),
+        ...(options.progress !== undefined ? { progress: options.progress } : {}),
       });
     }
     default:

@@ -36,7 +36,18 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   const root = resolve(config.path);
-  const log = (line: string): void => void process.stdout.write(line + '\n');
+  // On a terminal, a progress line is redrawn in place on stderr while a large tree is mirrored;
+  // the next log line clears it first.
+  let progressShown = false;
+  const log = (line: string): void => {
+    if (progressShown) process.stderr.write('\r\x1b[K');
+    progressShown = false;
+    process.stdout.write(line + '\n');
+  };
+  const showProgress = ({ files, bytes }: { files: number; bytes: number }): void => {
+    progressShown = true;
+    process.stderr.write(`\rhotfs: mirroring… ${files} files, ${(bytes / 1048576).toFixed(1)} MiB\x1b[K`);
+  };
   if (config.backend === 'disk' && (config.maxBytes !== undefined || config.maxFileSize !== undefined)) {
     process.stderr.write('hotfs: --max-file-size and --max-bytes apply to the mem backend only; ignored\n');
   }
@@ -48,6 +59,7 @@ async function main(args: string[]): Promise<number> {
       dotfiles: config.dotfiles,
       ...(config.maxFileSize === undefined ? {} : { maxFileSize: config.maxFileSize }),
       ...(config.maxBytes === undefined ? {} : { maxBytes: config.maxBytes }),
+      ...(process.stderr.isTTY ? { progress: showProgress } : {}),
     });
   } catch (err) {
     process.stderr.write(`hotfs: ${(err as Error).message}\n`);
@@ -79,9 +91,11 @@ async function main(args: string[]): Promise<number> {
   const port = typeof bound === 'object' && bound !== null ? bound.port : config.port;
   const shown = config.host === undefined ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
   const prefix = config.prefix.endsWith('/') ? config.prefix : config.prefix + '/';
+  // Handlers first: a signal that arrives right after the announcement must still stop cleanly.
+  const stop = stopped(server);
   log(`hotfs: serving ${root} (${config.backend} backend)`);
   log(`hotfs: listening on http://${shown}:${port}${encodeURI(prefix)}${config.host === undefined ? ' (all interfaces)' : ''}`);
-  await stopped(server);
+  await stop;
   log('hotfs: shutting down');
   await fs.close();
   return 0;
