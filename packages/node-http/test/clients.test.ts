@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FileSystem } from '@hotfs/core';
 import { patternBytes } from '@hotfs/core/conformance';
 import { request } from './client.js';
+import { instrument } from './instrument.js';
 
 const MiB = 1024 * 1024;
 const fixture = fileURLToPath(new URL('./fixtures/server.mjs', import.meta.url));
@@ -365,24 +365,13 @@ describe('a client that leaves while a chunk is being read', () => {
     const gone = new Promise<void>((resolve) => (clientGone = resolve));
     // The real DiskFS; only the second read is held until the client has gone, which is the
     // window a 1,000-abort run hits by chance.
-    const timed: FileSystem = {
-      stat: (p) => disk.stat(p),
-      readdir: (p) => disk.readdir(p),
-      close: () => disk.close(),
-      open: async (p) => {
-      const f = await disk.open(p);
-      opened++;
-      return {
-        stat: () => f.stat(),
-        readdir: () => f.readdir(),
-        read: async (into: Uint8Array, pos: number) => {
-          if (++reads === 2) await gone;
-          return f.read(into, pos);
-        },
-        close: () => (closed++, f.close()),
-      };
+    const timed = instrument(disk, {
+      opened: () => opened++,
+      read: async () => {
+        if (++reads === 2) await gone;
       },
-    };
+      closed: () => closed++,
+    });
     const { server, port } = await listen(createHandler(timed));
     try {
       const socket = connect(port, '127.0.0.1');

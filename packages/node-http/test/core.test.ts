@@ -2,6 +2,7 @@ import { FsError, cleanPath, type File, type FileInfo, type FileSystem } from '@
 import { describe, expect, it } from 'vitest';
 import { createHandler, errorPlan, fileMeta, planFile, resolveOptions, serve, statusForCode, type FileSlice, type RequestFacts, type ServeContext } from '../src/index.js';
 import { close, listen, request } from './client.js';
+import { instrument } from './instrument.js';
 
 /**
  * A tiny zero-copy backend with MemFS's contract: tryOpen without Errors, bytes(), and one frozen
@@ -234,17 +235,8 @@ describe('streaming from a backend without bytes()', () => {
     let opened = 0;
     let closed = 0;
     let reads = 0;
-    // Delegates to the real DiskFS and counts what the handler does with its files.
-    const counting: FileSystem = {
-      stat: (p) => disk.stat(p),
-      readdir: (p) => disk.readdir(p),
-      close: () => disk.close(),
-      open: async (p) => {
-        const f = await disk.open(p);
-        opened++;
-        return { stat: () => f.stat(), readdir: () => f.readdir(), read: (into, pos) => (reads++, f.read(into, pos)), close: () => (closed++, f.close()) };
-      },
-    };
+    // The real DiskFS, counting what the handler does with its files.
+    const counting = instrument(disk, { opened: () => opened++, read: () => void reads++, closed: () => closed++ });
     const { server, port } = await listen(createHandler(counting));
     try {
       const socket = connect(port, '127.0.0.1');
@@ -274,15 +266,7 @@ describe('what DiskFS requests read', () => {
     const fixture = await createFixture();
     const disk = new DiskFS(fixture.root);
     const sizes: number[] = [];
-    const counting: FileSystem = {
-      stat: (p) => disk.stat(p),
-      readdir: (p) => disk.readdir(p),
-      close: () => disk.close(),
-      open: async (p) => {
-        const f = await disk.open(p);
-        return { stat: () => f.stat(), readdir: () => f.readdir(), read: (into, pos) => (sizes.push(into.length), f.read(into, pos)), close: () => f.close() };
-      },
-    };
+    const counting = instrument(disk, { read: (into) => void sizes.push(into.length) });
     const { server, port } = await listen(createHandler(counting));
     try {
       const { headers } = await request(port, '/large.bin', {}, 'HEAD');
