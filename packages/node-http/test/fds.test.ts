@@ -28,7 +28,7 @@ describe('too few file descriptors (the hotfs command under ulimit -n)', () => {
     const { dir, remove } = await tempTree();
     try {
       for (let i = 0; i < 40; i++) await writeFile(join(dir, `f${i}.bin`), Buffer.alloc(8 * 1024 * 1024, i));
-      const child = spawn('sh', ['-c', 'ulimit -n 60 && exec "$0" "$@"', process.execPath, cli, '--path', dir, '--backend', 'disk', '--addr', '127.0.0.1:0', '--prefix', '/', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('sh', ['-c', 'ulimit -n 48 && exec "$0" "$@"', process.execPath, cli, '--path', dir, '--backend', 'disk', '--addr', '127.0.0.1:0', '--prefix', '/', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
       child.stdout.on('data', (d: Buffer) => (output += d));
       child.stderr.on('data', (d: Buffer) => (output += d));
@@ -37,9 +37,13 @@ describe('too few file descriptors (the hotfs command under ulimit -n)', () => {
       for (let i = 0; i < 300 && !/listening on http:\/\/[^:]+:(\d+)/.test(output); i++) await new Promise((r) => setTimeout(r, 20));
       const port = Number(/listening on http:\/\/[^:]+:(\d+)/.exec(output)![1]);
 
-      // 40 connections, each holding a file open while it reads slowly: more than the ~30 free descriptors.
-      const agent = new Agent({ keepAlive: true, maxSockets: 40 });
-      const results = await Promise.all(Array.from({ length: 40 }, (_, i) => status(agent, port, `/f${i}.bin`, true)));
+      // Connections first, while descriptors are free: with none left even accept() fails and a reset
+      // is all a server can send. Files are what this test starves.
+      const agent = new Agent({ keepAlive: true, maxSockets: 24 });
+      expect(await Promise.all(Array.from({ length: 24 }, () => status(agent, port, '/missing')))).toEqual(Array(24).fill(404));
+      expect(Object.values(agent.freeSockets).flat()).toHaveLength(24);
+      // 24 connections, each holding a file open while it reads slowly: more than the descriptors left.
+      const results = await Promise.all(Array.from({ length: 24 }, (_, i) => status(agent, port, `/f${i}.bin`, true)));
       const counts: Record<string, number> = {};
       for (const r of results) counts[String(r)] = (counts[String(r)] ?? 0) + 1;
       expect(counts['503'], JSON.stringify(counts)).toBeGreaterThan(0);
