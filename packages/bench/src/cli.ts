@@ -1,10 +1,10 @@
 /**
  * `pnpm bench [--quick] [--json] [--only fs|http|memfs] [--rounds N] [--generator auto|wrk|node|autocannon]
- * [--out DIR] [--fixture DIR] [--contenders a,b] [--from results.json] [--no-save]`
+ * [--out DIR] [--fixture DIR] [--contenders a,b] [--cases a,b] [--from results.json] [--no-save] [--help]`
  *
  * Runs the FS-level and HTTP-level benches, prints a table (or JSON with `--json`), and writes
  * `results.json`, `report.md` and `chart.svg` to `packages/bench/results/<timestamp>/` (or `--out`).
- * A complete full run (not `--quick`, `--only` or `--contenders`) also refreshes `BENCHMARKS.md` and `BENCHMARKS.svg` at the repo root
+ * A complete full run (not `--quick`, `--only`, `--contenders` or `--cases`) also refreshes `BENCHMARKS.md` and `BENCHMARKS.svg` at the repo root
  * unless `--no-save`. `--from results.json` runs nothing: it renders a saved run again.
  * @packageDocumentation
  */
@@ -15,36 +15,67 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureFixture } from './fixtures.js';
 import { runFsBench } from './fs-bench.js';
-import { runHttpBench } from './http-bench.js';
+import { pickCases, runHttpBench, type HttpCase } from './http-bench.js';
 import { runMemfsCosts } from './memfs-costs.js';
 import { pickGenerator, type GeneratorName } from './load.js';
 import { CEILING, contenders } from './contenders.js';
 import { renderMarkdown, renderText, type BenchResult } from './report.js';
 import { ratioChart } from './svg.js';
 
-const { values } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    json: { type: 'boolean', default: false },
-    only: { type: 'string' },
-    rounds: { type: 'string' },
-    generator: { type: 'string' },
-    out: { type: 'string' },
-    fixture: { type: 'string' },
-    contenders: { type: 'string' },
-    from: { type: 'string' },
-    'no-save': { type: 'boolean', default: false },
-  },
-});
+const USAGE = `usage: pnpm bench [options]
+  --quick                 every case briefly (checks the benchmark works, not speed)
+  --json                  print JSON instead of tables
+  --only fs|http|memfs    run one part
+  --rounds N              interleaved rounds (default 3, 1 with --quick)
+  --generator G           auto|wrk|node|autocannon (default auto: wrk when installed)
+  --contenders a,b        HTTP contenders to run besides the ceiling
+  --cases a,b             HTTP cases whose names start with these (e.g. 404,640 B,rotation)
+  --out DIR               where results.json, report.md and chart.svg go
+  --fixture DIR           reuse a generated fixture tree
+  --from results.json     render a saved run again, run nothing
+  --no-save               never refresh BENCHMARKS.md
+  --help                  this text`;
+
+// A bad flag is a one-line message and exit 2, like any command line tool; never a stack trace.
+function usageError(message: string): never {
+  process.stderr.write(`hotfs bench: ${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      rounds: { type: 'string' },
+      generator: { type: 'string' },
+      out: { type: 'string' },
+      fixture: { type: 'string' },
+      contenders: { type: 'string' },
+      cases: { type: 'string' },
+      from: { type: 'string' },
+      'no-save': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  }));
+} catch (err) {
+  usageError((err as Error).message);
+}
+if (values.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
 
 const quick = values.quick!;
 const only = values.only;
-if (only !== undefined && only !== 'fs' && only !== 'http' && only !== 'memfs') throw new Error(`--only must be fs, http or memfs; got ${only}`);
+if (only !== undefined && only !== 'fs' && only !== 'http' && only !== 'memfs') usageError(`--only must be fs, http or memfs; got ${only}`);
 // wrk runs whole seconds: too slow for --quick, which uses the Node client unless told otherwise.
 const genName = (values.generator ?? (quick ? 'node' : 'auto')) as GeneratorName;
-if (!['auto', 'wrk', 'node', 'autocannon'].includes(genName)) throw new Error(`--generator must be auto, wrk, node or autocannon; got ${genName}`);
+if (!['auto', 'wrk', 'node', 'autocannon'].includes(genName)) usageError(`--generator must be auto, wrk, node or autocannon; got ${genName}`);
 const rounds = Number(values.rounds ?? (quick ? 1 : 3));
-if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer; got ${values.rounds}`);
+if (!Number.isInteger(rounds) || rounds < 1) usageError(`--rounds must be a positive integer; got ${values.rounds}`);
 
 // Progress goes to stderr so `--json` leaves stdout to the JSON alone.
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -55,8 +86,15 @@ const budgets = quick
 // The ceiling always runs: without it no ratio means anything.
 const wanted = values.contenders?.split(',').map((s) => s.trim());
 const unknown = wanted?.filter((n) => !contenders.some((c) => c.name === n));
-if (unknown?.length) throw new Error(`unknown contender(s): ${unknown.join(', ')}; known: ${contenders.map((c) => c.name).join(', ')}`);
+if (unknown?.length) usageError(`unknown contender(s): ${unknown.join(', ')}; known: ${contenders.map((c) => c.name).join(', ')}`);
 const chosen = wanted ? contenders.filter((c) => c.name === CEILING || wanted.includes(c.name)) : contenders;
+
+let cases: HttpCase[] | undefined;
+try {
+  cases = values.cases === undefined ? undefined : pickCases(values.cases.split(',').map((s) => s.trim()));
+} catch (err) {
+  usageError((err as Error).message);
+}
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const root = values.from || only === 'memfs' ? '' : ensureFixture(values.fixture);
@@ -87,7 +125,7 @@ try {
   if (!values.from && (!only || only === 'fs')) result.fs = await runFsBench({ root, rounds, timeMs: budgets.fsTimeMs, quick, log });
   if (generator) {
     log(`http: load generator ${generator.name}`);
-    result.http = await runHttpBench({ root, generator, rounds, warmupMs: budgets.httpWarmupMs, durationMs: budgets.httpDurationMs, latencyMs: budgets.httpLatencyMs, maxRequests: budgets.maxRequests, contenders: chosen, log });
+    result.http = await runHttpBench({ root, generator, rounds, warmupMs: budgets.httpWarmupMs, durationMs: budgets.httpDurationMs, latencyMs: budgets.httpLatencyMs, maxRequests: budgets.maxRequests, contenders: chosen, ...(cases ? { cases } : {}), log });
   }
   if (!values.from && (!only || only === 'memfs')) result.memfs = await runMemfsCosts({ quick, log });
 } finally {
@@ -102,7 +140,7 @@ const chart = result.http ? ratioChart(result.http.cases, result.http.contenders
 writeFileSync(join(outDir, 'results.json'), JSON.stringify(result, null, 2));
 writeFileSync(join(outDir, 'report.md'), renderMarkdown(result, chart ? 'chart.svg' : undefined));
 if (chart) writeFileSync(join(outDir, 'chart.svg'), chart);
-if (!result.meta.quick && !values['no-save'] && !only && !wanted) {
+if (!result.meta.quick && !values['no-save'] && !only && !wanted && !cases) {
   writeFileSync(join(repoRoot, 'BENCHMARKS.md'), renderMarkdown(result, chart ? 'BENCHMARKS.svg' : undefined));
   if (chart) writeFileSync(join(repoRoot, 'BENCHMARKS.svg'), chart);
 }

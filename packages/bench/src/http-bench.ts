@@ -9,8 +9,8 @@ import { FIXTURE_FILES as F, MISSING_PATH, ROTATION_COUNT, rotationPath } from '
 import type { LoadGenerator, LoadResult } from './load.js';
 import { ratio, spread, type Spread } from './stats.js';
 
-/** One HTTP case. */
-interface HttpCase {
+/** One HTTP case: the paths requested in turn, the status and body size a correct server answers. */
+export interface HttpCase {
   name: string;
   paths: string[];
   /** Status a correct server answers. */
@@ -129,7 +129,20 @@ export interface HttpBenchOptions {
   latencyMs: number;
   maxRequests: number;
   contenders?: Contender[];
+  /** The cases to run (default all of {@link httpCases}). */
+  cases?: HttpCase[];
   log?: (line: string) => void;
+}
+
+/**
+ * The cases a `--cases` list names: each entry picks the cases whose name starts with it (`640 B`,
+ * `rotation`, `304`), so names that hold commas need not be quoted. Throws for an entry that picks none.
+ */
+export function pickCases(entries: string[]): HttpCase[] {
+  for (const e of entries) {
+    if (!httpCases.some((c) => c.name.startsWith(e))) throw new Error(`no HTTP case starts with ${JSON.stringify(e)}; cases: ${httpCases.map((c) => c.name).join('; ')}`);
+  }
+  return httpCases.filter((c) => entries.some((e) => c.name.startsWith(e)));
 }
 
 interface Sample {
@@ -145,6 +158,7 @@ interface Sample {
 /** Runs the HTTP bench. */
 export async function runHttpBench(opts: HttpBenchOptions): Promise<{ contenders: string[]; cases: HttpCaseResult[] }> {
   const list = opts.contenders ?? defaultContenders;
+  const runCases = opts.cases ?? httpCases;
   const samples = new Map<string, Sample[]>();
   const info = new Map<string, Pick<HttpMeasure, 'status' | 'socketErrors' | 'unexpectedStatus' | 'crashed' | 'error'>>();
   const key = (c: string, k: string) => `${c}\u0000${k}`;
@@ -154,7 +168,7 @@ export async function runHttpBench(opts: HttpBenchOptions): Promise<{ contenders
     for (const contender of order) {
       let server: ServerProcess | undefined;
       const t0 = performance.now();
-      for (const c of httpCases) {
+      for (const c of runCases) {
         const k = key(contender.name, c.name);
         const rec = info.get(k) ?? { status: null, socketErrors: 0, unexpectedStatus: 0 };
         info.set(k, rec);
@@ -186,7 +200,7 @@ export async function runHttpBench(opts: HttpBenchOptions): Promise<{ contenders
       opts.log?.(`http round ${round + 1}/${opts.rounds}: ${contender.name} done (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     }
   }
-  const cases = httpCases.map((c): HttpCaseResult => {
+  const cases = runCases.map((c): HttpCaseResult => {
     const results: Record<string, HttpMeasure> = {};
     for (const ct of list) {
       const s = samples.get(key(ct.name, c.name)) ?? [];

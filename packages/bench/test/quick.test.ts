@@ -98,3 +98,24 @@ describe('pnpm bench --quick', () => {
     expect(svg.startsWith('<svg') && svg.trimEnd().endsWith('</svg>')).toBe(true);
   });
 });
+
+describe('pnpm bench with bad flags', () => {
+  it.each([
+    [['--bogus'], /Unknown option '--bogus'/],
+    [['--rounds', '0'], /--rounds must be a positive integer; got 0/],
+    [['--only', 'disk'], /--only must be fs, http or memfs; got disk/],
+    [['--contenders', 'nginx'], /unknown contender\(s\): nginx/],
+    [['--cases', '404,nope'], /no HTTP case starts with "nope"/],
+  ])('%j: one line naming it, the usage, exit 2, no stack', (args, message) => {
+    const run = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 30_000 });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr).toContain('usage: pnpm bench');
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('--help prints the usage and exits 0', () => {
+    const run = spawnSync(process.execPath, [cli, '--help'], { encoding: 'utf8', timeout: 30_000 });
+    expect([run.status, run.stdout.startsWith('usage: pnpm bench')]).toEqual([0, true]);
+  });
+});

@@ -14,6 +14,10 @@ export class DirectoryFile implements File {
   ) {}
 
   async stat(): Promise<FileInfo> {
+    return this.statSync();
+  }
+
+  statSync(): FileInfo {
     this.#check();
     return this.info;
   }

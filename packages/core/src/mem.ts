@@ -65,7 +65,7 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Fi
   private constructor(root: string, options: ResolvedOptions) {
     super();
     this.#options = options;
-    this.#disk = new DiskFS(root, { symlinks: options.symlinks });
+    this.#disk = new DiskFS(root, { symlinks: options.symlinks, io: 'sync' });
     this.root = this.#disk.root;
     const { ignore, maxFileSize, maxBytes, logger } = options;
     this.#sync = {
@@ -253,12 +253,17 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Fi
     return { clean, entry };
   }
 
-  async tryOpen(path: string): Promise<File | undefined> {
+  /** Synchronous {@link MemFS.tryOpen}: a Map lookup, so a handler can answer without awaiting. */
+  tryOpenSync(path: string): File | undefined {
     const { clean, entry } = this.#entry(path);
     if (!entry) return undefined;
     if (entry.info.isDirectory) return new DirectoryFile(this, clean, entry.info);
-    if (entry.onDisk) return this.#disk.open(clean);
+    if (entry.onDisk) return this.#disk.tryOpenSync!(clean);
     return new MemFile(clean, entry);
+  }
+
+  async tryOpen(path: string): Promise<File | undefined> {
+    return this.tryOpenSync(path);
   }
 
   async open(path: string): Promise<File> {

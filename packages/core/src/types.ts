@@ -39,10 +39,17 @@ export interface File {
   close(): Promise<void>;
 
   /**
-   * Optional capability: the whole content of the opened version, without copying. The bytes are
-   * shared with the backend and MUST NOT be modified. Use {@link readAll} rather than calling it.
+   * Optional capability: the whole content of the opened version as one buffer, synchronously. An
+   * in-memory backend hands out the bytes it holds (no copy); a disk backend may offer it for small
+   * files (one read). The bytes may be shared with the backend and MUST NOT be modified. Use
+   * {@link readAll} rather than calling it.
    */
   bytes?(): Uint8Array;
+  /**
+   * Optional capability: {@link File.stat} without a promise. Offered together with
+   * {@link FileSystem.tryOpenSync}; throws where `stat` would reject.
+   */
+  statSync?(): FileInfo;
 }
 
 /** A tree of files served from some backend. */
@@ -64,4 +71,11 @@ export interface FileSystem {
   tryOpen?(path: string): Promise<File | undefined>;
   /** Optional capability: {@link FileSystem.stat} that resolves to `undefined` for a missing path. */
   tryStat?(path: string): Promise<FileInfo | undefined>;
+  /**
+   * Optional capability: {@link FileSystem.tryOpen} without a promise, for backends whose lookup
+   * costs less than a promise round trip (a Map lookup, or a local disk's cached metadata). Returns
+   * `undefined` for a missing path and throws an {@link FsError} where `open` would reject. Files
+   * it returns offer {@link File.statSync}. A request handler uses it to answer without awaiting.
+   */
+  tryOpenSync?(path: string): File | undefined;
 }

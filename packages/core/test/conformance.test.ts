@@ -43,8 +43,21 @@ const faults: [string, () => FileSystem, RegExp][] = [
   ['no path cleaning (climbs out of the root)', () => brokenClimber(), /secret|stat "\/\.\.\//],
   ['no NUL check', () => broken((d) => ({ stat: async (p) => (p.includes('\0') ? ({ name: 'x', size: 0, mtimeMs: 0, isDirectory: false } satisfies FileInfo) : d.stat(p)) })), /stat "\/\\u0000": succeeded, want EINVAL/],
   ['reads after close succeed', () => broken(() => ({}), (f) => ({ close: async () => void unclosed.push(f) })), /read after close .* succeeded, want EBADF/],
+  ['a tryOpenSync whose statSync disagrees', () => broken((d) => ({ tryOpenSync: (p) => withFile(d.tryOpenSync!(p), (f) => ({ statSync: () => ({ ...f.statSync!(), size: 1 }) })) })), /tryOpenSync\(\/hello\.txt\)\.statSync\(\): size is 1/],
+  ['a tryOpenSync whose bytes() differ', () => broken((d) => ({ tryOpenSync: (p) => withFile(d.tryOpenSync!(p), (f) => ({ bytes: () => f.bytes!().subarray(1) })) })), /tryOpenSync\(\/hello\.txt\)\.bytes\(\): 13 bytes, want 14/],
+  ['a tryOpenSync that throws on a miss', () => broken((d) => ({ tryOpenSync: (p) => d.tryOpenSync!(p) ?? thrown(new FsError('ENOENT', p)) })), /tryOpenSync \/does-not-exist: FsError ENOENT .*want undefined/],
   ['a directory that reads as a file', () => broken(() => ({}), (f) => ({ read: async (b, p) => ((await f.stat()).isDirectory ? 0 : f.read(b, p)) })), /read of directory \/: succeeded, want EISDIR/],
 ];
+
+/** The file with some methods replaced (bound, so a spread keeps working). */
+function withFile(file: File | undefined, replace: (f: File) => Partial<File>): File | undefined {
+  if (file === undefined) return undefined;
+  return { ...bind(file), statSync: () => file.statSync!(), ...(file.bytes ? { bytes: () => file.bytes!() } : {}), ...replace(file) };
+}
+
+function thrown(err: Error): never {
+  throw err;
+}
 
 /** Resolves paths against the host directory without cleaning them first, as a naive backend might. */
 function brokenClimber(): FileSystem {
@@ -74,7 +87,9 @@ describe('conformance suite', () => {
     await expect(assertFileSystem(faults[0]![1](), fixture.root)).rejects.toThrow(/does not conform \(\d+ failures\):\n {2}.*not sorted/);
   });
 
-  it('passes a correct backend through assertFileSystem', async () => {
-    await expect(assertFileSystem(new DiskFS(fixture.root), fixture.root, { secretPath: fixture.secretPath })).resolves.toBeUndefined();
+  it.each(['sync', 'async'] as const)("passes DiskFS with io: '%s' through assertFileSystem", async (io) => {
+    const fs = new DiskFS(fixture.root, { io });
+    expect(fs.tryOpenSync === undefined).toBe(io === 'async');
+    await expect(assertFileSystem(fs, fixture.root, { secretPath: fixture.secretPath })).resolves.toBeUndefined();
   });
 });

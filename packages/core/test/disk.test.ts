@@ -1,8 +1,8 @@
-import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DiskFS, FsError, readFile, tryOpen } from '@hotfs/core';
+import { DiskFS, FsError, SYNC_READ_LIMIT, readFile, tryOpen } from '@hotfs/core';
 import { checkFileSystem, createFixture, type Fixture } from '@hotfs/core/conformance';
 
 let fixture: Fixture;
@@ -35,8 +35,9 @@ describe('DiskFS', () => {
     expect(() => new DiskFS('')).toThrow(TypeError);
   });
 
-  it('rejects a bad symlinks option by name', () => {
+  it('rejects bad options by name', () => {
     expect(() => new DiskFS(fixture.root, { symlinks: 'sometimes' as never })).toThrow(/option 'symlinks' must be one of/);
+    expect(() => new DiskFS(fixture.root, { io: 'blocking' as never })).toThrow(/option 'io' must be 'sync' or 'async'; got "blocking"/);
   });
 
   it('hides links that point outside the root by default, and dangling ones', async () => {
@@ -55,7 +56,7 @@ describe('DiskFS', () => {
 
   it("follows every link with symlinks: 'follow' (Go's http.Dir)", async () => {
     const fs = new DiskFS(fixture.root, { symlinks: 'follow' });
-    expect(await readFile(fs, '/link-outside.txt')).toEqual(new Uint8Array(fixture.secret));
+    expect(Buffer.from(await readFile(fs, '/link-outside.txt')).equals(Buffer.from(fixture.secret))).toBe(true);
     expect((await fs.readdir('/')).map((i) => i.name)).toContain('link-outside.txt');
   });
 
@@ -117,6 +118,31 @@ describe('DiskFS', () => {
       await mkdir(join(dir, 'sub'));
       await writeFile(join(dir, 'sub', 'x.txt'), 'abc');
       expect((await fs.stat('/sub/x.txt')).size).toBe(3);
+    } finally {
+      await rm(dir, { recursive: true });
+    }
+  });
+
+  it("offers bytes() for small files only, with io: 'sync', read once from the opened descriptor", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hotfs-small-'));
+    try {
+      await writeFile(join(dir, 'small.txt'), 'a'.repeat(SYNC_READ_LIMIT));
+      await writeFile(join(dir, 'large.bin'), Buffer.alloc(SYNC_READ_LIMIT + 1, 7));
+      const fs = new DiskFS(dir);
+      const small = fs.tryOpenSync!('/small.txt')!;
+      const large = fs.tryOpenSync!('/large.bin')!;
+      expect(large.bytes).toBeUndefined();
+      expect(small.statSync!().size).toBe(SYNC_READ_LIMIT);
+      // Replaced by rename after the open: the open file keeps the version it opened.
+      await writeFile(join(dir, 'next.txt'), 'b');
+      await rename(join(dir, 'next.txt'), join(dir, 'small.txt'));
+      expect(Buffer.from(small.bytes!()).toString()).toBe('a'.repeat(SYNC_READ_LIMIT));
+      expect(small.bytes!()).toBe(small.bytes!());
+      await small.close();
+      await large.close();
+      expect(() => small.bytes!()).toThrow(FsError);
+      expect(new DiskFS(dir, { io: 'async' }).tryOpenSync).toBeUndefined();
+      expect((await new DiskFS(dir, { io: 'async' }).open('/small.txt')).bytes).toBeUndefined();
     } finally {
       await rm(dir, { recursive: true });
     }

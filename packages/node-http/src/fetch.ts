@@ -3,12 +3,11 @@
  * and frameworks built on web streams (and as proof that the core is not tied to `node:http`).
  * @module
  */
-import { randomBytes } from 'node:crypto';
 import type { File, FileSystem } from '@hotfs/core';
 import { CHUNK_SIZE } from './handler.js';
-import { resolveOptions, type HandlerOptions } from './options.js';
+import type { HandlerOptions } from './options.js';
 import { errorPlan, type Part, type Plan } from './respond.js';
-import { checkFileSystem, serve, type ServeContext } from './serve.js';
+import { createContext, serve } from './serve.js';
 
 /** Answers a web `Request`; never rejects. */
 export type FetchHandler = (request: Request) => Promise<Response>;
@@ -19,8 +18,7 @@ export type FetchHandler = (request: Request) => Promise<Response>;
  * The URL is parsed by the WHATWG URL parser, which already resolves dot segments.
  */
 export function createFetchHandler(fs: FileSystem, options?: HandlerOptions): FetchHandler {
-  checkFileSystem(fs);
-  const ctx: ServeContext = { fs, options: resolveOptions(options), cache: new WeakMap(), boundary: randomBytes(15).toString('hex') };
+  const ctx = createContext(fs, options);
   return async (request) => {
     const method = request.method;
     let plan: Plan;

@@ -2,12 +2,11 @@
  * The Node adapter: `node:http` requests in, the core's plans out. Thin on purpose.
  * @module
  */
-import { randomBytes } from 'node:crypto';
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { File, FileSystem } from '@hotfs/core';
-import { resolveOptions, type HandlerOptions } from './options.js';
+import type { HandlerOptions } from './options.js';
 import { errorPlan, type FileSlice, type Part, type Plan, type RequestFacts } from './respond.js';
-import { checkFileSystem, serve, type ServeContext } from './serve.js';
+import { createContext, serve, type ServeContext, type Served } from './serve.js';
 
 /** A request handler for `node:http`, and Connect/Express middleware when given `next`. */
 export type Handler = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
@@ -29,23 +28,17 @@ export const CHUNK_SIZE = 1024 * 1024;
  * @throws TypeError naming the first invalid option.
  */
 export function createHandler(fs: FileSystem, options?: HandlerOptions): Handler {
-  checkFileSystem(fs);
-  const ctx: ServeContext = {
-    fs,
-    options: resolveOptions(options),
-    cache: new WeakMap(),
-    boundary: randomBytes(15).toString('hex'),
-  };
+  const ctx = createContext(fs, options);
   return function hotfsHandler(req, res, next) {
-    void handle(ctx, req, res, next);
+    handle(ctx, req, res, next);
   };
 }
 
-async function handle(ctx: ServeContext, req: IncomingMessage, res: ServerResponse, next: ((err?: unknown) => void) | undefined): Promise<void> {
+// Synchronous from request to response whenever serve() is (in-memory or small files, misses).
+function handle(ctx: ServeContext, req: IncomingMessage, res: ServerResponse, next: ((err?: unknown) => void) | undefined): void {
   const method = req.method;
-  const o = ctx.options;
   if (method !== 'GET' && method !== 'HEAD') {
-    if (o.fallthrough && next) return passOn(res, next);
+    if (ctx.options.fallthrough && next) return passOn(res, next);
     finish(ctx, req, res, errorPlan(405), undefined, undefined);
     return;
   }
@@ -60,15 +53,26 @@ async function handle(ctx: ServeContext, req: IncomingMessage, res: ServerRespon
     ifUnmodifiedSince: h['if-unmodified-since'],
     ifRange: h['if-range'] as string | undefined,
   };
-  let served;
+  let served: Served | Promise<Served>;
   try {
-    served = await serve(ctx, facts, req.url ?? '/');
-  } catch (err) {
+    served = serve(ctx, facts, req.url ?? '/');
+  } catch (error) {
     // serve() turns backend failures into plans; this is a bug guard, never a crash.
-    served = { plan: errorPlan(500), file: undefined, error: err };
+    served = { plan: errorPlan(500), file: undefined, error };
   }
+  if (served instanceof Promise) {
+    served.then(
+      (s) => respond(ctx, req, res, next, s),
+      (error: unknown) => respond(ctx, req, res, next, { plan: errorPlan(500), file: undefined, error }),
+    );
+  } else {
+    respond(ctx, req, res, next, served);
+  }
+}
+
+function respond(ctx: ServeContext, req: IncomingMessage, res: ServerResponse, next: ((err?: unknown) => void) | undefined, served: Served): void {
   const { plan, file, error } = served;
-  if (plan.miss === true && o.fallthrough && next) {
+  if (plan.miss === true && ctx.options.fallthrough && next) {
     if (file !== undefined) void file.close().catch(ignore);
     return passOn(res, next);
   }

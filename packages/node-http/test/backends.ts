@@ -8,5 +8,7 @@ export interface Backend {
 
 export const backends: Backend[] = [
   { name: 'DiskFS', make: async (root) => new DiskFS(root) },
+  // No tryOpenSync and no bytes(): every request takes the handler's awaiting path.
+  { name: 'DiskFS io async', make: async (root) => new DiskFS(root, { io: 'async' }) },
   { name: 'MemFS', make: (root) => MemFS.mirror(root) },
 ];

@@ -1,6 +1,9 @@
-import { FsError, cleanPath, type File, type FileInfo, type FileSystem } from '@hotfs/core';
-import { describe, expect, it } from 'vitest';
-import { createHandler, errorPlan, fileMeta, planFile, resolveOptions, serve, statusForCode, type FileSlice, type RequestFacts, type ServeContext } from '../src/index.js';
+import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DiskFS, FsError, cleanPath, type File, type FileInfo, type FileSystem } from '@hotfs/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createContext, createHandler, errorPlan, fileMeta, planFile, resolveOptions, serve, statusForCode, type FileSlice, type RequestFacts, type ServeContext } from '../src/index.js';
 import { close, listen, request } from './client.js';
 import { instrument } from './instrument.js';
 
@@ -73,7 +76,7 @@ class FailingFS implements FileSystem {
 }
 
 function ctxFor(fs: FileSystem): ServeContext {
-  return { fs, options: resolveOptions({}), cache: new WeakMap(), boundary: 'B' };
+  return { ...createContext(fs, {}), boundary: 'B' };
 }
 const GET: RequestFacts = { method: 'GET' };
 
@@ -285,5 +288,56 @@ describe('what DiskFS requests read', () => {
       await close(server);
       await fixture.remove();
     }
+  });
+});
+
+describe('serve over a backend with tryOpenSync (DiskFS on a temp dir)', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'hotfs-sync-'));
+    await mkdir(join(dir, 'sub'));
+    await writeFile(join(dir, 'a.txt'), 'hello');
+    await writeFile(join(dir, 'noext'), 'plain words');
+    await writeFile(join(dir, 'big.bin'), Buffer.alloc(200_000, 1));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true });
+  });
+
+  it('answers files, misses and redirects without a promise; listings and io: async await', async () => {
+    const ctx = ctxFor(new DiskFS(dir));
+    for (const [target, status] of [['/a.txt', 200], ['/noext', 200], ['/big.bin', 200], ['/nope', 404], ['/sub', 301], ['/a.txt/', 301], ['/%zz', 400]] as const) {
+      const served = serve(ctx, GET, target);
+      expect(served, target).not.toBeInstanceOf(Promise);
+      const { plan, file } = served as Exclude<typeof served, Promise<unknown>>;
+      expect(plan.status, target).toBe(status);
+      await file?.close();
+    }
+    const sniffed = serve(ctx, GET, '/noext') as Exclude<ReturnType<typeof serve>, Promise<unknown>>;
+    expect(sniffed.plan.headers).toContain('text/plain; charset=utf-8');
+    await sniffed.file?.close();
+    const listing = serve(ctx, GET, '/sub/');
+    expect(listing).toBeInstanceOf(Promise);
+    expect((await listing).plan.status).toBe(200);
+    const slow = serve(ctxFor(new DiskFS(dir, { io: 'async' })), GET, '/a.txt');
+    expect(slow).toBeInstanceOf(Promise);
+    const { plan, file } = await slow;
+    expect(plan.status).toBe(200);
+    await file?.close();
+  });
+
+  it('reuses the headers of a disk file version across requests, and not after it changes', async () => {
+    const ctx = ctxFor(new DiskFS(dir));
+    const headersOf = async (): Promise<readonly string[]> => {
+      const { plan, file } = await serve(ctx, GET, '/a.txt');
+      await file?.close();
+      return plan.headers;
+    };
+    const first = await headersOf();
+    expect(await headersOf()).toBe(first);
+    await utimes(join(dir, 'a.txt'), new Date(), new Date(Date.now() - 60_000));
+    const changed = await headersOf();
+    expect(changed).not.toBe(first);
+    expect(changed[changed.indexOf('ETag') + 1]).not.toBe(first[first.indexOf('ETag') + 1]);
   });
 });

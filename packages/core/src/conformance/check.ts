@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { FsError } from '../errors.js';
 import { readAll, tryOpen, tryStat } from '../helpers.js';
+import { describeError, sameBytes, sameInfo } from './compare.js';
+import { checkSyncOpen } from './sync.js';
 import { compareNames } from '../path.js';
 import type { File, FileInfo, FileSystem } from '../types.js';
 import { readExpectedTree, type ExpectedEntry } from './truth.js';
@@ -39,6 +41,7 @@ export async function checkFileSystem(fs: FileSystem, hostRoot: string, options:
   await guard(fail, 'checking odd paths', () => checkOddPaths(fs, tree, fail, secret));
   await guard(fail, 'checking concurrent opens', () => checkConcurrentOpens(fs, tree, fail, options.concurrentOpens ?? 64));
   await guard(fail, 'checking use after close', () => checkUseAfterClose(fs, tree, fail));
+  if (fs.tryOpenSync) await guard(fail, 'checking tryOpenSync', async () => checkSyncOpen(fs, tree, fail, secret));
   return failures;
 }
 
@@ -56,12 +59,6 @@ async function guard(fail: (m: string) => void, what: string, run: () => Promise
   }
 }
 
-function describeError(err: unknown): string {
-  if (err instanceof FsError) return `FsError ${err.code} (${err.message})`;
-  if (err instanceof Error) return `${err.name} that is not an FsError: ${err.message}`;
-  return `non-Error thrown: ${String(err)}`;
-}
-
 /** Runs `call` and reports unless it rejects with an FsError carrying one of `codes`. */
 async function expectCode(fail: (m: string) => void, what: string, codes: string[], call: () => Promise<unknown>): Promise<void> {
   try {
@@ -70,19 +67,6 @@ async function expectCode(fail: (m: string) => void, what: string, codes: string
   } catch (err) {
     if (!(err instanceof FsError)) fail(`${what}: threw ${describeError(err)}, want FsError ${codes.join(' or ')}`);
     else if (!codes.includes(err.code)) fail(`${what}: FsError ${err.code}, want ${codes.join(' or ')}`);
-  }
-}
-
-function sameInfo(fail: (m: string) => void, what: string, got: FileInfo, want: FileInfo): void {
-  for (const key of ['name', 'size', 'mtimeMs', 'isDirectory'] as const) {
-    if (got[key] !== want[key]) fail(`${what}: ${key} is ${JSON.stringify(got[key])}, want ${JSON.stringify(want[key])}`);
-  }
-}
-
-function sameBytes(fail: (m: string) => void, what: string, got: Uint8Array, want: Uint8Array): void {
-  if (got.length !== want.length) return void fail(`${what}: ${got.length} bytes, want ${want.length}`);
-  for (let i = 0; i < want.length; i++) {
-    if (got[i] !== want[i]) return void fail(`${what}: bytes differ first at offset ${i}`);
   }
 }
 

@@ -17,6 +17,10 @@ export class MemFile implements File {
     return this.#check().info;
   }
 
+  statSync(): FileInfo {
+    return this.#check().info;
+  }
+
   async read(into: Uint8Array, position: number): Promise<number> {
     const bytes = this.#check().bytes!;
     checkPosition(position, this.path);

@@ -1,0 +1,25 @@
+import { FsError } from '../errors.js';
+import type { FileInfo } from '../types.js';
+
+/** How a thrown value looks in a failure message. */
+export function describeError(err: unknown): string {
+  if (err instanceof FsError) return `FsError ${err.code} (${err.message})`;
+  if (err instanceof Error) return `${err.name} that is not an FsError: ${err.message}`;
+  return `non-Error thrown: ${String(err)}`;
+}
+
+/** Reports each field of `got` that differs from `want`. */
+export function sameInfo(fail: (m: string) => void, what: string, got: FileInfo, want: FileInfo): void {
+  for (const key of ['name', 'size', 'mtimeMs', 'isDirectory'] as const) {
+    if (got[key] !== want[key]) fail(`${what}: ${key} is ${JSON.stringify(got[key])}, want ${JSON.stringify(want[key])}`);
+  }
+}
+
+/** Reports the first difference between two byte strings. */
+export function sameBytes(fail: (m: string) => void, what: string, got: Uint8Array, want: Uint8Array): void {
+  if (got.length !== want.length) return void fail(`${what}: ${got.length} bytes, want ${want.length}`);
+  for (let i = 0; i < want.length; i++) {
+    if (got[i] !== want[i]) return void fail(`${what}: bytes differ first at offset ${i}`);
+  }
+}
+

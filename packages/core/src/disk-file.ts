@@ -1,0 +1,113 @@
+import { close, closeSync, fstat, open, read, readSync, type Stats } from 'node:fs';
+import { promisify } from 'node:util';
+import { FsError, toFsError } from './errors.js';
+import type { File, FileInfo } from './types.js';
+
+/**
+ * In `io: 'sync'` mode, reads up to this many bytes are blocking calls (a page-cache copy of a few
+ * µs); larger ones go to the thread pool so a big file never stalls the event loop.
+ */
+export const SYNC_READ_LIMIT = 64 * 1024;
+
+/** Promise forms of the fd calls (Node's FileHandle costs an object and a GC finalizer per open). */
+export const openAsync = promisify(open);
+export const fstatAsync = promisify(fstat) as (fd: number) => Promise<Stats>;
+const closeAsync = promisify(close);
+
+function readAsync(fd: number, into: Uint8Array, position: number): Promise<number> {
+  return new Promise((resolve, reject) => read(fd, into, 0, into.length, position, (err, n) => (err ? reject(err) : resolve(n))));
+}
+
+/** Metadata in hotfs form from Node's stats: integer milliseconds, size 0 for directories. */
+export function infoFromStats(name: string, stats: Stats): FileInfo {
+  const isDirectory = stats.isDirectory();
+  const info: FileInfo = { name, size: isDirectory ? 0 : stats.size, mtimeMs: Math.floor(stats.mtimeMs), isDirectory };
+  // A cheap strong validator: a new inode, size or mtime means a new version.
+  if (!isDirectory) info.etag = `${stats.ino.toString(36)}-${stats.size.toString(36)}-${Math.round(stats.mtimeMs * 1000).toString(36)}`;
+  return info;
+}
+
+/** Rejects positions that `pread` would: negative, fractional or not a number. */
+export function checkPosition(position: number, path: string): void {
+  if (!Number.isSafeInteger(position) || position < 0) throw new FsError('EINVAL', path, `invalid read position ${position}`);
+}
+
+/** An open regular file of a {@link DiskFS}: `read` is `pread` on its descriptor. */
+export class DiskFile implements File {
+  #fd: number | undefined;
+  constructor(
+    fd: number,
+    protected readonly path: string,
+    protected readonly info: FileInfo,
+    private readonly sync: boolean,
+  ) {
+    this.#fd = fd;
+  }
+
+  async stat(): Promise<FileInfo> {
+    return this.statSync();
+  }
+
+  statSync(): FileInfo {
+    this.fd();
+    return this.info;
+  }
+
+  async read(into: Uint8Array, position: number): Promise<number> {
+    const fd = this.fd();
+    checkPosition(position, this.path);
+    if (into.length === 0) return 0;
+    try {
+      if (this.sync && into.length <= SYNC_READ_LIMIT) return readSync(fd, into, 0, into.length, position);
+      return await readAsync(fd, into, position);
+    } catch (err) {
+      throw toFsError(err, this.path);
+    }
+  }
+
+  async readdir(): Promise<FileInfo[]> {
+    this.fd();
+    throw new FsError('ENOTDIR', this.path);
+  }
+
+  async close(): Promise<void> {
+    const fd = this.#fd;
+    this.#fd = undefined;
+    if (fd === undefined) return;
+    if (this.sync) closeSync(fd);
+    else await closeAsync(fd);
+  }
+
+  /** The descriptor; EBADF once closed. */
+  protected fd(): number {
+    if (this.#fd === undefined) throw new FsError('EBADF', this.path);
+    return this.#fd;
+  }
+}
+
+/**
+ * A file of at most {@link SYNC_READ_LIMIT} bytes opened in `io: 'sync'` mode: it offers
+ * {@link File.bytes}, read in one call the first time it is asked for, so a handler can send it
+ * without awaiting. Shorter than `info.size` when the file shrank after it was opened.
+ */
+export class SmallDiskFile extends DiskFile {
+  #bytes: Uint8Array | undefined;
+
+  bytes(): Uint8Array {
+    const fd = this.fd();
+    if (this.#bytes !== undefined) return this.#bytes;
+    const buf = Buffer.allocUnsafe(this.info.size);
+    let filled = 0;
+    try {
+      while (filled < buf.length) {
+        const n = readSync(fd, buf, filled, buf.length - filled, filled);
+        if (n === 0) break;
+        filled += n;
+      }
+    } catch (err) {
+      throw toFsError(err, this.path);
+    }
+    this.#bytes = buf.subarray(0, filled);
+    return this.#bytes;
+  }
+}
