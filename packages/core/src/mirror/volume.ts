@@ -9,15 +9,25 @@
  */
 import { Volume } from 'memfs';
 
+interface MemfsFanOut {
+  emit(data: unknown): void;
+  listen(listener: (data: unknown) => void): () => void;
+}
 interface MemfsNode {
   buf: Uint8Array;
   getSize(): number;
   isDirectory(): boolean;
   _setBuf(buf: Buffer): void;
+  _atime: Date;
+  _mtime: Date;
+  _ctime: Date;
+  _btime: Date;
+  changes: MemfsFanOut;
 }
 interface MemfsLink {
   getNode(): MemfsNode;
   children: Map<string, MemfsLink | undefined>;
+  changes: MemfsFanOut;
 }
 interface MemfsCore {
   getResolvedLinkOrThrow(path: string): MemfsLink;
@@ -38,12 +48,46 @@ function core(vol: Volume): MemfsCore {
  */
 export function storeFile(vol: Volume, path: string, content: Uint8Array): Uint8Array {
   if (!vol.existsSync(path)) vol.writeFileSync(path, EMPTY);
-  const node = core(vol).getResolvedLinkOrThrow(path).getNode();
+  const link = core(vol).getResolvedLinkOrThrow(path);
+  const node = link.getNode();
   node._setBuf(Buffer.isBuffer(content) ? content : Buffer.from(content.buffer, content.byteOffset, content.byteLength));
+  slim(link, node);
   return node.buf;
 }
 
 const EMPTY = new Uint8Array(0);
+
+/**
+ * memfs gives every file's Link and Node ~1 KiB of objects MemFS never uses: four Dates on the Node
+ * (~100 B each; the mirror keeps its own times in FileInfo), a `changes` fan-out with its own Set on
+ * both (deprecated in memfs; memfs 4.80.1 itself never subscribes to them), and a `children` Map on
+ * the file's Link (only directories have children). Files share one of each instead: that is about
+ * 40% of a small file's cost. Directories keep theirs (their children and times are live).
+ */
+function slim(link: MemfsLink, node: MemfsNode): void {
+  node._atime = node._mtime = node._ctime = node._btime = FILE_TIMES;
+  node.changes = link.changes = NO_LISTENERS;
+  link.children = NO_CHILDREN;
+}
+
+/** The Volume's times of every file: never read (memfs replaces a Date on a change, never mutates one). */
+const FILE_TIMES = new Date(0);
+
+/** Emitting to nobody is what memfs's own fan-out does here; subscribing would be a memfs change to review. */
+const NO_LISTENERS: MemfsFanOut = {
+  emit: () => {},
+  listen: () => {
+    throw new Error('hotfs: memfs subscribed to a file node or link; review src/mirror/volume.ts for this memfs version');
+  },
+};
+
+/** A file's children: always none. Adding one would corrupt every file at once, so it throws. */
+class NoChildren extends Map<string, MemfsLink | undefined> {
+  override set(): this {
+    throw new Error('hotfs: memfs added a child to a file; review src/mirror/volume.ts for this memfs version');
+  }
+}
+const NO_CHILDREN = new NoChildren();
 
 /**
  * Removes a file or a whole directory tree from the Volume and frees every inode and buffer.
