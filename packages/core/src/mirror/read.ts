@@ -1,9 +1,13 @@
 import type { Stats } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 
-/** Identity of a host file version: a new inode, size, mtime or ctime means new content may exist. */
+/**
+ * Identity of a host file version: a new inode, size, mtime or ctime means new content may exist.
+ * One is kept per mirrored file: join() makes a single flat string (~80 B), where a template
+ * literal leaves a tree of concatenations and number strings (~230 B).
+ */
 export function stampOf(stats: Stats): string {
-  return `${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
+  return [stats.ino, stats.size, stats.mtimeMs, stats.ctimeMs].join(':');
 }
 
 /** A consistent snapshot of a file: its bytes and the stats they belong to. */
