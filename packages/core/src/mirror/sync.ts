@@ -1,11 +1,11 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Dirent, Stats } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import type { DiskFS } from '../disk.js';
 import { isFsError } from '../errors.js';
 import { baseName, dirName, joinPath } from '../path.js';
 import type { FileInfo } from '../types.js';
-import { readStable, stampOf } from './read.js';
+import { readStable, stampOf, stat } from './read.js';
 import { childHost, type ChangeType, type MirrorStore } from './store.js';
 
 /** What the sync engine needs from its owner. */
@@ -128,7 +128,7 @@ async function syncFile(ctx: SyncContext, path: string, host: string, stats: Sta
   }
   // 128 bits of SHA-1 in base64url, made as one flat 22-character string (a slice of the full
   // digest's text would keep that text alive too, for every file).
-  const info = fileInfo(path, read.stats, createHash('sha1').update(read.bytes).digest().toString('base64url', 0, 16));
+  const info = fileInfo(path, read.stats, hash('sha1', read.bytes, 'buffer').toString('base64url', 0, 16));
   ctx.changed(store.putFile(path, info, host, readStamp, read.bytes), path);
 }
 
