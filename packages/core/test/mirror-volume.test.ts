@@ -69,6 +69,11 @@ describe('memfs internals used by MemFS', () => {
     expect(vol.readFileSync('/d/b.txt', 'utf8')).toBe('b2');
     expect(vol.existsSync('/d/a.txt/x')).toBe(false);
     expect(() => vol.mkdirSync('/d/a.txt/x')).toThrow(/ENOTDIR/);
+    expect(() => storeFile(vol, '/d/a.txt/x', Buffer.from('x'))).toThrow(/ENOTDIR/);
+    expect(() => storeFile(vol, '/d', Buffer.from('x'))).toThrow(/EISDIR/);
+    expect(() => storeFile(vol, '/missing/x', Buffer.from('x'))).toThrow(/ENOENT/);
+    expect(storeFile(vol, '/e1', new Uint8Array(0))).toBe(storeFile(vol, '/e2', Buffer.alloc(0))); // one empty buffer
+    expect(vol.readFileSync('/e1', 'utf8')).toBe('');
     removeTree(vol, '/d/a.txt');
     removeTree(vol, '/d');
     expect(vol.existsSync('/d')).toBe(false);

@@ -84,14 +84,14 @@ export class MirrorStore {
     else if (old?.bytes) this.bytesHeld -= old.bytes.length;
     let bytes: Uint8Array | undefined;
     if (content) {
-      bytes = storeFile(this.vol, path, content);
+      bytes = storeFile(this.vol, path, content, info.name);
       this.bytesHeld += bytes.length;
     } else {
       // Over budget: the Volume keeps the structure with an empty node; the content stays on disk.
-      storeFile(this.vol, path, new Uint8Array(0));
+      storeFile(this.vol, path, new Uint8Array(0), info.name);
     }
     const parentHost = path === '/' ? undefined : this.index.get(dirName(path))?.host;
-    const plain = parentHost !== undefined && host === childHost(parentHost, baseName(path));
+    const plain = parentHost !== undefined && host === childHost(parentHost, info.name);
     this.index.set(path, { info: Object.freeze(info), bytes, onDisk: !content, host: plain ? undefined : host, stamp });
     this.#touched(path);
     return old && !old.info.isDirectory ? 'change' : 'add';

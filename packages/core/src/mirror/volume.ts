@@ -26,10 +26,12 @@ interface MemfsNode {
 }
 interface MemfsLink {
   getNode(): MemfsNode;
+  getChild(name: string): MemfsLink | undefined;
   children: Map<string, MemfsLink | undefined>;
   changes: MemfsFanOut;
 }
 interface MemfsCore {
+  createLink(parent: MemfsLink, name: string, isDirectory: boolean, mode: number): MemfsLink;
   getResolvedLinkOrThrow(path: string): MemfsLink;
   getLinkOrThrow(path: string): MemfsLink;
   deleteNode(node: MemfsNode): void;
@@ -45,17 +47,27 @@ function core(vol: Volume): MemfsCore {
  * writeFileSync keeps a power-of-two buffer: 100,000 bytes sit in 131,072). The caller hands over
  * ownership: `content` must be a buffer of its own (not a pool slice) that nobody writes to again.
  * A replaced version's buffer is left untouched, so views handed out earlier stay intact.
+ * `name` is the path's last segment; passing the caller's own string lets the Volume share it.
+ *
+ * The link is made directly under its parent (one lookup), not through writeFileSync (three path
+ * walks, a descriptor and permission checks): ~6 instead of ~11 us per file.
  */
-export function storeFile(vol: Volume, path: string, content: Uint8Array): Uint8Array {
-  if (!vol.existsSync(path)) vol.writeFileSync(path, EMPTY);
-  const link = core(vol).getResolvedLinkOrThrow(path);
+export function storeFile(vol: Volume, path: string, content: Uint8Array, name = path.slice(path.lastIndexOf('/') + 1)): Uint8Array {
+  const c = core(vol);
+  const slash = path.lastIndexOf('/');
+  const parent = c.getResolvedLinkOrThrow(slash === 0 ? '/' : path.slice(0, slash));
+  if (!parent.getNode().isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, '${path}'`), { code: 'ENOTDIR' });
+  const link = parent.getChild(name) ?? c.createLink(parent, name, false, 0o666);
   const node = link.getNode();
-  node._setBuf(Buffer.isBuffer(content) ? content : Buffer.from(content.buffer, content.byteOffset, content.byteLength));
+  if (node.isDirectory()) throw Object.assign(new Error(`EISDIR: is a directory, '${path}'`), { code: 'EISDIR' });
+  const buf = content.length === 0 ? EMPTY : Buffer.isBuffer(content) ? content : Buffer.from(content.buffer, content.byteOffset, content.byteLength);
+  node._setBuf(buf);
   slim(link, node);
   return node.buf;
 }
 
-const EMPTY = new Uint8Array(0);
+/** Shared by every empty file (and every file kept on disk): nothing can be written into 0 bytes. */
+const EMPTY = Buffer.alloc(0);
 
 /**
  * memfs gives every file's Link and Node ~1 KiB of objects MemFS never uses: four Dates on the Node
