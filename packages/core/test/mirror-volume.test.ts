@@ -2,6 +2,8 @@
 // them, this fails loudly: update volume.ts for the new internals, then the pinned version below.
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { Volume, removeTree, storeFile } from '../src/mirror/volume.js';
 
@@ -45,5 +47,49 @@ describe('memfs internals used by MemFS', () => {
     removeTree(vol, '/d');
     expect(vol.existsSync('/d')).toBe(false);
     expect(Object.keys(inodes()).length).toBe(before);
+  });
+
+  it('slims file nodes: no Dates, fan-outs or children Map of their own, and the Volume still works', () => {
+    const vol = new Volume();
+    vol.mkdirSync('/d');
+    storeFile(vol, '/d/a.txt', Buffer.from('a'));
+    storeFile(vol, '/d/b.txt', Buffer.from('b'));
+    storeFile(vol, '/d/b.txt', Buffer.from('b2')); // a new version is slimmed too
+    const internals = vol as unknown as { _core: { getLinkOrThrow(p: string): { children: Map<string, unknown>; changes: unknown; getNode(): Record<string, unknown> } } };
+    const link = (p: string) => internals._core.getLinkOrThrow(p);
+    const [a, b, d] = [link('/d/a.txt'), link('/d/b.txt'), link('/d')];
+    expect(a.children).toBe(b.children);
+    expect(a.changes).toBe(b.getNode().changes);
+    expect(a.getNode()._mtime).toBe(b.getNode()._atime);
+    expect(() => a.children.set('x', undefined)).toThrow(/review src\/mirror\/volume.ts/);
+    expect(d.children).not.toBe(a.children); // directories keep their own
+    expect(d.children.has('a.txt')).toBe(true);
+    // What MirrorStore does with the Volume keeps working on slimmed files.
+    expect(vol.readdirSync('/d')).toEqual(['a.txt', 'b.txt']);
+    expect(vol.readFileSync('/d/b.txt', 'utf8')).toBe('b2');
+    expect(vol.existsSync('/d/a.txt/x')).toBe(false);
+    expect(() => vol.mkdirSync('/d/a.txt/x')).toThrow(/ENOTDIR/);
+    expect(() => storeFile(vol, '/d/a.txt/x', Buffer.from('x'))).toThrow(/ENOTDIR/);
+    expect(() => storeFile(vol, '/d', Buffer.from('x'))).toThrow(/EISDIR/);
+    expect(() => storeFile(vol, '/missing/x', Buffer.from('x'))).toThrow(/ENOENT/);
+    expect(storeFile(vol, '/e1', new Uint8Array(0))).toBe(storeFile(vol, '/e2', Buffer.alloc(0))); // one empty buffer
+    expect(vol.readFileSync('/e1', 'utf8')).toBe('');
+    removeTree(vol, '/d/a.txt');
+    removeTree(vol, '/d');
+    expect(vol.existsSync('/d')).toBe(false);
+  });
+
+  it('holds a small file in well under 1 KiB of heap besides its bytes', () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const heap = () => (gc(), gc(), process.memoryUsage().heapUsed);
+    const vol = new Volume();
+    for (let d = 0; d < 50; d++) vol.mkdirSync(`/d${d}`);
+    const before = heap();
+    for (let i = 0; i < 5000; i++) storeFile(vol, `/d${i % 50}/f${i}.txt`, Buffer.allocUnsafeSlow(16));
+    const perFile = (heap() - before) / 5000;
+    expect(vol.readdirSync('/d0')).toHaveLength(100); // keeps the Volume alive until it is measured
+    // memfs's own objects cost ~1.6 KiB per file; slimmed, ~0.6 KiB.
+    expect(perFile).toBeLessThan(1000);
   });
 });

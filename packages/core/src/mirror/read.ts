@@ -1,9 +1,12 @@
-import type { Stats } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { close, fstat, open, read, stat as statCallback, type Stats } from 'node:fs';
 
-/** Identity of a host file version: a new inode, size, mtime or ctime means new content may exist. */
+/**
+ * Identity of a host file version: a new inode, size, mtime or ctime means new content may exist.
+ * One is kept per mirrored file: join() makes a single flat string (~80 B), where a template
+ * literal leaves a tree of concatenations and number strings (~230 B).
+ */
 export function stampOf(stats: Stats): string {
-  return `${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
+  return [stats.ino, stats.size, stats.mtimeMs, stats.ctimeMs].join(':');
 }
 
 /** A consistent snapshot of a file: its bytes and the stats they belong to. */
@@ -50,28 +53,60 @@ export async function readStable(host: string, known: Stats | undefined, wasEmpt
       await delay(quiet - age + 1);
       continue;
     }
-    const handle = await open(host, 'r');
+    const fd = await openToRead(host);
     try {
-      const before = await handle.stat();
-      if (stampOf(before) !== stampOf(pre)) continue;
+      // Sized by `pre`, with no fstat first: whatever changes the file after `pre` (before the open
+      // or during the read) changes its stamp, and the two checks below catch it. With coarse file
+      // times too: past the quiet window, any later write gets a later time than `pre` shows.
       // Its own exact-size buffer (never a pool slice): the Volume keeps it as the file's storage.
-      const bytes = Buffer.allocUnsafeSlow(before.size);
+      const bytes = Buffer.allocUnsafeSlow(pre.size);
       let filled = 0;
       while (filled < bytes.length) {
-        const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, filled);
+        const bytesRead = await readAt(fd, bytes, filled);
         if (bytesRead === 0) break;
         filled += bytesRead;
       }
-      // A writer that grew, shrank or touched the file meanwhile changed its stamp.
-      const after = await handle.stat();
+      // The descriptor's file: a writer that grew, shrank or touched it changed its stamp; a file
+      // replaced before the open has another inode.
+      const after = await fstatOf(fd);
       // Renamed over while we read (an editor's save): these bytes are already history.
       const current = await stat(host);
-      if (filled === before.size && stampOf(before) === stampOf(after) && stampOf(current) === stampOf(before)) return { bytes, stats: before };
+      const stamp = stampOf(pre);
+      if (filled === pre.size && stampOf(after) === stamp && stampOf(current) === stamp) return { bytes, stats: pre };
     } finally {
-      await handle.close();
+      await closeFd(fd);
     }
   }
   return undefined;
+}
+
+// Plain descriptors and callbacks, not fs/promises: a FileHandle costs ~30% more CPU per small file
+// (10k files x 1 KiB, stat+open+read+fstat+stat+close, 16 in flight: ~680 vs ~510 ms), and the
+// initial mirror of many small files is mostly these calls. Every fd is closed in a finally.
+const done =
+  <T>(resolve: (value: T) => void, reject: (err: unknown) => void) =>
+  (err: NodeJS.ErrnoException | null, value: T): void =>
+    err ? reject(err) : resolve(value);
+
+/** `fs.promises.stat`, at the cost of the callback API. */
+export function stat(path: string): Promise<Stats> {
+  return new Promise((resolve, reject) => statCallback(path, done(resolve, reject)));
+}
+
+function openToRead(path: string): Promise<number> {
+  return new Promise((resolve, reject) => open(path, 'r', done(resolve, reject)));
+}
+
+function readAt(fd: number, into: Buffer, offset: number): Promise<number> {
+  return new Promise((resolve, reject) => read(fd, into, offset, into.length - offset, offset, done(resolve, reject)));
+}
+
+function fstatOf(fd: number): Promise<Stats> {
+  return new Promise((resolve, reject) => fstat(fd, done(resolve, reject)));
+}
+
+function closeFd(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => close(fd, (err) => (err ? reject(err) : resolve())));
 }
 
 export function delay(ms: number): Promise<void> {

@@ -1,4 +1,4 @@
-import { compareNames, dirName, joinPath } from '../path.js';
+import { baseName, compareNames, dirName, joinPath } from '../path.js';
 import type { FileInfo } from '../types.js';
 import { Volume, removeTree, storeFile } from './volume.js';
 
@@ -13,8 +13,12 @@ export interface MirrorEntry {
   readonly bytes?: Uint8Array;
   /** True when the file was over the memory budget: its content is served from disk. */
   readonly onDisk: boolean;
-  /** Real host path this version was read from. */
-  readonly host: string;
+  /**
+   * Real host path this version was read from. Left out (undefined) for a file found at its parent
+   * directory's host path + '/' + its name, as nearly all are: a host path string per file costs as
+   * much as its FileInfo. Use {@link MirrorStore.hostOf}. Directories always carry theirs.
+   */
+  readonly host: string | undefined;
   /** Identity of the host file (inode, size, mtime, ctime): unchanged stamp, unchanged content. */
   readonly stamp: string;
 }
@@ -54,6 +58,14 @@ export class MirrorStore {
     return this.index.get(path);
   }
 
+  /** The real host path a mirrored path was read from. */
+  hostOf(path: string): string | undefined {
+    const entry = this.index.get(path);
+    if (!entry || entry.host !== undefined || path === '/') return entry?.host;
+    const parent = this.index.get(dirName(path))?.host;
+    return parent === undefined ? undefined : childHost(parent, baseName(path));
+  }
+
   /** Records a directory; replaces a file of the same name. */
   putDirectory(path: string, info: FileInfo, host: string, stamp: string): ChangeType | undefined {
     const old = this.index.get(path);
@@ -72,13 +84,15 @@ export class MirrorStore {
     else if (old?.bytes) this.bytesHeld -= old.bytes.length;
     let bytes: Uint8Array | undefined;
     if (content) {
-      bytes = storeFile(this.vol, path, content);
+      bytes = storeFile(this.vol, path, content, info.name);
       this.bytesHeld += bytes.length;
     } else {
       // Over budget: the Volume keeps the structure with an empty node; the content stays on disk.
-      storeFile(this.vol, path, new Uint8Array(0));
+      storeFile(this.vol, path, new Uint8Array(0), info.name);
     }
-    this.index.set(path, { info: Object.freeze(info), bytes, onDisk: !content, host, stamp });
+    const parentHost = path === '/' ? undefined : this.index.get(dirName(path))?.host;
+    const plain = parentHost !== undefined && host === childHost(parentHost, info.name);
+    this.index.set(path, { info: Object.freeze(info), bytes, onDisk: !content, host: plain ? undefined : host, stamp });
     this.#touched(path);
     return old && !old.info.isDirectory ? 'change' : 'add';
   }
@@ -147,6 +161,11 @@ export class MirrorStore {
     this.#listings.delete(path);
     if (path !== '/') this.#listings.delete(dirName(path));
   }
+}
+
+/** The host path of an entry named `name` in the host directory `dirHost`. */
+export function childHost(dirHost: string, name: string): string {
+  return `${dirHost === '/' ? '' : dirHost}/${name}`;
 }
 
 function sameInfo(a: FileInfo, b: FileInfo): boolean {

@@ -1,12 +1,12 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Dirent, Stats } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import type { DiskFS } from '../disk.js';
 import { isFsError } from '../errors.js';
 import { baseName, dirName, joinPath } from '../path.js';
 import type { FileInfo } from '../types.js';
-import { readStable, stampOf } from './read.js';
-import type { ChangeType, MirrorStore } from './store.js';
+import { readStable, stampOf, stat } from './read.js';
+import { childHost, type ChangeType, type MirrorStore } from './store.js';
 
 /** What the sync engine needs from its owner. */
 export interface SyncContext {
@@ -58,10 +58,6 @@ async function syncAt(ctx: SyncContext, path: string, host: string, deep: boolea
   return syncFile(ctx, path, host, stats);
 }
 
-function childHost(dirHost: string, name: string): string {
-  return `${dirHost === '/' ? '' : dirHost}/${name}`;
-}
-
 function forget(ctx: SyncContext, path: string): void {
   const removed = ctx.store.remove(path);
   for (const { path: p, type } of removed) ctx.changed(type, p);
@@ -69,9 +65,9 @@ function forget(ctx: SyncContext, path: string): void {
 
 async function syncDirectory(ctx: SyncContext, path: string, host: string, stats: Stats, deep: boolean): Promise<void> {
   const { store } = ctx;
-  const parent = path === '/' ? undefined : store.get(dirName(path));
+  const parentHost = path === '/' ? undefined : store.get(dirName(path))?.host;
   // A directory link back into its own ancestry would make the tree infinite: leave it out.
-  if (parent && (parent.host === host || parent.host.startsWith(host + '/'))) {
+  if (parentHost !== undefined && (parentHost === host || parentHost.startsWith(host + '/'))) {
     ctx.warn(`not mirroring ${path}: it is a symbolic link to one of its own ancestors`);
     return forget(ctx, path);
   }
@@ -109,7 +105,7 @@ async function syncFile(ctx: SyncContext, path: string, host: string, stats: Sta
   const old = store.get(path);
   const stamp = stampOf(stats);
   const fits = ctx.fits(path, stats.size);
-  if (old && !old.info.isDirectory && old.stamp === stamp && old.host === host && (!old.onDisk || !fits)) return;
+  if (old && !old.info.isDirectory && old.stamp === stamp && store.hostOf(path) === host && (!old.onDisk || !fits)) return;
   if (!fits) {
     const info = fileInfo(path, stats, `d${stamp}`);
     return ctx.changed(store.putFile(path, info, host, stamp, undefined), path);
@@ -130,7 +126,9 @@ async function syncFile(ctx: SyncContext, path: string, host: string, stats: Sta
   if (!ctx.fits(path, read.bytes.length)) {
     return ctx.changed(store.putFile(path, fileInfo(path, read.stats, `d${readStamp}`), host, readStamp, undefined), path);
   }
-  const info = fileInfo(path, read.stats, createHash('sha1').update(read.bytes).digest('base64url').slice(0, 22));
+  // 128 bits of SHA-1 in base64url, made as one flat 22-character string (a slice of the full
+  // digest's text would keep that text alive too, for every file).
+  const info = fileInfo(path, read.stats, hash('sha1', read.bytes, 'buffer').toString('base64url', 0, 16));
   ctx.changed(store.putFile(path, info, host, readStamp, read.bytes), path);
 }
 
