@@ -1,4 +1,4 @@
-import { close, closeSync, fstat, open, read, readSync, type Stats } from 'node:fs';
+import { close, closeSync, constants, fstat, open, read, readSync, type Stats } from 'node:fs';
 import { promisify } from 'node:util';
 import { FsError, toFsError } from './errors.js';
 import type { File, FileInfo } from './types.js';
@@ -16,6 +16,20 @@ const closeAsync = promisify(close);
 
 function readAsync(fd: number, into: Uint8Array, position: number): Promise<number> {
   return new Promise((resolve, reject) => read(fd, into, 0, into.length, position, (err, n) => (err ? reject(err) : resolve(n))));
+}
+
+/**
+ * Flags of every open: a FIFO must never block the open (in `io: 'sync'` mode that would stall the
+ * whole process); a regular file or a directory ignores O_NONBLOCK.
+ */
+export const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
+
+/**
+ * Regular files and directories are what a file system serves. A FIFO, socket or device is treated
+ * as absent (its content is not a file's: reading a FIFO blocks, a device never ends).
+ */
+export function isServable(stats: Stats): boolean {
+  return stats.isFile() || stats.isDirectory();
 }
 
 /** Metadata in hotfs form from Node's stats: integer milliseconds, size 0 for directories. */

@@ -1,8 +1,8 @@
-import { closeSync, fstatSync, openSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, openSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { resolve as resolveHostPath } from 'node:path';
 import { DirectoryFile } from './directory.js';
-import { DiskFile, SYNC_READ_LIMIT, SmallDiskFile, fstatAsync, infoFromStats, openAsync } from './disk-file.js';
+import { DiskFile, OPEN_FLAGS, SYNC_READ_LIMIT, SmallDiskFile, fstatAsync, infoFromStats, isServable, openAsync } from './disk-file.js';
 import { FsError, isFsError, toFsError } from './errors.js';
 import { baseName, cleanPath, compareNames } from './path.js';
 import type { File, FileInfo, FileSystem } from './types.js';
@@ -28,7 +28,7 @@ export interface DiskFSOptions {
   symlinks?: SymlinkPolicy;
   /**
    * How lookups and small reads call the OS.
-   * - `'sync'` (default): stat, realpath, open, close and reads of up to {@link SYNC_READ_LIMIT}
+   * - `'sync'` (default): stat, open, close and reads of up to {@link SYNC_READ_LIMIT}
    *   bytes are blocking calls, as nginx makes them: on a local disk each takes 1-5 µs, while a
    *   thread-pool round trip costs 10-35 µs. Larger reads and directory listings stay async.
    *   The backend then offers {@link FileSystem.tryOpenSync} and, for small files, {@link File.bytes}.
@@ -122,15 +122,19 @@ export class DiskFS implements FileSystem {
     return { clean, host: real };
   }
 
-  // A miss is one stat that throws nothing; a hit is realpath (policy), open and fstat (the version).
+  // A miss is one stat that throws nothing. A hit is open, the policy checked on the path of what
+  // was actually opened (no window for a link swapped in between, unlike realpath-then-open), fstat.
   #tryOpenSync(path: string): File | undefined {
     const { clean, host } = this.#hostOf(path);
     let fd: number | undefined;
     try {
-      if (statSync(host, { throwIfNoEntry: false }) === undefined) return undefined;
-      const real = this.symlinks === 'follow' ? host : realpathSync.native(host);
-      if (!this.#allowed(host, real)) return undefined;
-      fd = openSync(real, 'r');
+      const stats = statSync(host, { throwIfNoEntry: false });
+      if (stats === undefined || !isServable(stats)) return undefined;
+      fd = openSync(host, OPEN_FLAGS);
+      if (this.symlinks !== 'follow' && !this.#allowed(host, openedPath(fd) ?? realpathSync.native(host))) {
+        closeSync(fd);
+        return undefined;
+      }
       return this.#opened(fd, clean, fstatSync(fd), true);
     } catch (err) {
       if (fd !== undefined) closeSync(fd);
@@ -141,6 +145,7 @@ export class DiskFS implements FileSystem {
   }
 
   #opened(fd: number, clean: string, stats: Stats, sync: boolean): File {
+    if (!isServable(stats)) throw new FsError('ENOENT', clean, 'not a regular file or directory');
     const info = infoFromStats(baseName(clean), stats);
     if (info.isDirectory) {
       closeSync(fd);
@@ -168,7 +173,7 @@ export class DiskFS implements FileSystem {
     const { clean, host } = await this.resolve(path);
     let fd: number | undefined;
     try {
-      fd = await openAsync(host, 'r');
+      fd = await openAsync(host, OPEN_FLAGS);
       return this.#opened(fd, clean, await fstatAsync(fd), false);
     } catch (err) {
       if (fd !== undefined) closeSync(fd);
@@ -179,7 +184,9 @@ export class DiskFS implements FileSystem {
   async stat(path: string): Promise<FileInfo> {
     const { clean, host } = await this.resolve(path);
     try {
-      return infoFromStats(baseName(clean), this.io === 'sync' ? statSync(host) : await fsp.stat(host));
+      const stats = this.io === 'sync' ? statSync(host) : await fsp.stat(host);
+      if (!isServable(stats)) throw new FsError('ENOENT', clean, 'not a regular file or directory');
+      return infoFromStats(baseName(clean), stats);
     } catch (err) {
       throw toFsError(err, clean);
     }
@@ -215,9 +222,10 @@ export class DiskFS implements FileSystem {
       if (lstats.isSymbolicLink()) {
         if (this.symlinks === 'never') return undefined;
         if (this.symlinks === 'inside' && !isInside(await fsp.realpath(host), this.root)) return undefined;
-        return infoFromStats(name, await fsp.stat(host));
+        const stats = await fsp.stat(host);
+        return isServable(stats) ? infoFromStats(name, stats) : undefined;
       }
-      return infoFromStats(name, lstats);
+      return isServable(lstats) ? infoFromStats(name, lstats) : undefined;
     } catch {
       return undefined;
     }
@@ -225,6 +233,23 @@ export class DiskFS implements FileSystem {
 
   async close(): Promise<void> {
     this.#closed = true;
+  }
+}
+
+/** Whether /proc/self/fd names open descriptors (Linux); checked once, on first use. */
+let procFd: boolean | undefined;
+
+/** The real path of an open descriptor, from /proc/self/fd; undefined where there is no such thing. */
+function openedPath(fd: number): string | undefined {
+  if (procFd === false) return undefined;
+  try {
+    const path = readlinkSync(`/proc/self/fd/${fd}`);
+    procFd = true;
+    return path;
+  } catch (err) {
+    if (procFd === undefined) procFd = false;
+    else throw err;
+    return undefined;
   }
 }
 

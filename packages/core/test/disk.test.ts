@@ -1,4 +1,5 @@
 import { chmod, mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -143,6 +144,24 @@ describe('DiskFS', () => {
       expect(() => small.bytes!()).toThrow(FsError);
       expect(new DiskFS(dir, { io: 'async' }).tryOpenSync).toBeUndefined();
       expect((await new DiskFS(dir, { io: 'async' }).open('/small.txt')).bytes).toBeUndefined();
+    } finally {
+      await rm(dir, { recursive: true });
+    }
+  });
+
+  it.each(['sync', 'async'] as const)("treats a FIFO as absent and never blocks on it (io: '%s')", async (io) => {
+    const dir = await mkdtemp(join(tmpdir(), 'hotfs-fifo-'));
+    try {
+      await writeFile(join(dir, 'a.txt'), 'a');
+      execFileSync('mkfifo', [join(dir, 'pipe')]);
+      await symlink('pipe', join(dir, 'link-to-pipe'));
+      const fs = new DiskFS(dir, { io });
+      for (const path of ['/pipe', '/link-to-pipe']) {
+        expect(await tryOpen(fs, path)).toBeUndefined();
+        expect(await codeOf(fs.open(path))).toBe('ENOENT');
+        expect(await codeOf(fs.stat(path))).toBe('ENOENT');
+      }
+      expect((await fs.readdir('/')).map((i) => i.name)).toEqual(['a.txt']);
     } finally {
       await rm(dir, { recursive: true });
     }

@@ -1,4 +1,5 @@
 import { appendFile, mkdir, rename, rm, truncate, utimes, writeFile, symlink } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FsError, MemFS, readAll, readFile, type ChangeEvent } from '@hotfs/core';
@@ -225,6 +226,19 @@ describe('MemFS', () => {
     await fs.rescan();
     expect(fs.size.filesOnDisk).toBe(0);
     expect(await held(fs, onDisk)).toBe(true);
+  });
+
+  it('leaves FIFOs out, at load and when one appears later, and keeps syncing (an open would block forever)', async () => {
+    const { dir, fs } = await mirrored(async (d) => {
+      await writeFile(join(d, 'a.txt'), 'a');
+      execFileSync('mkfifo', [join(d, 'pipe')]);
+    });
+    expect((await fs.readdir('/')).map((i) => i.name)).toEqual(['a.txt']);
+    execFileSync('mkfifo', [join(dir, 'later')]);
+    await writeFile(join(dir, 'b.txt'), 'b');
+    await eventually(async () => expect((await fs.readdir('/')).map((i) => i.name)).toEqual(['a.txt', 'b.txt']));
+    expect(await fs.tryStat('/later')).toBeUndefined();
+    expect(fs.tryOpenSync('/pipe')).toBeUndefined();
   });
 
   it('mirrors links inside the root and follows changes through them', async () => {

@@ -1,4 +1,4 @@
-import { close, fstat, open, read, stat as statCallback, type Stats } from 'node:fs';
+import { close, constants, fstat, open, read, stat as statCallback, type Stats } from 'node:fs';
 
 /**
  * Identity of a host file version: a new inode, size, mtime or ctime means new content may exist.
@@ -46,7 +46,7 @@ export async function readStable(host: string, known: Stats | undefined, wasEmpt
     // Wait out the quiet window on the path, holding no descriptor: a deleted file's space is
     // reclaimed at once, and no descriptor is spent on a file that is still being written.
     const pre = attempt === 0 && known ? known : await stat(host);
-    if (pre.isDirectory()) return undefined;
+    if (!pre.isFile()) return undefined;
     const quiet = pre.size === 0 && !wasEmpty ? EMPTIED_QUIET_MS : QUIET_MS;
     const age = Date.now() - Math.max(pre.mtimeMs, pre.ctimeMs);
     if (age >= 0 && age < quiet) {
@@ -93,8 +93,11 @@ export function stat(path: string): Promise<Stats> {
   return new Promise((resolve, reject) => statCallback(path, done(resolve, reject)));
 }
 
+// Non-blocking: a file swapped for a FIFO after its stat must not hang the open (a regular file ignores it).
+const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
+
 function openToRead(path: string): Promise<number> {
-  return new Promise((resolve, reject) => open(path, 'r', done(resolve, reject)));
+  return new Promise((resolve, reject) => open(path, READ_FLAGS, done(resolve, reject)));
 }
 
 function readAt(fd: number, into: Buffer, offset: number): Promise<number> {

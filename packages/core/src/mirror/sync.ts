@@ -55,6 +55,8 @@ async function syncAt(ctx: SyncContext, path: string, host: string, deep: boolea
   if (parentHost !== undefined && host !== childHost(parentHost, baseName(path))) store.links.set(path, host);
   else store.links.delete(path);
   if (stats.isDirectory()) return syncDirectory(ctx, path, host, stats, deep);
+  // A FIFO, socket or device is not content: opening a FIFO would block the sync queue forever.
+  if (!stats.isFile()) return forget(ctx, path);
   return syncFile(ctx, path, host, stats);
 }
 
