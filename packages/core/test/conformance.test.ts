@@ -41,6 +41,7 @@ const faults: [string, () => FileSystem, RegExp][] = [
   ['raw Node errors', () => broken((d) => ({ stat: async (p) => d.stat(p).catch(() => { throw new Error('ENOENT raw'); }) })), /not an FsError/],
   ['a wrong error code', () => broken((d) => ({ open: async (p) => { const info = await d.stat(p); if (!info.isDirectory) return d.open(p); throw new FsError('EACCES', p); } })), /FsError EACCES/],
   ['no path cleaning (climbs out of the root)', () => brokenClimber(), /secret|stat "\/\.\.\//],
+  ['following links out of the root', () => new DiskFS(fixture.root, { symlinks: 'follow' }), /open \/link-outside\.txt \(hidden on disk\): succeeded/],
   ['no NUL check', () => broken((d) => ({ stat: async (p) => (p.includes('\0') ? ({ name: 'x', size: 0, mtimeMs: 0, isDirectory: false } satisfies FileInfo) : d.stat(p)) })), /stat "\/\\u0000": succeeded, want EINVAL/],
   ['reads after close succeed', () => broken(() => ({}), (f) => ({ close: async () => void unclosed.push(f) })), /read after close .* succeeded, want EBADF/],
   ['a tryOpenSync whose statSync disagrees', () => broken((d) => ({ tryOpenSync: (p) => withFile(d.tryOpenSync!(p), (f) => ({ statSync: () => ({ ...f.statSync!(), size: 1 }) })) })), /tryOpenSync\(\/hello\.txt\)\.statSync\(\): size is 1/],

@@ -9,6 +9,13 @@ const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, im
 const namespaces = spawnSync('unshare', ['-U', '-r', '-m', 'true']).status === 0;
 
 describe('backend faults', () => {
+  it.skipIf(!namespaces && !process.env.CI)('without /proc, DiskFS checks its link policy with realpath instead and still conforms', () => {
+    // /proc hidden under an empty tmpfs in a user + mount namespace: only this child is affected.
+    const child = spawnSync('unshare', ['-U', '-r', '-m', 'sh', '-c', 'mount -t tmpfs tmpfs /proc && exec "$1" "$2"', 'sh', process.execPath, fixture('no-proc.mjs')], { encoding: 'utf8', timeout: 60_000 });
+    expect(child.status, child.stderr).toBe(0);
+    expect(JSON.parse(child.stdout)).toEqual({ procFd: false, failures: [] });
+  });
+
   it.skipIf(!namespaces && !process.env.CI)('a disk that fills while files are written: the mirror stays up and ends equal to the disk', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hotfs-full-'));
     try {

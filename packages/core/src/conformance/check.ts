@@ -6,7 +6,7 @@ import { describeError, sameBytes, sameInfo } from './compare.js';
 import { checkSyncOpen } from './sync.js';
 import { compareNames } from '../path.js';
 import type { File, FileInfo, FileSystem } from '../types.js';
-import { readExpectedTree, type ExpectedEntry } from './truth.js';
+import { readExpectedTree, readHiddenPaths, type ExpectedEntry } from './truth.js';
 
 /** Options of {@link checkFileSystem}. */
 export interface CheckOptions {
@@ -38,6 +38,7 @@ export async function checkFileSystem(fs: FileSystem, hostRoot: string, options:
     await guard(fail, `checking ${path}`, () => checkEntry(fs, path, expected, fail));
   }
   await guard(fail, 'checking missing paths', () => checkMissing(fs, tree, fail));
+  await guard(fail, 'checking hidden paths', () => checkHidden(fs, readHiddenPaths(hostRoot), fail));
   await guard(fail, 'checking odd paths', () => checkOddPaths(fs, tree, fail, secret));
   await guard(fail, 'checking concurrent opens', () => checkConcurrentOpens(fs, tree, fail, options.concurrentOpens ?? 64));
   await guard(fail, 'checking use after close', () => checkUseAfterClose(fs, tree, fail));
@@ -153,6 +154,22 @@ async function checkMissing(fs: FileSystem, tree: Map<string, ExpectedEntry>, fa
     await expectCode(fail, `readdir ${path}`, ['ENOENT'], () => fs.readdir(path));
     if ((await tryOpen(fs, path)) !== undefined) fail(`tryOpen ${path}: found a missing path`);
     if ((await tryStat(fs, path)) !== undefined) fail(`tryStat ${path}: found a missing path`);
+  }
+}
+
+// What exists on disk but must not be served (links out of the root, dangling links, FIFOs) looks missing.
+async function checkHidden(fs: FileSystem, hidden: string[], fail: (m: string) => void): Promise<void> {
+  for (const path of hidden) {
+    await expectCode(fail, `open ${path} (hidden on disk)`, ['ENOENT', 'ENOTDIR'], () => fs.open(path));
+    await expectCode(fail, `stat ${path} (hidden on disk)`, ['ENOENT', 'ENOTDIR'], () => fs.stat(path));
+    if ((await tryOpen(fs, path)) !== undefined) fail(`tryOpen ${path}: found a path hidden on disk`);
+    let synced: unknown;
+    try {
+      synced = fs.tryOpenSync?.(path);
+    } catch (err) {
+      synced = err;
+    }
+    if (synced !== undefined && !(synced instanceof FsError && (synced.code === 'ENOENT' || synced.code === 'ENOTDIR'))) fail(`tryOpenSync ${path}: found a path hidden on disk`);
   }
 }
 

@@ -4,4 +4,4 @@
  */
 export { checkFileSystem, assertFileSystem, type CheckOptions } from './check.js';
 export { createFixture, patternBytes, LARGE_FILE_SIZE, type Fixture, type FixtureOptions } from './fixture.js';
-export { readExpectedTree, type ExpectedEntry } from './truth.js';
+export { readExpectedTree, readHiddenPaths, type ExpectedEntry } from './truth.js';
