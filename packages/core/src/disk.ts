@@ -182,9 +182,14 @@ export class DiskFS implements FileSystem {
   }
 
   async stat(path: string): Promise<FileInfo> {
+    if (this.io === 'sync') {
+      const info = this.#tryStatSync(path);
+      if (info === undefined) throw new FsError('ENOENT', cleanPath(path));
+      return info;
+    }
     const { clean, host } = await this.resolve(path);
     try {
-      const stats = this.io === 'sync' ? statSync(host) : await fsp.stat(host);
+      const stats = await fsp.stat(host);
       if (!isServable(stats)) throw new FsError('ENOENT', clean, 'not a regular file or directory');
       return infoFromStats(baseName(clean), stats);
     } catch (err) {
@@ -192,7 +197,25 @@ export class DiskFS implements FileSystem {
     }
   }
 
+  // Like #tryOpenSync: a miss is one stat that throws nothing; a hit is realpath (policy), stat.
+  #tryStatSync(path: string): FileInfo | undefined {
+    const { clean, host } = this.#hostOf(path);
+    try {
+      const seen = statSync(host, { throwIfNoEntry: false });
+      if (seen === undefined || !isServable(seen)) return undefined;
+      const real = this.symlinks === 'follow' ? host : realpathSync.native(host);
+      if (!this.#allowed(host, real)) return undefined;
+      const stats = real === host ? seen : statSync(real);
+      return isServable(stats) ? infoFromStats(baseName(clean), stats) : undefined;
+    } catch (err) {
+      const error = toFsError(err, clean);
+      if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
+      throw error;
+    }
+  }
+
   async tryStat(path: string): Promise<FileInfo | undefined> {
+    if (this.io === 'sync') return this.#tryStatSync(path);
     try {
       return await this.stat(path);
     } catch (err) {
