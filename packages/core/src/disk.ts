@@ -132,7 +132,9 @@ export class DiskFS implements FileSystem {
       if (stats === undefined || !isServable(stats)) return undefined;
       fd = openSync(host, OPEN_FLAGS);
       if (this.symlinks !== 'follow' && !this.#allowed(host, openedPath(fd) ?? realpathSync.native(host))) {
-        closeSync(fd);
+        const refused = fd;
+        fd = undefined;
+        closeSync(refused);
         return undefined;
       }
       return this.#opened(fd, clean, fstatSync(fd), true);

@@ -42,20 +42,9 @@ function handle(ctx: ServeContext, req: IncomingMessage, res: ServerResponse, ne
     finish(ctx, req, res, errorPlan(405), undefined, undefined);
     return;
   }
-  const h = req.headers;
-  const facts: RequestFacts = {
-    method,
-    range: h.range,
-    accept: h.accept,
-    ifMatch: h['if-match'],
-    ifNoneMatch: h['if-none-match'],
-    ifModifiedSince: h['if-modified-since'],
-    ifUnmodifiedSince: h['if-unmodified-since'],
-    ifRange: h['if-range'] as string | undefined,
-  };
   let served: Served | Promise<Served>;
   try {
-    served = serve(ctx, facts, req.url ?? '/');
+    served = serve(ctx, new HeaderFacts(req, method), req.url ?? '/');
   } catch (error) {
     // serve() turns backend failures into plans; this is a bug guard, never a crash.
     served = { plan: errorPlan(500), file: undefined, error };
@@ -67,6 +56,38 @@ function handle(ctx: ServeContext, req: IncomingMessage, res: ServerResponse, ne
     );
   } else {
     respond(ctx, req, res, next, served);
+  }
+}
+
+/**
+ * The request facts, read from the headers on demand: Node parses `req.headers` only when it is first
+ * touched, so a miss, a redirect or a 400 never pays for it.
+ */
+class HeaderFacts implements RequestFacts {
+  constructor(
+    private readonly req: IncomingMessage,
+    readonly method: string,
+  ) {}
+  get range(): string | undefined {
+    return this.req.headers.range;
+  }
+  get accept(): string | undefined {
+    return this.req.headers.accept;
+  }
+  get ifMatch(): string | undefined {
+    return this.req.headers['if-match'];
+  }
+  get ifNoneMatch(): string | undefined {
+    return this.req.headers['if-none-match'];
+  }
+  get ifModifiedSince(): string | undefined {
+    return this.req.headers['if-modified-since'];
+  }
+  get ifUnmodifiedSince(): string | undefined {
+    return this.req.headers['if-unmodified-since'];
+  }
+  get ifRange(): string | undefined {
+    return this.req.headers['if-range'] as string | undefined;
   }
 }
 
