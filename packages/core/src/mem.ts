@@ -175,7 +175,7 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Fi
 
   #hint(host: string, deep: boolean): void {
     if (this.#closed) return;
-    for (const path of this.#visiblePaths(host)) {
+    for (const path of this.#store.visiblePaths(this.root, host)) {
       this.#schedule(path, deep);
       if (path !== '/') this.#schedule(dirName(path), false);
       this.#settle(path, deep);
@@ -195,18 +195,6 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Fi
     }, this.#options.settleMs);
     timer.unref();
     this.#settleTimers.set(path, timer);
-  }
-
-  /** The hotfs paths a host path is seen at: directly under the root, and through followed links. */
-  #visiblePaths(host: string): string[] {
-    const paths: string[] = [];
-    if (host === this.root) paths.push('/');
-    else if (host.startsWith(this.root + '/')) paths.push(host.slice(this.root.length));
-    for (const [path, real] of this.#store.links) {
-      if (host === real) paths.push(path);
-      else if (host.startsWith(real + '/')) paths.push(path + host.slice(real.length));
-    }
-    return paths;
   }
 
   #schedule(path: string, deep: boolean): void {

@@ -54,6 +54,18 @@ export class MirrorStore {
   }
   #listings = new Map<string, readonly FileInfo[]>();
 
+  /** The hotfs paths a host path is seen at: directly under `root`, and through followed links. */
+  visiblePaths(root: string, host: string): string[] {
+    const paths: string[] = [];
+    if (host === root) paths.push('/');
+    else if (host.startsWith(root + '/')) paths.push(host.slice(root.length));
+    for (const [path, real] of this.links) {
+      if (host === real) paths.push(path);
+      else if (host.startsWith(real + '/')) paths.push(path + host.slice(real.length));
+    }
+    return paths;
+  }
+
   get(path: string): MirrorEntry | undefined {
     return this.index.get(path);
   }
