@@ -9,8 +9,8 @@ import { FsError } from './errors.js';
  */
 export function cleanPath(path: string): string {
   if (typeof path !== 'string') throw new FsError('EINVAL', String(path), 'path must be a string');
-  if (path.includes('\0')) throw new FsError('EINVAL', path.replaceAll('\0', '\\0'), 'path contains a NUL byte');
   if (isClean(path)) return path;
+  if (path.includes('\0')) throw new FsError('EINVAL', path.replaceAll('\0', '\\0'), 'path contains a NUL byte');
   const out: string[] = [];
   for (const segment of path.split('/')) {
     if (segment === '' || segment === '.') continue;
@@ -20,11 +20,15 @@ export function cleanPath(path: string): string {
   return '/' + out.join('/');
 }
 
-// The common case (already clean) costs one scan and no allocation.
+/**
+ * An already clean path with no NUL: one or more `/segment`, where no segment is empty, `.` or
+ * `..`. Every lookup asks and nearly every path is clean; this one native scan is about half the
+ * cost of the five `includes` it replaced, and allocates nothing.
+ */
+const CLEAN = /^(?:\/(?!\.\.?(?:\/|$))[^/\0]+)+$/;
+
 function isClean(path: string): boolean {
-  if (path === '/') return true;
-  if (path.charCodeAt(0) !== 47 || path.charCodeAt(path.length - 1) === 47) return false;
-  return !path.includes('//') && !path.includes('/./') && !path.includes('/../') && !path.endsWith('/.') && !path.endsWith('/..');
+  return path === '/' || CLEAN.test(path);
 }
 
 /** The last segment of a clean path; `/` for the root. */

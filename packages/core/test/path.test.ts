@@ -53,3 +53,39 @@ describe('path helpers', () => {
     expect(['b', 'B', 'a', 'é', 'Z', '10', '9'].sort(compareNames)).toEqual(['10', '9', 'B', 'Z', 'a', 'b', 'é']);
   });
 });
+
+describe('cleanPath against a reference', () => {
+  // Go's path.Clean("/" + p), written the slow and obvious way.
+  function reference(p: string): string {
+    const out: string[] = [];
+    for (const s of p.split('/')) {
+      if (s === '..') out.pop();
+      else if (s !== '' && s !== '.') out.push(s);
+    }
+    return '/' + out.join('/');
+  }
+
+  it('agrees on every path of up to 6 characters from / . a', () => {
+    const alphabet = ['/', '.', 'a'];
+    let paths = [''];
+    let checked = 0;
+    for (let len = 0; len <= 6; len++) {
+      for (const p of paths) {
+        expect(cleanPath(p), JSON.stringify(p)).toBe(reference(p));
+        checked++;
+      }
+      paths = paths.flatMap((p) => alphabet.map((c) => p + c));
+    }
+    expect(checked).toBe((3 ** 7 - 1) / 2);
+  });
+
+  it('returns a clean path as the same string', () => {
+    for (const p of ['/', '/a', '/a/b.c', '/.a/..b/a..', '/a/.../b']) expect(cleanPath(p)).toBe(p);
+  });
+
+  it('finds a NUL wherever it is, in clean and unclean paths', () => {
+    for (const p of ['\0', '/\0', '/a\0', '/a/\0/b', '/a//\0', '/a/../\0']) {
+      expect(() => cleanPath(p), JSON.stringify(p)).toThrow(/EINVAL/);
+    }
+  });
+});
