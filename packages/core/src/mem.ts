@@ -232,8 +232,13 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Fi
    */
   #entry(path: string, statOnly = false): { clean: string; entry: MirrorEntry | undefined } {
     this.#check(path);
-    const clean = cleanPath(path);
-    const entry = this.#store.index.get(clean);
+    // Every key is a clean path, so a hit needs no cleaning: a request costs one Map.get.
+    let clean = path;
+    let entry = this.#store.index.get(path);
+    if (entry === undefined) {
+      clean = cleanPath(path);
+      if (clean !== path) entry = this.#store.index.get(clean);
+    }
     if (this.#store.unreadable.size > 0 && !(statOnly && clean === '/')) {
       const code = this.#store.errorAt(statOnly && entry ? dirName(clean) : clean);
       if (code) throw new FsError(code, clean);
