@@ -198,7 +198,8 @@ const errorPlans = new Map<number, Plan>();
 export function errorPlan(status: number): Plan {
   let plan = errorPlans.get(status);
   if (plan === undefined) {
-    const body = encoder.encode(`${status} ${reasons[status] ?? 'Error'}\n`);
+    // A Buffer, not a plain Uint8Array: a socket write wraps a plain one in a new Buffer every time.
+    const body = Buffer.from(`${status} ${reasons[status] ?? 'Error'}\n`);
     const headers = ['Content-Type', 'text/plain; charset=utf-8', 'X-Content-Type-Options', 'nosniff', 'Content-Length', String(body.length)];
     if (status === 405) headers.push('Allow', 'GET, HEAD');
     plan = Object.freeze({ status, headers: Object.freeze(headers), body: Object.freeze([body]), miss: status === 404 || status === 405 });
