@@ -30,13 +30,19 @@ export const backends: Backend[] = [
 /** One FS-level case: an operation repeated by tinybench (sync, or an `async` function). */
 interface FsCase {
   name: string;
-  op(fs: FileSystem): () => unknown;
+  op(fs: FileSystem): (() => unknown) | PreparedOp;
   /**
    * Operations per tinybench call. tinybench times every call (~0.1 µs of its own), which would
    * swamp operations of a few tens of ns: like Go's b.N loop, fast cases run a batch per call and
    * are reported per operation. Every backend runs the same batch.
    */
   batch?: number;
+}
+
+/** An operation whose inputs are made before each tinybench call, outside the timed part. */
+interface PreparedOp {
+  run: () => unknown;
+  beforeEach: () => void;
 }
 
 /** Batch of the cases whose fastest backend takes well under a microsecond. */
@@ -87,6 +93,38 @@ function readWhole(path: string): (fs: FileSystem) => () => unknown {
   };
 }
 
+/**
+ * Missing paths, a different one for every lookup so no backend can answer from a cache, made
+ * before each tinybench call: what the case measures is the backend's lookup, not building a
+ * string. Each is a flat string decoded from bytes, never looked up before (its hash not yet
+ * computed), as `req.url` is when a request arrives.
+ */
+export class MissingPaths {
+  readonly #paths: string[];
+  readonly #buf = Buffer.alloc(64);
+  #made = 0;
+  #taken = 0;
+
+  constructor(readonly batch: number) {
+    this.#paths = new Array<string>(batch).fill('');
+  }
+
+  /** Makes the next batch of never-seen paths. */
+  refill(): void {
+    for (let i = 0; i < this.batch; i++) {
+      const length = this.#buf.write(`/missing-${this.#made++}.txt`, 'latin1');
+      this.#paths[i] = this.#buf.toString('latin1', 0, length);
+    }
+    this.#taken = 0;
+  }
+
+  /** The next path of the batch; throws when the batch is used up (a bench wiring bug). */
+  next(): string {
+    if (this.#taken === this.batch) throw new Error('MissingPaths: batch used up before refill()');
+    return this.#paths[this.#taken++]!;
+  }
+}
+
 const F = FIXTURE_FILES;
 
 /** The FS-level cases, in report order. */
@@ -96,14 +134,14 @@ export const fsCases: FsCase[] = [
     // opens nothing on a miss, so backends that offer it answer without a promise; else tryStat.
     name: 'stat miss',
     op: (fs) => {
-      // A different path every call, so no backend can answer from a one-entry negative cache.
-      let n = 0;
-      if (fs.tryOpenSync) {
-        return () => {
-          if (fs.tryOpenSync!(`/missing-${n++}.txt`) !== undefined) throw new Error('a missing path was found');
-        };
-      }
-      return async () => tryStat(fs, `/missing-${n++}.txt`);
+      const paths = new MissingPaths(FAST_BATCH);
+      const sync = fs.tryOpenSync?.bind(fs);
+      const run = sync
+        ? () => {
+            if (sync(paths.next()) !== undefined) throw new Error('a missing path was found');
+          }
+        : async () => tryStat(fs, paths.next());
+      return { run, beforeEach: () => paths.refill() };
     },
     batch: FAST_BATCH,
   },
@@ -163,7 +201,9 @@ export async function runFsBench(opts: FsBenchOptions): Promise<{ backends: stri
       for (const c of fsCases) {
         for (const i of order) {
           const key = `${c.name}\u0000${list[i]!.name}`;
-          bench.add(key, batched(c.op(instances[i]!), c.batch ?? 1));
+          const op = c.op(instances[i]!);
+          if (typeof op === 'function') bench.add(key, batched(op, c.batch ?? 1));
+          else bench.add(key, batched(op.run, c.batch ?? 1), { beforeEach: op.beforeEach });
         }
       }
       await bench.run();

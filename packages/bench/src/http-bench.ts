@@ -1,6 +1,7 @@
 /**
  * HTTP-level benchmark: each contender in its own process on loopback, loaded over keep-alive
- * connections by a generator in another process, one contender at a time, in interleaved rounds.
+ * connections by a generator in another process, one contender at a time, case by case, in
+ * interleaved rounds.
  * @packageDocumentation
  */
 import { request } from 'node:http';
@@ -160,45 +161,40 @@ export async function runHttpBench(opts: HttpBenchOptions): Promise<{ contenders
   const list = opts.contenders ?? defaultContenders;
   const runCases = opts.cases ?? httpCases;
   const samples = new Map<string, Sample[]>();
-  const info = new Map<string, Pick<HttpMeasure, 'status' | 'socketErrors' | 'unexpectedStatus' | 'crashed' | 'error'>>();
+  const info = new Map<string, CaseInfo>();
   const key = (c: string, k: string) => `${c}\u0000${k}`;
   for (let round = 0; round < opts.rounds; round++) {
-    // Rotate the order each round so no contender always runs first on a cold or hot machine.
-    const order = list.map((_, i) => list[(i + round) % list.length]!);
-    for (const contender of order) {
-      let server: ServerProcess | undefined;
-      const t0 = performance.now();
-      for (const c of runCases) {
-        const k = key(contender.name, c.name);
-        const rec = info.get(k) ?? { status: null, socketErrors: 0, unexpectedStatus: 0 };
-        info.set(k, rec);
-        try {
-          if (!server || server.exit) server = await startServer(contender, opts.root);
-          const first = await probe(server.port, c.paths[0]!, {});
-          const headers = c.headers?.(first) ?? {};
-          rec.status = c.headers ? (await probe(server.port, c.paths[0]!, headers)).status : first.status;
-          const job = { port: server.port, paths: c.paths, headers, maxRequests: opts.maxRequests, connections: c.bodyBytes >= LARGE ? 4 : 16 };
-          if (opts.warmupMs > 0) await opts.generator.run({ ...job, durationMs: opts.warmupMs });
-          const cpu0 = await server.cpuMicros();
-          const load = await opts.generator.run({ ...job, durationMs: opts.durationMs });
-          const cpu1 = await server.cpuMicros();
-          const lat = await opts.generator.run({ ...job, connections: 1, durationMs: opts.latencyMs });
-          if (server.exit) throw new Error('exit');
-          const s = toSample(load, lat, cpu1 - cpu0, c.bodyBytes);
-          rec.socketErrors += load.socketErrors + lat.socketErrors;
-          if (c.expect < 400) rec.unexpectedStatus += load.non2xx3xx + lat.non2xx3xx;
-          if (load.requests > 0) (samples.get(k) ?? samples.set(k, []).get(k)!).push(s);
-        } catch (err) {
-          // Give the process a moment to be reaped, so a crash is told apart from a failed run.
-          await new Promise((r) => setTimeout(r, 200));
-          if (server?.exit) rec.crashed = `${server.exit} during this case: ${crashLine(server.stderrTail())}`;
-          else rec.error = String((err as Error).message ?? err).slice(0, 300);
-          opts.log?.(`  ${contender.name} / ${c.name}: ${rec.crashed ?? rec.error}`);
+    // Every contender runs one case before any runs the next, so the numbers a ratio compares are
+    // taken seconds apart, not minutes: a shared machine's load drifts over minutes. All servers of
+    // a round stay up (idle ones take no CPU); each round starts fresh processes.
+    const servers = new Map<string, ServerProcess>();
+    const t0 = performance.now();
+    try {
+      for (const [ci, c] of runCases.entries()) {
+        // Rotate who goes first, per round and per case, so nobody always meets a cold or hot machine.
+        const order = list.map((_, i) => list[(i + round + ci) % list.length]!);
+        for (const contender of order) {
+          const k = key(contender.name, c.name);
+          const rec = info.get(k) ?? { status: null, socketErrors: 0, unexpectedStatus: 0 };
+          info.set(k, rec);
+          let server = servers.get(contender.name);
+          try {
+            if (!server || server.exit) servers.set(contender.name, (server = await startServer(contender, opts.root)));
+            const s = await measureCase(opts, server, c, rec);
+            if (s) (samples.get(k) ?? samples.set(k, []).get(k)!).push(s);
+          } catch (err) {
+            // Give the process a moment to be reaped, so a crash is told apart from a failed run.
+            await new Promise((r) => setTimeout(r, 200));
+            if (server?.exit) rec.crashed = `${server.exit} during this case: ${crashLine(server.stderrTail())}`;
+            else rec.error = String((err as Error).message ?? err).slice(0, 300);
+            opts.log?.(`  ${contender.name} / ${c.name}: ${rec.crashed ?? rec.error}`);
+          }
         }
       }
-      await server?.stop();
-      opts.log?.(`http round ${round + 1}/${opts.rounds}: ${contender.name} done (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    } finally {
+      await Promise.all([...servers.values()].map((server) => server.stop()));
     }
+    opts.log?.(`http round ${round + 1}/${opts.rounds} done (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   }
   const cases = runCases.map((c): HttpCaseResult => {
     const results: Record<string, HttpMeasure> = {};
@@ -224,6 +220,25 @@ export async function runHttpBench(opts: HttpBenchOptions): Promise<{ contenders
     return { name: c.name, expectStatus: c.expect, results, ratioToCeiling, matrix };
   });
   return { contenders: list.map((c) => c.name), cases };
+}
+
+type CaseInfo = Pick<HttpMeasure, 'status' | 'socketErrors' | 'unexpectedStatus' | 'crashed' | 'error'>;
+
+/** Warm-up, throughput with server CPU, then latency at one connection: one sample of one case. */
+async function measureCase(opts: HttpBenchOptions, server: ServerProcess, c: HttpCase, rec: CaseInfo): Promise<Sample | undefined> {
+  const first = await probe(server.port, c.paths[0]!, {});
+  const headers = c.headers?.(first) ?? {};
+  rec.status = c.headers ? (await probe(server.port, c.paths[0]!, headers)).status : first.status;
+  const job = { port: server.port, paths: c.paths, headers, maxRequests: opts.maxRequests, connections: c.bodyBytes >= LARGE ? 4 : 16 };
+  if (opts.warmupMs > 0) await opts.generator.run({ ...job, durationMs: opts.warmupMs });
+  const cpu0 = await server.cpuMicros();
+  const load = await opts.generator.run({ ...job, durationMs: opts.durationMs });
+  const cpu1 = await server.cpuMicros();
+  const lat = await opts.generator.run({ ...job, connections: 1, durationMs: opts.latencyMs });
+  if (server.exit) throw new Error('exit');
+  rec.socketErrors += load.socketErrors + lat.socketErrors;
+  if (c.expect < 400) rec.unexpectedStatus += load.non2xx3xx + lat.non2xx3xx;
+  return load.requests > 0 ? toSample(load, lat, cpu1 - cpu0, c.bodyBytes) : undefined;
 }
 
 function toSample(load: LoadResult, lat: LoadResult, cpuMicros: number, bodyBytes: number): Sample {
