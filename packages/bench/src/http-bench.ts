@@ -166,7 +166,7 @@ export async function runHttpBench(opts: HttpBenchOptions): Promise<{ contenders
   for (let round = 0; round < opts.rounds; round++) {
     // Every contender runs one case before any runs the next, so the numbers a ratio compares are
     // taken seconds apart, not minutes: a shared machine's load drifts over minutes. All servers of
-    // a round stay up (idle ones take no CPU); each round starts fresh processes.
+    // a round stay up (idle, they take next to no CPU); each round starts fresh processes.
     const servers = new Map<string, ServerProcess>();
     const t0 = performance.now();
     try {
