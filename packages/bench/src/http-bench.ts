@@ -1,7 +1,7 @@
 /**
  * HTTP-level benchmark: each contender in its own process on loopback, loaded over keep-alive
  * connections by a generator in another process, one contender at a time, case by case, in
- * interleaved rounds.
+ * interleaved rounds; every sample in a freshly started server process.
  * @packageDocumentation
  */
 import { request } from 'node:http';
@@ -165,34 +165,18 @@ export async function runHttpBench(opts: HttpBenchOptions): Promise<{ contenders
   const key = (c: string, k: string) => `${c}\u0000${k}`;
   for (let round = 0; round < opts.rounds; round++) {
     // Every contender runs one case before any runs the next, so the numbers a ratio compares are
-    // taken seconds apart, not minutes: a shared machine's load drifts over minutes. All servers of
-    // a round stay up (idle, they take next to no CPU); each round starts fresh processes.
-    const servers = new Map<string, ServerProcess>();
+    // taken seconds apart, not minutes: a shared machine's load drifts over minutes.
     const t0 = performance.now();
-    try {
-      for (const [ci, c] of runCases.entries()) {
-        // Rotate who goes first, per round and per case, so nobody always meets a cold or hot machine.
-        const order = list.map((_, i) => list[(i + round + ci) % list.length]!);
-        for (const contender of order) {
-          const k = key(contender.name, c.name);
-          const rec = info.get(k) ?? { status: null, socketErrors: 0, unexpectedStatus: 0 };
-          info.set(k, rec);
-          let server = servers.get(contender.name);
-          try {
-            if (!server || server.exit) servers.set(contender.name, (server = await startServer(contender, opts.root)));
-            const s = await measureCase(opts, server, c, rec);
-            if (s) (samples.get(k) ?? samples.set(k, []).get(k)!).push(s);
-          } catch (err) {
-            // Give the process a moment to be reaped, so a crash is told apart from a failed run.
-            await new Promise((r) => setTimeout(r, 200));
-            if (server?.exit) rec.crashed = `${server.exit} during this case: ${crashLine(server.stderrTail())}`;
-            else rec.error = String((err as Error).message ?? err).slice(0, 300);
-            opts.log?.(`  ${contender.name} / ${c.name}: ${rec.crashed ?? rec.error}`);
-          }
-        }
+    for (const [ci, c] of runCases.entries()) {
+      // Rotate who goes first, per round and per case, so nobody always meets a cold or hot machine.
+      const order = list.map((_, i) => list[(i + round + ci) % list.length]!);
+      for (const contender of order) {
+        const k = key(contender.name, c.name);
+        const rec = info.get(k) ?? { status: null, socketErrors: 0, unexpectedStatus: 0 };
+        info.set(k, rec);
+        const s = await measureInFreshProcess(opts, contender, c, rec);
+        if (s) (samples.get(k) ?? samples.set(k, []).get(k)!).push(s);
       }
-    } finally {
-      await Promise.all([...servers.values()].map((server) => server.stop()));
     }
     opts.log?.(`http round ${round + 1}/${opts.rounds} done (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   }
@@ -223,6 +207,29 @@ export async function runHttpBench(opts: HttpBenchOptions): Promise<{ contenders
 }
 
 type CaseInfo = Pick<HttpMeasure, 'status' | 'socketErrors' | 'unexpectedStatus' | 'crashed' | 'error'>;
+
+/**
+ * One sample in a server process started for it and stopped after it. A process that sat idle while
+ * the others ran can come back slower for the rest of its life: measured here, after about a minute
+ * idle, Node 20 (any server, the ceiling included) starts spending ~10% of its samples in a V8 runtime
+ * call inside `process.nextTick`, so which processes it hit would decide the ratios.
+ */
+async function measureInFreshProcess(opts: HttpBenchOptions, contender: Contender, c: HttpCase, rec: CaseInfo): Promise<Sample | undefined> {
+  let server: ServerProcess | undefined;
+  try {
+    server = await startServer(contender, opts.root);
+    return await measureCase(opts, server, c, rec);
+  } catch (err) {
+    // Give the process a moment to be reaped, so a crash is told apart from a failed run.
+    await new Promise((r) => setTimeout(r, 200));
+    if (server?.exit) rec.crashed = `${server.exit} during this case: ${crashLine(server.stderrTail())}`;
+    else rec.error = String((err as Error).message ?? err).slice(0, 300);
+    opts.log?.(`  ${contender.name} / ${c.name}: ${rec.crashed ?? rec.error}`);
+    return undefined;
+  } finally {
+    await server?.stop();
+  }
+}
 
 /** Warm-up, throughput with server CPU, then latency at one connection: one sample of one case. */
 async function measureCase(opts: HttpBenchOptions, server: ServerProcess, c: HttpCase, rec: CaseInfo): Promise<Sample | undefined> {
