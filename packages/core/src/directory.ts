@@ -36,6 +36,10 @@ export class DirectoryFile implements File {
     this.#open = false;
   }
 
+  closeSync(): void {
+    this.#open = false;
+  }
+
   #check(): void {
     if (!this.#open) throw new FsError('EBADF', this.path);
   }

@@ -85,11 +85,17 @@ export class DiskFile implements File {
   }
 
   async close(): Promise<void> {
-    const fd = this.#fd;
-    this.#fd = undefined;
+    const fd = this.detach();
     if (fd === undefined) return;
     if (this.sync) closeSync(fd);
     else await closeAsync(fd);
+  }
+
+  /** Takes the descriptor out (undefined when already closed): the file is closed from here on. */
+  protected detach(): number | undefined {
+    const fd = this.#fd;
+    this.#fd = undefined;
+    return fd;
   }
 
   /** The descriptor; EBADF once closed. */
@@ -123,5 +129,16 @@ export class SmallDiskFile extends DiskFile {
     }
     this.#bytes = buf.subarray(0, filled);
     return this.#bytes;
+  }
+
+  /** `close(2)` as the blocking call `io: 'sync'` makes it anyway, without the promise. */
+  closeSync(): void {
+    const fd = this.detach();
+    if (fd === undefined) return;
+    try {
+      closeSync(fd);
+    } catch {
+      // The descriptor is released even when close(2) reports an error (Linux); nobody waits for it.
+    }
   }
 }

@@ -27,6 +27,22 @@ export async function tryStat(fs: FileSystem, path: string): Promise<FileInfo | 
 }
 
 /**
+ * Closes `file` without waiting for it: synchronously when it offers {@link File.closeSync} (no
+ * promise at all), else in the background. A failure to close is ignored: it is for callers that
+ * are done with the file and have nobody to report to, such as a request handler after a response.
+ */
+export function release(file: File): void {
+  try {
+    if (file.closeSync !== undefined) file.closeSync();
+    else file.close().catch(ignore);
+  } catch {
+    // A close that throws (against its contract) must not break a caller that is done with the file.
+  }
+}
+
+function ignore(): void {}
+
+/**
  * The whole content of an open file. Zero-copy when the backend offers {@link File.bytes}
  * (the result is then shared and must not be modified); otherwise read in one pass.
  */

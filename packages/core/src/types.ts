@@ -50,6 +50,13 @@ export interface File {
    * {@link FileSystem.tryOpenSync}; throws where `stat` would reject.
    */
   statSync?(): FileInfo;
+  /**
+   * Optional capability: {@link File.close} without a promise, for files whose release needs no
+   * waiting (an in-memory file, a directory, a small file of DiskFS in `io: 'sync'` mode). Never
+   * throws; calling it again is harmless. A handler that closes a file per request saves a promise
+   * and a microtask. Use the {@link release} helper rather than calling it.
+   */
+  closeSync?(): void;
 }
 
 /** A tree of files served from some backend. */

@@ -47,6 +47,8 @@ const faults: [string, () => FileSystem, RegExp][] = [
   ['a tryOpenSync whose statSync disagrees', () => broken((d) => ({ tryOpenSync: (p) => withFile(d.tryOpenSync!(p), (f) => ({ statSync: () => ({ ...f.statSync!(), size: 1 }) })) })), /tryOpenSync\(\/hello\.txt\)\.statSync\(\): size is 1/],
   ['a tryOpenSync whose bytes() differ', () => broken((d) => ({ tryOpenSync: (p) => withFile(d.tryOpenSync!(p), (f) => ({ bytes: () => f.bytes!().subarray(1) })) })), /tryOpenSync\(\/hello\.txt\)\.bytes\(\): 13 bytes, want 14/],
   ['a tryOpenSync that throws on a miss', () => broken((d) => ({ tryOpenSync: (p) => d.tryOpenSync!(p) ?? thrown(new FsError('ENOENT', p)) })), /tryOpenSync \/does-not-exist: FsError ENOENT .*want undefined/],
+  ['a closeSync that leaves the file open', () => broken((d) => ({ tryOpenSync: (p) => withFile(d.tryOpenSync!(p), () => ({ closeSync: () => {} })) })), /statSync\(\) after closeSync: succeeded, want EBADF/],
+  ['a closeSync that throws', () => broken((d) => ({ tryOpenSync: (p) => withFile(d.tryOpenSync!(p), () => ({ closeSync: () => thrown(new Error('boom')) })) })), /closeSync\(\): threw .*boom/],
   ['a directory that reads as a file', () => broken(() => ({}), (f) => ({ read: async (b, p) => ((await f.stat()).isDirectory ? 0 : f.read(b, p)) })), /read of directory \/: succeeded, want EISDIR/],
 ];
 

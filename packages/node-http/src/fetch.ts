@@ -3,7 +3,7 @@
  * and frameworks built on web streams (and as proof that the core is not tied to `node:http`).
  * @module
  */
-import type { File, FileSystem } from '@hotfs/core';
+import { release, type File, type FileSystem } from '@hotfs/core';
 import { CHUNK_SIZE } from './handler.js';
 import type { HandlerOptions } from './options.js';
 import { errorPlan, type Part, type Plan } from './respond.js';
@@ -50,13 +50,13 @@ export function createFetchHandler(fs: FileSystem, options?: HandlerOptions): Fe
     }
     const body = plan.body;
     if (body === undefined || method === 'HEAD') {
-      if (file !== undefined) void file.close().catch(ignore);
+      if (file !== undefined) release(file);
       return new Response(null, { status: plan.status, headers });
     }
     if (file === undefined || file.bytes) {
       const f = file;
       const views = body.map((part) => (part instanceof Uint8Array ? part : f!.bytes!().subarray(part.start, part.end)));
-      if (f !== undefined) void f.close().catch(ignore);
+      if (f !== undefined) release(f);
       return new Response(views.length === 1 ? views[0]! : new Blob(views), { status: plan.status, headers });
     }
     return new Response(streamParts(body, file), { status: plan.status, headers });
@@ -92,7 +92,7 @@ function streamParts(parts: readonly Part[], file: File): ReadableStream<Uint8Ar
         }
         controller.enqueue(n === buf.length ? buf : buf.subarray(0, n));
       } catch (err) {
-        void file.close().catch(ignore);
+        release(file);
         controller.error(err);
       }
     },
@@ -101,5 +101,3 @@ function streamParts(parts: readonly Part[], file: File): ReadableStream<Uint8Ar
     },
   });
 }
-
-function ignore(): void {}

@@ -3,7 +3,7 @@
  * @module
  */
 import { ServerResponse, type IncomingMessage } from 'node:http';
-import type { File, FileSystem } from '@hotfs/core';
+import { release, type File, type FileSystem } from '@hotfs/core';
 import type { HandlerOptions } from './options.js';
 import { errorPlan, type FileSlice, type Part, type Plan, type RequestFacts } from './respond.js';
 import { createContext, serve, type ServeContext, type Served } from './serve.js';
@@ -94,7 +94,7 @@ class HeaderFacts implements RequestFacts {
 function respond(ctx: ServeContext, req: IncomingMessage, res: ServerResponse, next: ((err?: unknown) => void) | undefined, served: Served): void {
   const { plan, file, error } = served;
   if (plan.miss === true && ctx.options.fallthrough && next) {
-    if (file !== undefined) void file.close().catch(ignore);
+    if (file !== undefined) release(file);
     return passOn(res, next);
   }
   finish(ctx, req, res, plan, file, error);
@@ -119,7 +119,7 @@ function finish(ctx: ServeContext, req: IncomingMessage, res: ServerResponse, pl
     error ??= err;
     res.destroy();
   }
-  if (file !== undefined) void file.close().catch(ignore);
+  if (file !== undefined) release(file);
   if (ctx.options.logger) log(ctx, req, plan, error);
 }
 
@@ -192,7 +192,7 @@ async function stream(ctx: ServeContext, req: IncomingMessage, res: ServerRespon
     error ??= err;
     res.destroy();
   } finally {
-    void file.close().catch(ignore);
+    release(file);
   }
   if (ctx.options.logger) log(ctx, req, plan, error);
 }
@@ -230,5 +230,3 @@ function drained(res: ServerResponse): Promise<void> {
     res.on('close', done);
   });
 }
-
-function ignore(): void {}

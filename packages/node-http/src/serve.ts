@@ -4,7 +4,7 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { cleanPath, joinPath, tryOpen, type File, type FileInfo, type FileSystem } from '@hotfs/core';
+import { cleanPath, joinPath, release, tryOpen, type File, type FileInfo, type FileSystem } from '@hotfs/core';
 import { SNIFF_LENGTH, sniffContentType } from './content-type.js';
 import { decodeTarget, dotSegments, isDotName } from './decode-path.js';
 import { listingHtml, listingJson, wantsJson } from './listing.js';
@@ -160,7 +160,7 @@ async function resume(ctx: ServeContext, facts: RequestFacts, file: File, known:
 }
 
 function failed(file: File | undefined, error: unknown): Served {
-  if (file !== undefined) void file.close().catch(ignore);
+  if (file !== undefined) release(file);
   return { plan: errorPlan(statusForCode((error as { code?: string } | null)?.code)), file: undefined, error };
 }
 
@@ -218,27 +218,27 @@ async function serveDirectory(ctx: ServeContext, facts: RequestFacts, dir: File,
       try {
         indexInfo = await index.stat();
       } catch (error) {
-        void index.close().catch(ignore);
+        release(index);
         throw error;
       }
       if (indexInfo.isDirectory) {
-        void index.close().catch(ignore);
+        release(index);
         continue;
       }
-      void dir.close().catch(ignore);
+      release(dir);
       const routed = { path: joinPath(clean, name), query: '' };
       return opened(ctx, facts, index, indexInfo, routed) ?? (await resume(ctx, facts, index, indexInfo, routed));
     }
     if (!o.listing) return closing(dir, errorPlan(404));
     let entries = await dir.readdir();
     if (o.dotfiles !== 'allow') entries = entries.filter((e) => !isDotName(e.name));
-    void dir.close().catch(ignore);
+    release(dir);
     const json = wantsJson(facts.accept);
     const shown = displayPath(o.prefix, clean);
     const body = json ? listingJson(shown, entries) : listingHtml(shown, entries, clean !== '/');
     return { plan: planListing(facts, info, json, body, o), file: undefined };
   } catch (error) {
-    void dir.close().catch(ignore);
+    release(dir);
     throw error;
   }
 }
@@ -255,8 +255,6 @@ function isCanonical(path: string, suffix: string): boolean {
 }
 
 function closing(file: File, plan: Plan): Served {
-  void file.close().catch(ignore);
+  release(file);
   return { plan, file: undefined };
 }
-
-function ignore(): void {}

@@ -6,7 +6,8 @@ import type { ExpectedEntry } from './truth.js';
 /**
  * Checks {@link FileSystem.tryOpenSync} against the tree: every path opens with a `statSync` that
  * agrees, `bytes()` (where offered) is the content, misses are `undefined`, a NUL is EINVAL, a
- * climb never reaches the secret, and a closed file answers EBADF.
+ * climb never reaches the secret, a closed file answers EBADF, and `closeSync()` (where offered)
+ * closes at once.
  */
 export async function checkSyncOpen(fs: FileSystem, tree: Map<string, ExpectedEntry>, fail: (m: string) => void, secret?: { name: string; bytes: Uint8Array }): Promise<void> {
   const open = (path: string): File | undefined | Error => {
@@ -64,4 +65,24 @@ export async function checkSyncOpen(fs: FileSystem, tree: Map<string, ExpectedEn
       if (!(err instanceof FsError && err.code === 'EBADF')) fail(`tryOpenSync(${some}).statSync() after close: ${describeError(err)}, want EBADF`);
     }
   }
+  for (const path of tree.keys()) await checkCloseSync(open(path), path, fail);
+}
+
+// closeSync, where offered, closes at once: statSync answers EBADF right after, and closing again is harmless.
+async function checkCloseSync(file: File | undefined | Error, path: string, fail: (m: string) => void): Promise<void> {
+  if (file === undefined || file instanceof Error || file.closeSync === undefined) return;
+  try {
+    file.closeSync();
+    file.closeSync();
+  } catch (err) {
+    fail(`tryOpenSync(${path}).closeSync(): threw ${describeError(err)}, want nothing`);
+    return;
+  }
+  try {
+    file.statSync?.();
+    fail(`tryOpenSync(${path}).statSync() after closeSync: succeeded, want EBADF`);
+  } catch (err) {
+    if (!(err instanceof FsError && err.code === 'EBADF')) fail(`tryOpenSync(${path}).statSync() after closeSync: ${describeError(err)}, want EBADF`);
+  }
+  await file.close().catch((err: unknown) => fail(`tryOpenSync(${path}).close() after closeSync: ${describeError(err)}, want harmless`));
 }

@@ -44,6 +44,10 @@ export class MemFile implements File {
     this.#entry = undefined;
   }
 
+  closeSync(): void {
+    this.#entry = undefined;
+  }
+
   #check(): MirrorEntry {
     if (!this.#entry) throw new FsError('EBADF', this.path);
     return this.#entry;
