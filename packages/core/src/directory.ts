@@ -33,7 +33,7 @@ export class DirectoryFile implements File {
   }
 
   async close(): Promise<void> {
-    this.#open = false;
+    this.closeSync();
   }
 
   closeSync(): void {

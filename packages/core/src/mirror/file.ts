@@ -41,7 +41,7 @@ export class MemFile implements File {
   }
 
   async close(): Promise<void> {
-    this.#entry = undefined;
+    this.closeSync();
   }
 
   closeSync(): void {
