@@ -42,6 +42,10 @@ describe('pnpm bench --quick', () => {
       for (const b of result.fs.backends) {
         expect(finite(c.results[b].opsPerSec), `${b} / ${c.name}`).toBe(true);
         expect(c.ratioToBaseline[b]).toBeGreaterThan(0);
+        // ops/s comes from the mean time per operation, p50 from the median: same units, same order.
+        const opsTimesP50 = (c.results[b].opsPerSec.median * c.results[b].p50Us.median) / 1e6;
+        expect(opsTimesP50, `${b} / ${c.name}: ops/s x p50`).toBeGreaterThan(0.05);
+        expect(opsTimesP50, `${b} / ${c.name}: ops/s x p50`).toBeLessThan(20);
       }
       expect(c.ratioToBaseline[result.fs.backends[0]]).toBe(1);
     }
