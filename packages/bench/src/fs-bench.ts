@@ -209,7 +209,7 @@ export async function runFsBench(opts: FsBenchOptions): Promise<{ backends: stri
         if ('throughput' in r && r.state === 'completed') {
           const batch = batchOf.get(task.name) ?? 1;
           // Operations over the time they took, as Go's ns/op. Not tinybench's throughput.mean: a
-          // mean of per-call rates, it flatters a backend whose calls vary (DiskFS's stat miss: by 10%).
+          // mean of per-call rates, it flatters a backend whose calls vary (DiskFS's stat miss by 4-10%).
           (ops[task.name] ??= []).push((batch * 1000) / r.latency.mean);
           (p50s[task.name] ??= []).push((r.latency.p50 * 1000) / batch);
         } else if (r.state === 'errored') {

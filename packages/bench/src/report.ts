@@ -176,10 +176,10 @@ const HOST_NOISE = 1.5;
  * The check that the host held still. The ceiling does the same work in every round, so when its
  * own server CPU per request moves by more than {@link HOST_NOISE}x across rounds, the machine's
  * speed changed under the run (a shared host's slow periods last tens of seconds) and that case's
- * ratios are only as certain as their min–max columns.
+ * ratios are only as certain as their min–max columns. One round cannot tell, so it says nothing.
  */
 export function hostCheck(r: BenchResult): string | undefined {
-  if (!r.http) return undefined;
+  if (!r.http || !(r.meta.rounds >= 2)) return undefined;
   const noisy = r.http.cases.flatMap((c) => {
     const cpu = c.results.ceiling?.cpuUsPerReq;
     const swing = cpu ? cpu.max / cpu.min : Number.NaN;
@@ -189,6 +189,11 @@ export function hostCheck(r: BenchResult): string | undefined {
   return noisy.length === 0
     ? `host check: the ceiling's CPU per request stayed within ${HOST_NOISE}x across rounds in all ${n} cases`
     : `host check: the ceiling's own CPU per request moved more than ${HOST_NOISE}x across rounds in ${noisy.length} of ${n} cases (${noisy.join(', ')}): the host's speed changed under them, so read their ratios with the min–max columns`;
+}
+
+/** The checks that say how far a run's ratios can be trusted, one line each. */
+function checkLines(r: BenchResult): string[] {
+  return [generatorCheck(r), hostCheck(r)].filter((l) => l !== undefined);
 }
 
 /** Problems worth a line of their own: crashes, wrong statuses, errors under load. */
@@ -219,8 +224,7 @@ function metaLines(m: RunMeta): string[] {
 
 /** The report as aligned plain text for the terminal. */
 export function renderText(r: BenchResult): string {
-  const checks = [generatorCheck(r), hostCheck(r)].filter((l) => l !== undefined);
-  const out = [...metaLines(r.meta), ...checks, ''];
+  const out = [...metaLines(r.meta), ...checkLines(r), ''];
   for (const t of tablesOf(r)) {
     const widths = t.head.map((h, i) => Math.max(h.length, ...t.rows.map((row) => (row[i] ?? '').length)));
     const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
@@ -234,8 +238,7 @@ export function renderText(r: BenchResult): string {
 /** The report as markdown; `chart` is the SVG file name to embed, if any. */
 export function renderMarkdown(r: BenchResult, chart?: string): string {
   const esc = (s: string) => s.replace(/\|/g, '\\|');
-  const checks = [generatorCheck(r), hostCheck(r)].filter((l) => l !== undefined);
-  const out = ['# hotfs benchmarks', '', ...[...metaLines(r.meta), ...checks].map((l) => `- ${esc(l)}`), ''];
+  const out = ['# hotfs benchmarks', '', ...[...metaLines(r.meta), ...checkLines(r)].map((l) => `- ${esc(l)}`), ''];
   if (chart) out.push(`![Ratio of each contender's req/s to the ceiling, per case](${chart})`, '');
   for (const t of tablesOf(r)) {
     out.push(`## ${t.title}`, '', `| ${t.head.map(esc).join(' | ')} |`, `| ${t.head.map((_, i) => (i ? '---:' : '---')).join(' | ')} |`);

@@ -31,8 +31,10 @@ describe('hostCheck', () => {
     expect(hostCheck(run({ '640 B': [15, 16], '1 MiB': [200, 299] }))).toBe("host check: the ceiling's CPU per request stayed within 1.5x across rounds in all 2 cases");
   });
 
-  it('has nothing to say about a run without the HTTP level, and is in the markdown report', () => {
+  it('has nothing to say about a run without the HTTP level or with one round, and is in the markdown report', () => {
     expect(hostCheck({ meta: run({}).meta })).toBeUndefined();
+    const once = run({ '1 MiB': [200, 200] });
+    expect(hostCheck({ ...once, meta: { ...once.meta, rounds: 1 } })).toBeUndefined();
     expect(renderMarkdown(run({ '1 MiB': [200, 600] }))).toContain("- host check: the ceiling's own CPU per request moved more than 1.5x");
   });
 });
