@@ -1,5 +1,6 @@
 import { baseName, compareNames, dirName, joinPath } from '../path.js';
 import type { FileInfo } from '../types.js';
+import { PathIndex } from './path-index.js';
 import { Volume, removeTree, storeFile } from './volume.js';
 
 /**
@@ -28,11 +29,12 @@ export type ChangeType = 'add' | 'change' | 'unlink' | 'addDir' | 'unlinkDir';
 
 /**
  * The mirror's state: a memfs Volume (the store of record for bytes and structure) and an index from
- * clean hotfs path to the current entry, so a lookup is one Map.get and a miss throws nothing.
+ * clean hotfs path to the current entry, so a lookup is one Map.get (most misses not even that) and a
+ * miss throws nothing.
  */
 export class MirrorStore {
   readonly vol = new Volume();
-  readonly index = new Map<string, MirrorEntry>();
+  readonly index = new PathIndex<MirrorEntry>();
   /** Bytes of file content held in memory. */
   bytesHeld = 0;
   /**
