@@ -1,12 +1,13 @@
 /**
  * HTTP-level benchmark: each contender in its own process on loopback, loaded over keep-alive
  * connections by a generator in another process, one contender at a time, case by case, in
- * interleaved rounds; every sample in a freshly started server process.
+ * interleaved rounds. A sample gets a freshly started server process; for large bodies every
+ * contender's server stays up through the case and the throughput alternates between them.
  * @packageDocumentation
  */
 import { CEILING, contenders as defaultContenders, startServer, type Contender, type ServerProcess } from './contenders.js';
 import { LARGE, httpCases, probe, type HttpCase } from './http-cases.js';
-import type { LoadGenerator, LoadResult } from './load.js';
+import type { LoadGenerator, LoadJob, LoadResult } from './load.js';
 import { ratio, spread, type Spread } from './stats.js';
 
 /** One contender on one case, over all rounds. */
@@ -88,12 +89,17 @@ export async function runHttpBench(opts: HttpBenchOptions): Promise<{ contenders
     for (const [ci, c] of runCases.entries()) {
       // Rotate who goes first, per round and per case, so nobody always meets a cold or hot machine.
       const order = list.map((_, i) => list[(i + round + ci) % list.length]!);
-      for (const contender of order) {
+      const runs = order.map((contender): Run => {
         const k = key(contender.name, c.name);
         const rec = info.get(k) ?? { status: null, socketErrors: 0, unexpectedStatus: 0 };
         info.set(k, rec);
-        const s = await measureInFreshProcess(opts, contender, c, rec);
-        if (s) (samples.get(k) ?? samples.set(k, []).get(k)!).push(s);
+        return { contender, rec, tally: { requests: 0, bytes: 0, seconds: 0, cpuMicros: 0 }, failed: false };
+      });
+      if (c.windows) await measureInterleaved(opts, runs, c, c.windows);
+      else await measureOneByOne(opts, runs, c);
+      for (const run of runs) {
+        const k = key(run.contender.name, c.name);
+        if (run.sample) (samples.get(k) ?? samples.set(k, []).get(k)!).push(run.sample);
       }
     }
     opts.log?.(`http round ${round + 1}/${opts.rounds} done (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
@@ -126,57 +132,127 @@ export async function runHttpBench(opts: HttpBenchOptions): Promise<{ contenders
 
 type CaseInfo = Pick<HttpMeasure, 'status' | 'socketErrors' | 'unexpectedStatus' | 'crashed' | 'error'>;
 
+/** One contender's server during one sample of one case. */
+interface Run {
+  contender: Contender;
+  rec: CaseInfo;
+  server?: ServerProcess;
+  /** The throughput load, set once the server answered the case's probe. */
+  job?: Omit<LoadJob, 'durationMs'>;
+  /** Throughput windows so far, summed. */
+  tally: { requests: number; bytes: number; seconds: number; cpuMicros: number };
+  sample?: Sample;
+  failed: boolean;
+}
+
 /**
- * One sample in a server process started for it and stopped after it. A process that sat idle while
- * the others ran can come back slower for the rest of its life: measured here, after about a minute
- * idle, Node 20 (any server, the ceiling included) starts spending ~10% of its samples in a V8 runtime
- * call inside `process.nextTick`, so which processes it hit would decide the ratios.
+ * Each contender in turn, in a server process started for its sample and stopped after it. A process
+ * that sat idle while the others ran can come back slower for the rest of its life: measured here,
+ * after about a minute idle, Node 20 (any server, the ceiling included) starts spending ~10% of its
+ * samples in a V8 runtime call inside `process.nextTick`, so which processes it hit would decide the
+ * ratios.
  */
-async function measureInFreshProcess(opts: HttpBenchOptions, contender: Contender, c: HttpCase, rec: CaseInfo): Promise<Sample | undefined> {
-  let server: ServerProcess | undefined;
-  try {
-    server = await startServer(contender, opts.root);
-    return await measureCase(opts, server, c, rec);
-  } catch (err) {
-    // Give the process a moment to be reaped, so a crash is told apart from a failed run.
-    await new Promise((r) => setTimeout(r, 200));
-    if (server?.exit) rec.crashed = `${server.exit} during this case: ${crashLine(server.stderrTail())}`;
-    else rec.error = String((err as Error).message ?? err).slice(0, 300);
-    opts.log?.(`  ${contender.name} / ${c.name}: ${rec.crashed ?? rec.error}`);
-    return undefined;
-  } finally {
-    await server?.stop();
+async function measureOneByOne(opts: HttpBenchOptions, runs: Run[], c: HttpCase): Promise<void> {
+  for (const run of runs) {
+    try {
+      await step(opts, run, c, () => start(opts, run, c));
+      await step(opts, run, c, () => window(opts, run, c, opts.durationMs * (c.durationScale ?? 1)));
+      await step(opts, run, c, () => finish(opts, run, c));
+    } finally {
+      await run.server?.stop();
+    }
   }
 }
 
-/** Warm-up, throughput with server CPU, then latency at one connection: one sample of one case. */
-async function measureCase(opts: HttpBenchOptions, server: ServerProcess, c: HttpCase, rec: CaseInfo): Promise<Sample | undefined> {
-  const first = await probe(server.port, c.paths[0]!, {});
-  const headers = c.headers?.(first) ?? {};
-  rec.status = c.headers ? (await probe(server.port, c.paths[0]!, headers)).status : first.status;
-  const job = { port: server.port, paths: c.paths, headers, maxRequests: opts.maxRequests, connections: c.bodyBytes >= LARGE ? 4 : 16 };
-  if (opts.warmupMs > 0) await opts.generator.run({ ...job, durationMs: opts.warmupMs });
-  const cpu0 = await server.cpuMicros();
-  const load = await opts.generator.run({ ...job, durationMs: opts.durationMs * (c.durationScale ?? 1) });
-  const cpu1 = await server.cpuMicros();
-  const lat = await opts.generator.run({ ...job, connections: 1, durationMs: opts.latencyMs });
-  if (server.exit) throw new Error('exit');
-  rec.socketErrors += load.socketErrors + lat.socketErrors;
-  if (c.expect < 400) rec.unexpectedStatus += load.non2xx3xx + lat.non2xx3xx;
-  return load.requests > 0 ? toSample(load, lat, cpu1 - cpu0, c.bodyBytes) : undefined;
+/**
+ * Every contender's server up at once for the case, and the throughput taken in `windows` slices that
+ * alternate between them. For large bodies the host has slow periods of tens of seconds in which
+ * every server, the ceiling included, spends up to 3x the CPU per request; one by one, such a period
+ * could fall on one contender's whole sample and not on another's. Alternating slices share it out.
+ * A server now sits idle for the others' slices (about 10 s with seven contenders), well under the
+ * minute after which the idle slowdown above was seen, and that slowdown costs per write, which for
+ * a body of 1 MiB and up is a few percent of the request at most.
+ */
+async function measureInterleaved(opts: HttpBenchOptions, runs: Run[], c: HttpCase, windows: number): Promise<void> {
+  const sliceMs = (opts.durationMs * (c.durationScale ?? 1)) / windows;
+  try {
+    for (const run of runs) await step(opts, run, c, () => start(opts, run, c));
+    for (let w = 0; w < windows; w++) {
+      for (let i = 0; i < runs.length; i++) {
+        const run = runs[(i + w) % runs.length]!;
+        await step(opts, run, c, () => window(opts, run, c, sliceMs));
+      }
+    }
+    for (const run of runs) await step(opts, run, c, () => finish(opts, run, c));
+  } finally {
+    await Promise.all(runs.map((run) => run.server?.stop()));
+  }
 }
 
-function toSample(load: LoadResult, lat: LoadResult, cpuMicros: number, bodyBytes: number): Sample {
-  const perReq = load.requests > 0 ? cpuMicros / load.requests : Number.NaN;
-  return {
-    rps: load.requests / load.seconds,
-    bps: load.bytes / load.seconds,
+/** Runs one stage of a sample unless an earlier one failed; a failure is recorded and ends the sample. */
+async function step(opts: HttpBenchOptions, run: Run, c: HttpCase, stage: () => Promise<void>): Promise<void> {
+  if (run.failed) return;
+  try {
+    await stage();
+    if (run.server?.exit) throw new Error('exit');
+  } catch (err) {
+    run.failed = true;
+    // Give the process a moment to be reaped, so a crash is told apart from a failed run.
+    await new Promise((r) => setTimeout(r, 200));
+    const { rec, server } = run;
+    if (server?.exit) rec.crashed = `${server.exit} during this case: ${crashLine(server.stderrTail())}`;
+    else rec.error = String((err as Error).message ?? err).slice(0, 300);
+    opts.log?.(`  ${run.contender.name} / ${c.name}: ${rec.crashed ?? rec.error}`);
+    await run.server?.stop();
+  }
+}
+
+/** Starts the server, checks what it answers the case with, and warms it up. */
+async function start(opts: HttpBenchOptions, run: Run, c: HttpCase): Promise<void> {
+  const server = (run.server = await startServer(run.contender, opts.root));
+  const first = await probe(server.port, c.paths[0]!, {});
+  const headers = c.headers?.(first) ?? {};
+  run.rec.status = c.headers ? (await probe(server.port, c.paths[0]!, headers)).status : first.status;
+  run.job = { port: server.port, paths: c.paths, headers, maxRequests: opts.maxRequests, connections: c.bodyBytes >= LARGE ? 4 : 16 };
+  if (opts.warmupMs > 0) await opts.generator.run({ ...run.job, durationMs: opts.warmupMs });
+}
+
+/** One throughput window with the server's CPU time over it, added to the run's tally. */
+async function window(opts: HttpBenchOptions, run: Run, c: HttpCase, durationMs: number): Promise<void> {
+  const server = run.server!;
+  const cpu0 = await server.cpuMicros();
+  const load = await opts.generator.run({ ...run.job!, durationMs });
+  const cpu1 = await server.cpuMicros();
+  const t = run.tally;
+  t.requests += load.requests;
+  t.bytes += load.bytes;
+  t.seconds += load.seconds;
+  t.cpuMicros += cpu1 - cpu0;
+  count(run, c, load);
+}
+
+/** Latency at one connection, then the sample from the throughput tally. */
+async function finish(opts: HttpBenchOptions, run: Run, c: HttpCase): Promise<void> {
+  const lat = await opts.generator.run({ ...run.job!, connections: 1, durationMs: opts.latencyMs });
+  count(run, c, lat);
+  const { requests, bytes, seconds, cpuMicros } = run.tally;
+  if (requests === 0 || run.server?.exit) return;
+  const perReq = cpuMicros / requests;
+  run.sample = {
+    rps: requests / seconds,
+    bps: bytes / seconds,
     p50: lat.p50Ms,
     p99: lat.p99Ms,
     cpu: perReq,
-    busy: load.seconds > 0 ? cpuMicros / 1e6 / load.seconds : Number.NaN,
-    cpuGiB: bodyBytes > 0 ? (perReq / 1000) * (2 ** 30 / bodyBytes) : Number.NaN,
+    busy: seconds > 0 ? cpuMicros / 1e6 / seconds : Number.NaN,
+    cpuGiB: c.bodyBytes > 0 ? (perReq / 1000) * (2 ** 30 / c.bodyBytes) : Number.NaN,
   };
+}
+
+/** Socket errors, and error answers where the case expects none (a 404 case expects them all). */
+function count(run: Run, c: HttpCase, load: LoadResult): void {
+  run.rec.socketErrors += load.socketErrors;
+  if (c.expect < 400) run.rec.unexpectedStatus += load.non2xx3xx;
 }
 
 /** The line of a crash's stderr that says what went wrong (the error, not the stack under it). */
