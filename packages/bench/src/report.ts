@@ -5,6 +5,7 @@
  */
 import type { FsCaseResult } from './fs-bench.js';
 import type { HttpCaseResult, HttpMeasure } from './http-bench.js';
+import { httpCases } from './http-cases.js';
 import { memfsCostsTable, type MemfsCosts } from './memfs-costs.js';
 import { geomean, ratio, type Spread } from './stats.js';
 import { checkTargets } from './targets.js';
@@ -218,8 +219,16 @@ function metaLines(m: RunMeta): string[] {
     `command: ${m.command}`,
     `machine: ${m.cpus} x ${m.cpuModel}, ${m.memGiB} GiB, ${m.platform}; Node ${m.node}${m.loadavg ? `; load average ${m.loadavg[0].toFixed(2)} at start, ${(m.loadavg[1] ?? Number.NaN).toFixed(2)} at end` : ''}`,
     `load generator: ${m.generator ?? 'none'}; ${m.rounds} interleaved round(s)${m.quick ? ' (QUICK mode: numbers are a smoke test only)' : ''}`,
-    `budgets: fs ${m.fsTimeMs} ms per task; http warm-up ${m.httpWarmupMs} ms, throughput ${m.httpDurationMs} ms (x3 for 100 MiB) at 16 connections (4 from 1 MiB up), latency ${m.httpLatencyMs} ms at 1 connection`,
+    `budgets: fs ${m.fsTimeMs} ms per task; http warm-up ${m.httpWarmupMs} ms, throughput ${m.httpDurationMs} ms (${longerWindows()}) at 16 connections (4 from 1 MiB up), latency ${m.httpLatencyMs} ms at 1 connection`,
   ];
+}
+
+// The cases whose throughput runs longer than the budget, and those taken in alternating slices.
+function longerWindows(): string {
+  const scales = [...new Set(httpCases.map((c) => c.durationScale).filter((x) => x !== undefined))];
+  const longer = scales.map((x) => `x${x}: ${httpCases.filter((c) => c.durationScale === x).map((c) => c.name).join(', ')}`);
+  const sliced = httpCases.filter((c) => c.windows).map((c) => `${c.name} ${c.windows}`);
+  return [...longer, `slices alternating between contenders: ${sliced.join(', ')}`].join('; ');
 }
 
 /** The report as aligned plain text for the terminal. */

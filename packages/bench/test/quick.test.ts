@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { httpCases } from '@hotfs/bench';
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const out = mkdtempSync(join(tmpdir(), 'hotfs-bench-test-'));
@@ -98,6 +99,10 @@ describe('pnpm bench --quick', () => {
     expect(md).toContain('## Targets (issue 5)');
     expect(md).toContain('## MemFS costs');
     expect(md).toMatch(/MemFS write to served p99 < 100 ms \| p99 \d/);
+    // The budgets line says which cases ran longer or in alternating slices, from the cases themselves.
+    const budgets = md.split('\n').find((l) => l.startsWith('- budgets:')) ?? '';
+    for (const c of httpCases.filter((x) => x.windows)) expect(budgets).toContain(`${c.name} ${c.windows}`);
+    for (const c of httpCases.filter((x) => x.durationScale)) expect(budgets).toMatch(new RegExp(`x${c.durationScale}: [^;]*${c.name}`));
     const svg = readFileSync(join(out, 'chart.svg'), 'utf8');
     expect(svg.startsWith('<svg') && svg.trimEnd().endsWith('</svg>')).toBe(true);
   });
