@@ -203,6 +203,7 @@ async function step(opts: HttpBenchOptions, run: Run, c: HttpCase, stage: () => 
     if (server?.exit) rec.crashed = `${server.exit} during this case: ${crashLine(server.stderrTail())}`;
     else rec.error = String((err as Error).message ?? err).slice(0, 300);
     opts.log?.(`  ${run.contender.name} / ${c.name}: ${rec.crashed ?? rec.error}`);
+    // At once, not at the end of the case: a stuck server must not load the host under the others' slices.
     await run.server?.stop();
   }
 }
