@@ -1,7 +1,7 @@
 /**
  * The large-body cases take their throughput in slices that alternate between contenders whose
- * servers stay up for the case. Real servers on 127.0.0.1, the real `node` load generator (from dist, as it spawns its worker), wrapped
- * only to record what it was asked to run and what it measured.
+ * servers stay up for the case. Real servers on 127.0.0.1 and the real `node` load generator (from
+ * dist, as it spawns its worker), wrapped only to record what it was asked to run and what it measured.
  */
 import { describe, expect, it } from 'vitest';
 import { contenders, ensureFixture, httpCases, pickGenerator, runHttpBench, type LoadGenerator, type LoadJob, type LoadResult } from '@hotfs/bench';

@@ -55,10 +55,6 @@ export class PathIndex<V> {
     return this.#map.values();
   }
 
-  keys(): IterableIterator<string> {
-    return this.#map.keys();
-  }
-
   // Doubles the slots and re-signs every key, keeping at least SLOTS_PER_KEY slots per key.
   #grow(): void {
     const slots = this.#counts.length * 2;
