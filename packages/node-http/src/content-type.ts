@@ -5,16 +5,16 @@
 import mime from 'mime-types';
 
 /** The type for content that is not recognisably text. */
-export const BINARY = 'application/octet-stream';
+const BINARY = 'application/octet-stream';
 /** The type for content that looks like text. */
-export const TEXT = 'text/plain; charset=utf-8';
+const TEXT = 'text/plain; charset=utf-8';
 /** How many leading bytes {@link sniffContentType} looks at (as Go and the WHATWG algorithm do). */
 export const SNIFF_LENGTH = 512;
 
 const byName = new Map<string, string | undefined>();
 
 /**
- * The Content-Type for a file name from its extension, with `charset=utf-8` for text types;
+ * The Content-Type (RFC 9110 §8.3) for a file name from its extension, with `charset=utf-8` for text types;
  * `undefined` when the extension is missing or unknown (then sniff). Compressed archives keep
  * their own type: `x.tar.gz` is `application/gzip`, never a gzip Content-Encoding.
  */
@@ -41,7 +41,8 @@ const signatures: ReadonlyArray<readonly [string, readonly number[]]> = [
 ];
 
 /**
- * Sniffs the first bytes of a file with no known extension: a few binary signatures, then text
+ * Sniffs the first bytes (up to 512) of a file with no known extension, as RFC 9110 §8.3 allows when
+ * no type is known: a few binary signatures, then text
  * (`text/plain; charset=utf-8`) when no byte is a WHATWG "binary data byte", else
  * `application/octet-stream`. HTML is deliberately never sniffed (Go does), so an unnamed upload
  * cannot become a page. Empty content is text, as in Go.

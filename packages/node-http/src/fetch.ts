@@ -7,7 +7,7 @@ import { release, type File, type FileSystem } from '@hotfs/core';
 import { CHUNK_SIZE } from './handler.js';
 import type { HandlerOptions } from './options.js';
 import { errorPlan, type Part, type Plan } from './respond.js';
-import { createContext, serve } from './serve.js';
+import { createContext, serveContent, type Served } from './serve.js';
 
 /** Answers a web `Request`; never rejects. */
 export type FetchHandler = (request: Request) => Promise<Response>;
@@ -30,16 +30,8 @@ export function createFetchHandler(fs: FileSystem, options?: HandlerOptions): Fe
       const h = request.headers;
       const get = (name: string): string | undefined => h.get(name) ?? undefined;
       const url = new URL(request.url);
-      try {
-        ({ plan, file, error } = await serve(
-          ctx,
-          { method, range: get('range'), accept: get('accept'), ifMatch: get('if-match'), ifNoneMatch: get('if-none-match'), ifModifiedSince: get('if-modified-since'), ifUnmodifiedSince: get('if-unmodified-since'), ifRange: get('if-range') },
-          url.pathname + url.search,
-        ));
-      } catch (err) {
-        plan = errorPlan(500);
-        error = err;
-      }
+      const facts = { method, range: get('range'), accept: get('accept'), ifMatch: get('if-match'), ifNoneMatch: get('if-none-match'), ifModifiedSince: get('if-modified-since'), ifUnmodifiedSince: get('if-unmodified-since'), ifRange: get('if-range') };
+      ({ plan, file, error } = await new Promise<Served>((resolve) => serveContent(ctx, facts, url.pathname + url.search, resolve)));
     }
     const headers = new Headers();
     for (let i = 0; i < plan.headers.length; i += 2) headers.append(plan.headers[i]!, plan.headers[i + 1]!);

@@ -6,7 +6,7 @@ import { ServerResponse, type IncomingMessage } from 'node:http';
 import { release, type File, type FileSystem } from '@hotfs/core';
 import type { HandlerOptions } from './options.js';
 import { errorPlan, type FileSlice, type Part, type Plan, type RequestFacts } from './respond.js';
-import { createContext, serve, type ServeContext, type Served } from './serve.js';
+import { createContext, serveContent, type ServeContext, type Served } from './serve.js';
 
 /** A request handler for `node:http`, and Connect/Express middleware when given `next`. */
 export type Handler = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
@@ -34,7 +34,8 @@ export function createHandler(fs: FileSystem, options?: HandlerOptions): Handler
   };
 }
 
-// Synchronous from request to response whenever serve() is (in-memory or small files, misses).
+// Synchronous from request to response whenever serveContent() answers at once (in-memory or
+// small files, misses, redirects).
 function handle(ctx: ServeContext, req: IncomingMessage, res: ServerResponse, next: ((err?: unknown) => void) | undefined): void {
   const method = req.method;
   if (method !== 'GET' && method !== 'HEAD') {
@@ -42,21 +43,7 @@ function handle(ctx: ServeContext, req: IncomingMessage, res: ServerResponse, ne
     finish(ctx, req, res, errorPlan(405), undefined, undefined);
     return;
   }
-  let served: Served | Promise<Served>;
-  try {
-    served = serve(ctx, new HeaderFacts(req, method), req.url ?? '/');
-  } catch (error) {
-    // serve() turns backend failures into plans; this is a bug guard, never a crash.
-    served = { plan: errorPlan(500), file: undefined, error };
-  }
-  if (served instanceof Promise) {
-    served.then(
-      (s) => respond(ctx, req, res, next, s),
-      (error: unknown) => respond(ctx, req, res, next, { plan: errorPlan(500), file: undefined, error }),
-    );
-  } else {
-    respond(ctx, req, res, next, served);
-  }
+  serveContent(ctx, new HeaderFacts(req, method), req.url ?? '/', (served) => respond(ctx, req, res, next, served));
 }
 
 /**

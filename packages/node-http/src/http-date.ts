@@ -7,14 +7,14 @@ const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const longDays = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-/** Formats milliseconds since the epoch as an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`). */
+/** Formats milliseconds since the epoch as an IMF-fixdate (RFC 9110 §5.6.7: `Sun, 06 Nov 1994 08:49:37 GMT`). */
 export function formatHttpDate(ms: number): string {
   return new Date(ms).toUTCString();
 }
 
 /**
- * Parses an HTTP date in IMF-fixdate, obsolete RFC 850 or asctime format and returns milliseconds
- * since the epoch, or `undefined` when the text is none of them. Strict on purpose: `Date.parse`
+ * Parses an HTTP date in IMF-fixdate, obsolete RFC 850 or asctime format (the three a recipient must
+ * accept, RFC 9110 §5.6.7) and returns milliseconds since the epoch, or `undefined` when the text is none of them. Strict on purpose: `Date.parse`
  * would read asctime as local time and accept many non-HTTP forms.
  */
 export function parseHttpDate(text: string): number | undefined {

@@ -20,12 +20,12 @@ export function escapeHtml(text: string): string {
 }
 
 /** The relative href of a listing entry: escaped name, a trailing `/` for directories. */
-export function entryHref(entry: FileInfo): string {
+function entryHref(entry: FileInfo): string {
   return escapeSegment(entry.name) + (entry.isDirectory ? '/' : '');
 }
 
 /** Human-readable size: bytes below 1 KiB, else one decimal in KiB/MiB/GiB. */
-export function formatSize(size: number): string {
+function formatSize(size: number): string {
   if (size < 1024) return `${size} B`;
   const units = ['KiB', 'MiB', 'GiB', 'TiB'];
   let v = size / 1024;
@@ -38,7 +38,7 @@ export function formatSize(size: number): string {
 }
 
 /** `YYYY-MM-DD HH:MM` in UTC, or '' for an unknown (epoch) time. */
-export function formatTime(ms: number): string {
+function formatTime(ms: number): string {
   if (!(ms > 0)) return '';
   return new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 }
@@ -46,7 +46,8 @@ export function formatTime(ms: number): string {
 /**
  * The HTML listing of `dirPath` (the decoded path the client asked for, used only as a title).
  * Names are HTML-escaped as text and percent-encoded in hrefs, so any name is shown and linked
- * exactly; hrefs are relative, so the page works under any mount prefix. `parentLink` adds `../`.
+ * exactly (RFC 3986 §2.1); hrefs are relative references (RFC 3986 §4.2), so the page works under any
+ * mount prefix. `parentLink` adds `../`.
  */
 export function listingHtml(dirPath: string, entries: readonly FileInfo[], parentLink = dirPath !== '/'): string {
   const title = escapeHtml(dirPath);
@@ -85,7 +86,11 @@ ${rows.join('\n')}
 `;
 }
 
-/** The JSON listing: `{ path, entries: [{ name, href, isDirectory, size, mtimeMs, mtime }] }`. */
+/**
+ * The JSON listing: `{ path, entries: [{ name, href, isDirectory, size, mtimeMs, mtime }] }`, where
+ * `href` is the entry's percent-encoded (RFC 3986 §2.1) relative reference (RFC 3986 §4.2) and
+ * `mtime` an ISO 8601 UTC time, or null when unknown.
+ */
 export function listingJson(dirPath: string, entries: readonly FileInfo[]): string {
   return JSON.stringify({
     path: dirPath,

@@ -22,8 +22,15 @@ export type RangeResult = undefined | 'invalid' | 'unsatisfiable' | ByteRange[];
 const MAX_DIGITS = 15;
 
 /**
- * Parses a `Range` header for a representation of `size` bytes. Never throws: ends beyond 2^53 are
- * clamped and starts beyond 2^53 are unsatisfiable, so no input can crash the caller.
+ * Parses a `Range` header (RFC 9110 §14.2) for a representation of `size` bytes: byte ranges,
+ * open-ended and suffix ranges as RFC 9110 §14.1.2 defines them, clamped to the size. Never throws:
+ * ends beyond 2^53 are clamped and starts beyond 2^53 are unsatisfiable, so no input can crash the caller.
+ *
+ * @example
+ * ```ts
+ * parseRange('bytes=0-4,-3', 10); // [{ start: 0, end: 4 }, { start: 7, end: 9 }]
+ * parseRange('bytes=20-', 10);    // 'unsatisfiable': answer 416
+ * ```
  */
 export function parseRange(header: string | undefined, size: number): RangeResult {
   if (header === undefined) return undefined;

@@ -25,7 +25,7 @@ export interface ServeContext {
 }
 
 /** Most versions whose headers are kept for backends with a new FileInfo per call (a disk). */
-export const MAX_VERSIONS = 10_000;
+const MAX_VERSIONS = 10_000;
 
 /** The state of one handler: the backend, checked options, empty header caches. */
 export function createContext(fs: FileSystem, options: HandlerOptions | undefined): ServeContext {
@@ -34,7 +34,7 @@ export function createContext(fs: FileSystem, options: HandlerOptions | undefine
 }
 
 /** Throws a TypeError unless `fs` looks like a FileSystem: a wrong argument should fail at startup. */
-export function checkFileSystem(fs: unknown): asserts fs is FileSystem {
+function checkFileSystem(fs: unknown): asserts fs is FileSystem {
   const f = fs as FileSystem | null;
   if (f === null || typeof f !== 'object' || typeof f.open !== 'function' || typeof f.stat !== 'function' || typeof f.readdir !== 'function') {
     throw new TypeError('a FileSystem is required (an object with open, stat, readdir and close)');
@@ -61,36 +61,58 @@ interface Route {
 }
 
 /**
- * Serves a GET or HEAD of `target` (the raw request-target, decoded here exactly once). Never
- * throws or rejects: backend failures become error plans. Synchronous whenever the backend offers
- * `tryOpenSync` and the answer needs no more I/O (files, misses, redirects): no promise at all.
+ * Serves a GET or HEAD of `target` (the raw request-target, decoded here exactly once) and hands
+ * the outcome to `done`, exactly once. Never throws: backend failures become error plans.
+ *
+ * The steps are Go's `serveFile`: route, look up, then a redirect, a file's headers or a directory.
+ * They run here without a promise as far as the backend allows (`tryOpenSync` with `statSync`:
+ * files of a known type, misses and redirects are answered before this returns); the first step
+ * that needs I/O hands the request to {@link serveFile}, which runs the same steps with awaits.
  */
-export function serve(ctx: ServeContext, facts: RequestFacts, target: string): Served | Promise<Served> {
-  const routed = route(ctx, target);
-  if ('plan' in routed) return routed;
-  const fs = ctx.fs;
-  if (fs.tryOpenSync === undefined) return serveAsync(ctx, facts, routed);
+export function serveContent(ctx: ServeContext, facts: RequestFacts, target: string, done: (served: Served) => void): void {
+  let routed: Route | Served | undefined;
   let file: File | undefined;
+  let info: FileInfo | undefined;
+  let served: Served | undefined;
   try {
-    file = fs.tryOpenSync(routed.path);
+    routed = route(ctx, target);
+    if ('plan' in routed) served = routed;
+    else if (ctx.fs.tryOpenSync !== undefined) {
+      file = ctx.fs.tryOpenSync(routed.path);
+      if (file === undefined) served = NOT_FOUND;
+      else if (file.statSync !== undefined) {
+        info = file.statSync();
+        const redirect = redirectFor(ctx, routed, info);
+        if (redirect !== undefined) served = closing(file, redirect);
+        else if (!info.isDirectory) served = content(ctx, facts, file, info);
+      }
+    }
+  } catch (error) {
+    served = failed(file, error);
+  }
+  // The one branch that needs I/O: an open or stat without a sync form, a directory, a sniff by reading.
+  if (served === undefined) void serveFile(ctx, facts, routed as Route, file, info).then(done);
+  else done(served);
+}
+
+/** The same steps as {@link serveContent}, awaiting what is not known yet. Never rejects. */
+async function serveFile(ctx: ServeContext, facts: RequestFacts, routed: Route, file: File | undefined, info: FileInfo | undefined): Promise<Served> {
+  try {
+    file ??= await tryOpen(ctx.fs, routed.path);
     if (file === undefined) return NOT_FOUND;
-    if (file.statSync === undefined) return resume(ctx, facts, file, undefined, routed);
-    const info = file.statSync();
-    return opened(ctx, facts, file, info, routed) ?? resume(ctx, facts, file, info, routed);
+    info ??= await file.stat();
+    const redirect = redirectFor(ctx, routed, info);
+    if (redirect !== undefined) return closing(file, redirect);
+    if (info.isDirectory) {
+      const index = await openIndex(ctx, routed.path);
+      if (index === undefined) return await listDirectory(ctx, facts, file, info, routed.path);
+      release(file);
+      ({ file, info } = index);
+    }
+    return content(ctx, facts, file, info) ?? { plan: sniffed(ctx, facts, info, await readHead(file, Math.min(info.size, SNIFF_LENGTH))), file };
   } catch (error) {
     return failed(file, error);
   }
-}
-
-async function serveAsync(ctx: ServeContext, facts: RequestFacts, routed: Route): Promise<Served> {
-  let file: File | undefined;
-  try {
-    file = await tryOpen(ctx.fs, routed.path);
-  } catch (error) {
-    return failed(undefined, error);
-  }
-  if (file === undefined) return NOT_FOUND;
-  return resume(ctx, facts, file, undefined, routed);
 }
 
 // Decoding, the prefix, dot segments and Go's index.html redirect: everything before the lookup.
@@ -123,40 +145,25 @@ function route(ctx: ServeContext, target: string): Served | Route {
   return { path, query: decoded.query };
 }
 
-/**
- * What can be answered about an open file or directory without more I/O: a redirect, or the plan
- * of a file whose headers are known. `undefined` leaves the rest (listings, sniffing) to {@link resume}.
- */
-function opened(ctx: ServeContext, facts: RequestFacts, file: File, info: FileInfo, routed: Route): Served | undefined {
+// A directory is named with a trailing slash, a file without: anything else is redirected.
+function redirectFor(ctx: ServeContext, routed: Route, info: FileInfo): Plan | undefined {
   const { path, query } = routed;
-  const o = ctx.options;
+  const prefix = ctx.options.prefix;
   const slash = path.charCodeAt(path.length - 1) === 47;
-  if (info.isDirectory) {
-    if (slash) return undefined;
-    return closing(file, redirectPlan(isCanonical(path, '') ? directoryLocation(path, query) : absoluteLocation(`${o.prefix}${cleanPath(path)}/`, query)));
-  }
-  if (slash) return closing(file, redirectPlan(isCanonical(path, '/') ? fileLocation(path, query) : absoluteLocation(o.prefix + cleanPath(path), query)));
-  const plan = planFile(facts, metaFor(ctx, info), ctx.boundary);
-  if (plan.needsType !== true) return { plan, file };
-  // Unknown extension: sniff once per version, from a view when the bytes are at hand.
-  if (file.bytes === undefined) return undefined;
-  return { plan: sniffed(ctx, facts, info, file.bytes().subarray(0, SNIFF_LENGTH)), file };
+  if (info.isDirectory && !slash) return redirectPlan(isCanonical(path, '') ? directoryLocation(path, query) : absoluteLocation(`${prefix}${cleanPath(path)}/`, query));
+  if (!info.isDirectory && slash) return redirectPlan(isCanonical(path, '/') ? fileLocation(path, query) : absoluteLocation(prefix + cleanPath(path), query));
+  return undefined;
 }
 
-// The rest of a request, once I/O is needed: stat without statSync, a directory, a sniff by reading.
-async function resume(ctx: ServeContext, facts: RequestFacts, file: File, known: FileInfo | undefined, routed: Route): Promise<Served> {
-  try {
-    const info = known ?? (await file.stat());
-    if (known === undefined) {
-      const served = opened(ctx, facts, file, info, routed);
-      if (served !== undefined) return served;
-    }
-    if (info.isDirectory) return await serveDirectory(ctx, facts, file, info, routed.path);
-    const head = await readHead(file, Math.min(info.size, SNIFF_LENGTH));
-    return { plan: sniffed(ctx, facts, info, head), file };
-  } catch (error) {
-    return failed(file, error);
-  }
+/**
+ * A file's answer when it needs no read: its type is known from the name or sniffed from a view
+ * of its bytes. `undefined` when the first bytes must be read to sniff the type.
+ */
+function content(ctx: ServeContext, facts: RequestFacts, file: File, info: FileInfo): Served | undefined {
+  const plan = planFile(facts, metaFor(ctx, info), ctx.boundary);
+  if (plan.needsType !== true) return { plan, file };
+  if (file.bytes === undefined) return undefined;
+  return { plan: sniffed(ctx, facts, info, file.bytes().subarray(0, SNIFF_LENGTH)), file };
 }
 
 function failed(file: File | undefined, error: unknown): Served {
@@ -206,41 +213,36 @@ async function readHead(file: File, length: number): Promise<Uint8Array> {
   return buf.subarray(0, filled);
 }
 
-async function serveDirectory(ctx: ServeContext, facts: RequestFacts, dir: File, info: FileInfo, path: string): Promise<Served> {
-  const o = ctx.options;
-  let clean: string;
-  try {
-    clean = cleanPath(path);
-    for (const name of o.index) {
-      const index = await tryOpen(ctx.fs, joinPath(clean, name));
-      if (index === undefined) continue;
-      let indexInfo: FileInfo;
-      try {
-        indexInfo = await index.stat();
-      } catch (error) {
-        release(index);
-        throw error;
-      }
-      if (indexInfo.isDirectory) {
-        release(index);
-        continue;
-      }
-      release(dir);
-      const routed = { path: joinPath(clean, name), query: '' };
-      return opened(ctx, facts, index, indexInfo, routed) ?? (await resume(ctx, facts, index, indexInfo, routed));
+// The first index file of the directory that is a file, opened; a directory of that name is skipped.
+async function openIndex(ctx: ServeContext, path: string): Promise<{ file: File; info: FileInfo } | undefined> {
+  const clean = cleanPath(path);
+  for (const name of ctx.options.index) {
+    const file = await tryOpen(ctx.fs, joinPath(clean, name));
+    if (file === undefined) continue;
+    let info: FileInfo;
+    try {
+      info = await file.stat();
+    } catch (error) {
+      release(file);
+      throw error;
     }
-    if (!o.listing) return closing(dir, errorPlan(404));
-    let entries = await dir.readdir();
-    if (o.dotfiles !== 'allow') entries = entries.filter((e) => !isDotName(e.name));
-    release(dir);
-    const json = wantsJson(facts.accept);
-    const shown = displayPath(o.prefix, clean);
-    const body = json ? listingJson(shown, entries) : listingHtml(shown, entries, clean !== '/');
-    return { plan: planListing(facts, info, json, body, o), file: undefined };
-  } catch (error) {
-    release(dir);
-    throw error;
+    if (!info.isDirectory) return { file, info };
+    release(file);
   }
+  return undefined;
+}
+
+// A directory without an index file: its listing (the caller closes `dir` if this throws).
+async function listDirectory(ctx: ServeContext, facts: RequestFacts, dir: File, info: FileInfo, path: string): Promise<Served> {
+  const o = ctx.options;
+  if (!o.listing) return closing(dir, errorPlan(404));
+  let entries = await dir.readdir();
+  if (o.dotfiles !== 'allow') entries = entries.filter((e) => !isDotName(e.name));
+  const clean = cleanPath(path);
+  const json = wantsJson(facts.accept);
+  const shown = displayPath(o.prefix, clean);
+  const body = json ? listingJson(shown, entries) : listingHtml(shown, entries, clean !== '/');
+  return closing(dir, planListing(facts, info, json, body, o));
 }
 
 // The path as the visitor sees it in the address bar (prefix included), for the page title.

@@ -22,7 +22,7 @@ export interface ServerOptions extends HandlerOptions {
 }
 
 /** Default of {@link ServerOptions.keepAliveTimeout} (nginx keeps 75 s). */
-export const KEEP_ALIVE_TIMEOUT = 65_000;
+const KEEP_ALIVE_TIMEOUT = 65_000;
 
 /** The `node:http` server options that make the timeouts hold. */
 export interface ServerTimeouts {

@@ -342,7 +342,7 @@ for (const backend of ['mem', 'disk'] as const) {
 
 describe('serverTimeouts', () => {
   it('sweeps ten times per shortest timeout, within [100 ms, 30 s], and keeps headers <= request', async () => {
-    const { serverTimeouts } = await import('../src/index.js');
+    const { serverTimeouts } = await import('../src/server.js');
     expect(serverTimeouts(1000, 2000)).toEqual({ headersTimeout: 1000, requestTimeout: 2000, connectionsCheckingInterval: 100 });
     expect(serverTimeouts()).toEqual({ headersTimeout: 60_000, requestTimeout: 300_000, connectionsCheckingInterval: 6_000 });
     expect(serverTimeouts(undefined, 5000)).toEqual({ headersTimeout: 5000, requestTimeout: 5000, connectionsCheckingInterval: 500 });

@@ -1,9 +1,12 @@
 import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DiskFS, FsError, cleanPath, type File, type FileInfo, type FileSystem } from '@hotfs/core';
+import { DiskFS, FsError, cleanPath, release, type File, type FileInfo, type FileSystem } from '@hotfs/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createContext, createHandler, errorPlan, fileMeta, planFile, resolveOptions, serve, statusForCode, type FileSlice, type RequestFacts, type ServeContext } from '../src/index.js';
+import { createHandler } from '../src/handler.js';
+import { resolveOptions } from '../src/options.js';
+import { errorPlan, fileMeta, planFile, statusForCode, type FileSlice, type RequestFacts } from '../src/respond.js';
+import { createContext, serveContent, type ServeContext, type Served } from '../src/serve.js';
 import { close, listen, request } from './client.js';
 import { instrument } from './instrument.js';
 
@@ -80,6 +83,60 @@ function ctxFor(fs: FileSystem): ServeContext {
 }
 const GET: RequestFacts = { method: 'GET' };
 
+/**
+ * serveContent's outcome as a promise, plus `now`: the outcome when it came before serveContent
+ * returned (no promise at all). A second call of `done` fails the test.
+ */
+function serve(ctx: ServeContext, facts: RequestFacts, target: string): { now: Served | undefined; served: Promise<Served> } {
+  let now: Served | undefined;
+  let inside = true;
+  let calls = 0;
+  const served = new Promise<Served>((resolve) =>
+    serveContent(ctx, facts, target, (s) => {
+      if (++calls > 1) throw new Error(`done called ${calls} times for ${target}`);
+      if (inside) now = s;
+      resolve(s);
+    }),
+  );
+  inside = false;
+  return { now, served };
+}
+
+/** The four required methods of an open file, bound to it (spreading a class instance loses them). */
+function bound(file: File): File {
+  return { stat: () => file.stat(), read: (into, position) => file.read(into, position), readdir: () => file.readdir(), close: () => file.close() };
+}
+
+/** `fs` with its capabilities kept, counting the files it opens and the closes they get. */
+function counting(fs: FileSystem, counts: { opened: number; closed: number }): FileSystem {
+  const wrap = (file: File): File => {
+    counts.opened++;
+    const w: File = { ...bound(file), close: () => (counts.closed++, file.close()) };
+    if (file.statSync) w.statSync = () => file.statSync!();
+    if (file.bytes) w.bytes = () => file.bytes!();
+    if (file.closeSync) w.closeSync = () => (counts.closed++, file.closeSync!());
+    return w;
+  };
+  const w: FileSystem = { open: async (p) => wrap(await fs.open(p)), stat: (p) => fs.stat(p), readdir: (p) => fs.readdir(p), close: () => fs.close() };
+  if (fs.tryOpen) w.tryOpen = async (p) => ((f) => f && wrap(f))(await fs.tryOpen!(p));
+  if (fs.tryOpenSync) w.tryOpenSync = (p) => ((f) => f && wrap(f))(fs.tryOpenSync!(p));
+  return w;
+}
+
+/** DiskFS with its synchronous open but without `statSync` on the files it opens. */
+function withoutStatSync(disk: DiskFS): FileSystem {
+  return {
+    open: (p) => disk.open(p),
+    stat: (p) => disk.stat(p),
+    readdir: (p) => disk.readdir(p),
+    close: () => disk.close(),
+    tryOpenSync: (p) => {
+      const file = disk.tryOpenSync!(p);
+      return file === undefined ? undefined : { ...bound(file), ...(file.bytes ? { bytes: () => file.bytes!() } : {}) };
+    },
+  };
+}
+
 describe('the pure core', () => {
   const info: FileInfo = { name: 'a.txt', size: 10, mtimeMs: 1_700_000_000_500, isDirectory: false, etag: 'v1' };
   const meta = fileMeta(info, resolveOptions({}));
@@ -131,11 +188,11 @@ describe('serve with a zero-copy, versioned backend', () => {
     const fs = new VersionedFS();
     fs.put('/a.txt', 'hello world');
     const ctx = ctxFor(fs);
-    const one = await serve(ctx, GET, '/a.txt');
-    const two = await serve(ctx, GET, '/a.txt');
+    const one = await serve(ctx, GET, '/a.txt').served;
+    const two = await serve(ctx, GET, '/a.txt').served;
     expect(two.plan.headers).toBe(one.plan.headers);
     fs.put('/a.txt', 'hello again!');
-    const three = await serve(ctx, GET, '/a.txt');
+    const three = await serve(ctx, GET, '/a.txt').served;
     expect(three.plan.headers).not.toBe(one.plan.headers);
     expect(fs.calls.open).toBe(0);
     expect(fs.calls.read).toBe(0);
@@ -143,7 +200,7 @@ describe('serve with a zero-copy, versioned backend', () => {
 
   it('a miss costs no Error: tryOpen only', async () => {
     const fs = new VersionedFS();
-    const served = await serve(ctxFor(fs), GET, '/missing.txt');
+    const served = await serve(ctxFor(fs), GET, '/missing.txt').served;
     expect(served.plan.status).toBe(404);
     expect([fs.calls.tryOpen, fs.calls.open]).toEqual([1, 0]);
   });
@@ -299,6 +356,8 @@ describe('serve over a backend with tryOpenSync (DiskFS on a temp dir)', () => {
     await writeFile(join(dir, 'a.txt'), 'hello');
     await writeFile(join(dir, 'noext'), 'plain words');
     await writeFile(join(dir, 'big.bin'), Buffer.alloc(200_000, 1));
+    await mkdir(join(dir, 'site'));
+    await writeFile(join(dir, 'site', 'index.html'), '<p>hi</p>');
   });
   afterAll(async () => {
     await rm(dir, { recursive: true });
@@ -307,29 +366,87 @@ describe('serve over a backend with tryOpenSync (DiskFS on a temp dir)', () => {
   it('answers files, misses and redirects without a promise; listings and io: async await', async () => {
     const ctx = ctxFor(new DiskFS(dir));
     for (const [target, status] of [['/a.txt', 200], ['/noext', 200], ['/big.bin', 200], ['/nope', 404], ['/sub', 301], ['/a.txt/', 301], ['/%zz', 400]] as const) {
-      const served = serve(ctx, GET, target);
-      expect(served, target).not.toBeInstanceOf(Promise);
-      const { plan, file } = served as Exclude<typeof served, Promise<unknown>>;
-      expect(plan.status, target).toBe(status);
-      await file?.close();
+      const { now } = serve(ctx, GET, target);
+      expect(now, target).toBeDefined();
+      expect(now!.plan.status, target).toBe(status);
+      await now!.file?.close();
     }
-    const sniffed = serve(ctx, GET, '/noext') as Exclude<ReturnType<typeof serve>, Promise<unknown>>;
+    const sniffed = serve(ctx, GET, '/noext').now!;
     expect(sniffed.plan.headers).toContain('text/plain; charset=utf-8');
     await sniffed.file?.close();
     const listing = serve(ctx, GET, '/sub/');
-    expect(listing).toBeInstanceOf(Promise);
-    expect((await listing).plan.status).toBe(200);
+    expect(listing.now).toBeUndefined();
+    expect((await listing.served).plan.status).toBe(200);
     const slow = serve(ctxFor(new DiskFS(dir, { io: 'async' })), GET, '/a.txt');
-    expect(slow).toBeInstanceOf(Promise);
-    const { plan, file } = await slow;
+    expect(slow.now).toBeUndefined();
+    const { plan, file } = await slow.served;
     expect(plan.status).toBe(200);
     await file?.close();
+  });
+
+  // The same steps whether they run without a promise or with awaits, for every mix of capabilities.
+  it.each([
+    ['tryOpenSync + statSync', (disk: DiskFS): FileSystem => disk],
+    ['tryOpenSync without statSync', (disk: DiskFS): FileSystem => withoutStatSync(disk)],
+    ["io: 'async'", (): FileSystem => new DiskFS(dir, { io: 'async' })],
+    ['the four required methods only', (disk: DiskFS): FileSystem => instrument(disk, {})],
+  ])('%s: each answer once, every file closed', async (_, backend) => {
+    const counts = { opened: 0, closed: 0 };
+    const ctx = ctxFor(counting(backend(new DiskFS(dir)), counts));
+    const expected: [string, number, string | undefined][] = [
+      ['/a.txt', 200, 'text/plain; charset=utf-8'],
+      ['/noext', 200, 'text/plain; charset=utf-8'],
+      ['/nope', 404, undefined],
+      ['/sub', 301, undefined],
+      ['/sub/', 200, 'text/html; charset=utf-8'],
+      ['/a.txt/', 301, undefined],
+      ['/site/', 200, 'text/html; charset=utf-8'],
+      ['/site/index.html', 301, undefined],
+      ['/%zz', 400, undefined],
+    ];
+    for (const [target, status, type] of expected) {
+      const { plan, file } = await serve(ctx, GET, target).served;
+      expect(plan.status, target).toBe(status);
+      if (type !== undefined) expect(plan.headers[plan.headers.indexOf('Content-Type') + 1], target).toBe(type);
+      if (file !== undefined) release(file);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(counts.opened).toBeGreaterThan(0);
+    expect(counts.closed).toBe(counts.opened);
+  });
+
+  it('a failure in the synchronous lookup is an error plan and closes what it opened', async () => {
+    const disk = new DiskFS(dir);
+    let closes = 0;
+    const failing: FileSystem = {
+      open: (p) => disk.open(p),
+      stat: (p) => disk.stat(p),
+      readdir: (p) => disk.readdir(p),
+      close: () => disk.close(),
+      tryOpenSync: (p) => {
+        const file = disk.tryOpenSync!(p);
+        if (file === undefined) return undefined;
+        return {
+          ...bound(file),
+          statSync: () => {
+            throw new FsError('EACCES', p);
+          },
+          closeSync: () => {
+            closes++;
+            file.closeSync!();
+          },
+        };
+      },
+    };
+    const { now } = serve(ctxFor(failing), GET, '/a.txt');
+    expect([now?.plan.status, now?.file, closes]).toEqual([403, undefined, 1]);
+    expect((now?.error as FsError).code).toBe('EACCES');
   });
 
   it('reuses the headers of a disk file version across requests, and not after it changes', async () => {
     const ctx = ctxFor(new DiskFS(dir));
     const headersOf = async (): Promise<readonly string[]> => {
-      const { plan, file } = await serve(ctx, GET, '/a.txt');
+      const { plan, file } = await serve(ctx, GET, '/a.txt').served;
       await file?.close();
       return plan.headers;
     };
