@@ -150,7 +150,7 @@ describe('hotfs command', () => {
     [['extra'], /^hotfs: Unexpected argument 'extra'/],
   ])('%j: exit 2 at once, the flag and the problem on stderr, nothing started', async (args, message) => {
     const h = spawnHotfs([...base(), ...(args as string[])]);
-    expect(await h.exit(5000)).toBe(2);
+    expect(await h.exit(8000)).toBe(2);
     expect(h.stderr()).toMatch(message);
     expect(h.stderr()).toMatch(/Run 'hotfs --help' for usage\.\n$/);
     expect(h.stdout()).toBe('');
@@ -168,7 +168,7 @@ describe('hotfs command', () => {
     try {
       const port = (taken.address() as { port: number }).port;
       const h = spawnHotfs(['--path', fixture.root, '--addr', `127.0.0.1:${port}`]);
-      expect(await h.exit(5000)).toBe(1);
+      expect(await h.exit(8000)).toBe(1);
       expect(h.stderr()).toMatch(new RegExp(`hotfs: cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`));
       expect(h.stdout()).toMatch(/hotfs: mirrored /);
     } finally {
