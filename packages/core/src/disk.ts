@@ -38,6 +38,16 @@ export interface DiskFSOptions {
   io?: 'sync' | 'async';
 }
 
+const diskOptionNames = new Set(['symlinks', 'io']);
+
+// DiskFS takes no logger: it does no work in the background, so every failure reaches the caller
+// as the FsError of the call that met it, and there is nothing else to report.
+function checkDiskOptions(options: DiskFSOptions): { symlinks: SymlinkPolicy; io: 'sync' | 'async' } {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new TypeError(`DiskFS options must be an object; got ${JSON.stringify(options) ?? String(options)}`);
+  for (const key of Object.keys(options)) if (!diskOptionNames.has(key)) throw new TypeError(`unknown DiskFS option '${key}'`);
+  return { symlinks: checkSymlinkPolicy(options.symlinks), io: checkIo(options.io) };
+}
+
 function checkIo(value: unknown): 'sync' | 'async' {
   if (value === undefined || value === 'sync' || value === 'async') return value ?? 'sync';
   throw new TypeError(`option 'io' must be 'sync' or 'async'; got ${JSON.stringify(value)}`);
@@ -86,10 +96,18 @@ export class DiskFS implements FileSystem {
   readonly tryOpenSync?: (path: string) => File | undefined;
   #closed = false;
 
-  /** @throws FsError when `root` is missing or not a directory; TypeError naming a bad option. */
+  /**
+   * Validates `options` as the constructor does, without touching the disk (a command line checks
+   * every value before it opens anything).
+   * @throws TypeError naming a bad or unknown option.
+   */
+  static checkOptions(options: DiskFSOptions): void {
+    checkDiskOptions(options);
+  }
+
+  /** @throws FsError when `root` is missing or not a directory; TypeError naming a bad or unknown option. */
   constructor(root: string, options: DiskFSOptions = {}) {
-    this.symlinks = checkSymlinkPolicy(options.symlinks);
-    this.io = checkIo(options.io);
+    ({ symlinks: this.symlinks, io: this.io } = checkDiskOptions(options));
     this.root = resolveRoot(root);
     if (this.io === 'sync') this.tryOpenSync = (path) => this.#tryOpenSync(path);
   }

@@ -8,4 +8,5 @@ export { cleanPath, baseName, dirName, joinPath, compareNames } from './path.js'
 export { tryOpen, tryStat, readAll, readRange, readFile, release } from './helpers.js';
 export { DiskFS, checkSymlinkPolicy, resolveRoot, infoFromStats, SYNC_READ_LIMIT, type DiskFSOptions, type SymlinkPolicy } from './disk.js';
 export { MemFS, type ChangeEvent, type ChangeType, type MemFSOptions, type MemFSLogger } from './mem.js';
+export type { Logger } from './logger.js';
 export { DirectoryFile } from './directory.js';

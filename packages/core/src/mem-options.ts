@@ -1,11 +1,8 @@
 import { checkSymlinkPolicy, type SymlinkPolicy } from './disk.js';
+import type { Logger } from './logger.js';
 
 /** Where MemFS reports: a summary after loading, each applied change when verbose, every watcher error. */
-export interface MemFSLogger {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
+export type MemFSLogger = Logger;
 
 /** Options of {@link MemFS.mirror}. */
 export interface MemFSOptions {

@@ -58,8 +58,23 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Fi
    */
   static async mirror(root: string, options: MemFSOptions = {}): Promise<MemFS> {
     const fs = new MemFS(root, checkOptions(options));
-    await fs.#start();
+    try {
+      await fs.#start();
+    } catch (err) {
+      // The watcher may be live already: left open, it would keep the process running.
+      await fs.close();
+      throw err;
+    }
     return fs;
+  }
+
+  /**
+   * Validates `options` as {@link MemFS.mirror} does, without touching the disk (a command line checks
+   * every value before it opens anything).
+   * @throws TypeError naming a bad or unknown option.
+   */
+  static checkOptions(options: MemFSOptions): void {
+    checkOptions(options);
   }
 
   private constructor(root: string, options: ResolvedOptions) {

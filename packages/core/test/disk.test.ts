@@ -39,6 +39,14 @@ describe('DiskFS', () => {
   it('rejects bad options by name', () => {
     expect(() => new DiskFS(fixture.root, { symlinks: 'sometimes' as never })).toThrow(/option 'symlinks' must be one of/);
     expect(() => new DiskFS(fixture.root, { io: 'blocking' as never })).toThrow(/option 'io' must be 'sync' or 'async'; got "blocking"/);
+    expect(() => new DiskFS(fixture.root, { symlink: 'never' } as never)).toThrow(/^unknown DiskFS option 'symlink'$/);
+    expect(() => new DiskFS(fixture.root, 'async' as never)).toThrow(/DiskFS options must be an object; got "async"/);
+    expect(() => new DiskFS(fixture.root, null as never)).toThrow(/DiskFS options must be an object; got null/);
+    // The same checks without a root: nothing is opened or even looked at.
+    expect(() => DiskFS.checkOptions({ logger: console } as never)).toThrow(TypeError);
+    expect(() => DiskFS.checkOptions({ logger: console } as never)).toThrow(/unknown DiskFS option 'logger'/);
+    expect(() => DiskFS.checkOptions({ io: 'blocking' as never })).toThrow(/option 'io'/);
+    expect(() => DiskFS.checkOptions({ symlinks: 'never', io: 'async' })).not.toThrow();
   });
 
   it('hides links that point outside the root by default, and dangling ones', async () => {

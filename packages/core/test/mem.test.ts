@@ -40,6 +40,10 @@ describe('MemFS', () => {
     await expect(MemFS.mirror(dir, { verbose: 'yes' as never })).rejects.toThrow(/option 'verbose'/);
     await expect(MemFS.mirror(dir, { maxbytes: 5 } as never)).rejects.toThrow(/unknown MemFS option 'maxbytes'/);
     await expect(MemFS.mirror(join(dir, 'missing'))).rejects.toThrow(/cannot serve root directory/);
+    // The same checks, without a root and without opening anything.
+    expect(() => MemFS.checkOptions({ settleMs: -5 })).toThrow(/option 'settleMs' must be a number >= 0/);
+    expect(() => MemFS.checkOptions({ io: 'sync' } as never)).toThrow(/unknown MemFS option 'io'/);
+    expect(() => MemFS.checkOptions({ ignore: /x/, maxBytes: 1, watch: false, logger: console })).not.toThrow();
   });
 
   it('holds sizes, mtimes in ms, empty directories and unicode names exactly', async () => {

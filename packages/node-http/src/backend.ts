@@ -1,48 +1,70 @@
 /**
- * Building the FileSystem the `hotfs` command serves.
+ * Building the FileSystem the `hotfs` command serves, and checking its options without opening it.
  * @module
  */
-import { DiskFS, MemFS, type FileSystem } from '@hotfs/core';
+import { DiskFS, MemFS, type DiskFSOptions, type FileSystem, type Logger, type MemFSOptions } from '@hotfs/core';
 
 /** Which backend the command serves from. */
 export type BackendKind = 'mem' | 'disk';
 
-/** Backend settings from the command line. */
+/** Backend settings from the command line: DiskFS's and MemFS's own options, plus what the command adds. */
 export interface BackendOptions {
-  /** Log backend events (MemFS: files loaded, changes seen). */
-  verbose?: boolean;
-  /** Where backend messages go. */
-  logger?: (line: string) => void;
-  /** Dotfile policy, for backends that can skip loading hidden files. */
-  dotfiles?: 'ignore' | 'allow' | 'deny';
-  /** MemFS: the largest single file to hold in memory, in bytes. */
+  /** Both: which symbolic links to follow. */
+  symlinks?: DiskFSOptions['symlinks'];
+  /** DiskFS only: how the OS is called. */
+  io?: DiskFSOptions['io'];
+  /** MemFS only: paths to leave out (besides dotfiles, see `dotfiles`). */
+  ignore?: RegExp;
   maxFileSize?: number;
-  /** MemFS: the most content to hold in memory in total, in bytes. */
   maxBytes?: number;
+  settleMs?: number;
+  reconcileIntervalMs?: number;
+  watch?: boolean;
+  /** The handler's dotfile policy: unless `'allow'`, MemFS does not load what will never be served. */
+  dotfiles?: 'ignore' | 'allow' | 'deny';
+  /** MemFS: where its messages go. */
+  logger?: Logger;
+  /** MemFS: one line per applied change. */
+  verbose?: boolean;
   /** MemFS: called during the initial mirror with what is loaded so far. */
-  progress?: (loaded: { files: number; directories: number; bytes: number }) => void;
+  progress?: MemFSOptions['progress'];
+}
+
+// Dotfiles the handler will never serve (.git, .cache…) are not worth their memory.
+const DOTFILE = /(^|\/)\./;
+
+function diskOptions(o: BackendOptions): DiskFSOptions {
+  return { ...(o.symlinks === undefined ? {} : { symlinks: o.symlinks }), ...(o.io === undefined ? {} : { io: o.io }) };
+}
+
+function memOptions(o: BackendOptions): MemFSOptions {
+  const { dotfiles, io: _io, ignore, ...rest } = o;
+  const skipDotfiles = dotfiles !== 'allow';
+  const ignored = ignore && skipDotfiles ? (path: string) => DOTFILE.test(path) || ignore.test(path) : (ignore ?? (skipDotfiles ? DOTFILE : undefined));
+  const options: MemFSOptions = { verbose: false, ...rest, ...(ignored === undefined ? {} : { ignore: ignored }) };
+  for (const key of Object.keys(options) as (keyof MemFSOptions)[]) if (options[key] === undefined) delete options[key];
+  return options;
+}
+
+/**
+ * Runs the chosen backend's own option checks on `options`, opening nothing.
+ * @throws TypeError naming the backend option that is wrong.
+ */
+export function checkBackendOptions(kind: BackendKind, options: BackendOptions): void {
+  if (kind === 'disk') DiskFS.checkOptions(diskOptions(options));
+  else MemFS.checkOptions(memOptions(options));
 }
 
 /**
  * Opens `root` with the chosen backend.
- * @throws Error when the backend cannot start (missing root, backend not available).
+ * @throws Error when the backend cannot start (missing root, bad option).
  */
 export async function openBackend(kind: BackendKind, root: string, options: BackendOptions = {}): Promise<FileSystem> {
   switch (kind) {
     case 'disk':
-      return new DiskFS(root);
-    case 'mem': {
-      const log = options.logger ?? ((line: string) => console.error(line));
-      return MemFS.mirror(root, {
-        logger: { info: log, warn: log, error: log },
-        verbose: options.verbose ?? false,
-        // Dotfiles the handler will never serve (.git, .cache…) are not worth their memory.
-        ...(options.dotfiles === 'allow' ? {} : { ignore: /(^|\/)\./ }),
-        ...(options.maxFileSize !== undefined ? { maxFileSize: options.maxFileSize } : {}),
-        ...(options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {}),
-        ...(options.progress !== undefined ? { progress: options.progress } : {}),
-      });
-    }
+      return new DiskFS(root, diskOptions(options));
+    case 'mem':
+      return MemFS.mirror(root, memOptions(options));
     default:
       throw new TypeError(`unknown backend ${JSON.stringify(kind)}`);
   }

@@ -1,136 +1,192 @@
 /**
- * The `hotfs` command line: flags, validation and usage text (no side effects, so it is testable).
+ * The `hotfs` command line: flags, their complete validation and the usage text. No side effects and
+ * nothing opened: every value is checked here, by the same checks the handler, the server and the
+ * backend run, so a bad value fails before a watcher or a socket exists.
  * @module
  */
 import { parseArgs } from 'node:util';
-import type { BackendKind } from './backend.js';
-import type { DotfilesPolicy } from './options.js';
+import { checkBackendOptions, type BackendKind, type BackendOptions } from './backend.js';
+import { MAX_TIMER_MS, UsageError, parseAddr, parseDuration, parseHeaders, parseIndex, parseRegExp, parseSize, usageError } from './cli-values.js';
+import { resolveOptions, type HandlerOptions } from './options.js';
+import { KEEP_ALIVE_TIMEOUT, serverTimeouts } from './server.js';
 
-/** The `--help` text. */
-export const usage = `Usage: hotfs [options]
+export { UsageError, parseAddr } from './cli-values.js';
+export { usage } from './cli-usage.js';
 
-Serve a directory over HTTP (GET/HEAD, ranges, conditional requests, listings).
+/** How much the command writes. */
+export type LogLevel = 'quiet' | 'normal' | 'verbose';
 
-Options:
-  --path <dir>             directory to serve (default: .)
-  --addr <addr>            where to listen: host:port, or :port for all interfaces
-                           (default: 127.0.0.1:9999)
-  --backend <mem|disk>     serve from memory (watched mirror) or straight from disk (default: mem)
-  --prefix <path>          URL path to serve under (default: /memfs/)
-  --dotfiles <policy>      ignore (404, default), deny (403) or allow
-  --max-file-size <size>   mem backend: largest file kept in memory (bytes, or 10k/5m/1g)
-  --max-bytes <size>       mem backend: total content kept in memory
-  --headers-timeout <ms>   time to receive request headers (default: Node's, 60000)
-  --request-timeout <ms>   time to receive a whole request (default: Node's, 300000)
-  --keep-alive-timeout <ms>  how long an idle connection stays open (default: 65000)
-  --verbose                log every request (default)
-  --quiet                  log only startup, errors and shutdown
-  --help                   show this help
-  --version                show the version
-`;
-
-/** A command-line mistake: reported on stderr with exit code 2. */
-export class UsageError extends Error {}
-
-/** Parsed command line. */
+/** Parsed and validated command line. */
 export interface CliConfig {
   path: string;
   host: string | undefined;
   port: number;
   backend: BackendKind;
-  prefix: string;
-  dotfiles: DotfilesPolicy;
-  verbose: boolean;
-  maxFileSize: number | undefined;
-  maxBytes: number | undefined;
-  headersTimeout: number | undefined;
-  requestTimeout: number | undefined;
+  /** `quiet`: errors only; `normal`: also startup, shutdown, warnings; `verbose`: also every request and change. */
+  log: LogLevel;
+  /** Handler options (the command adds the logger). */
+  handler: Omit<HandlerOptions, 'logger' | 'fallthrough'>;
   /**
-   * Idle time before a keep-alive connection is closed. Node's 5 s is measured from when a response is
-   * handed to the kernel, not from when the client has read it: a client still reading a large body
-   * for seconds reuses the connection just as the server closes it ('socket hang up'). nginx keeps 75 s.
+   * Server timeouts in ms. The keep-alive default is 65 s, not Node's 5 s: Node counts it from when a
+   * response is handed to the kernel, so a client still reading a large body reuses the connection
+   * just as the server closes it ('socket hang up'). nginx keeps 75 s.
    */
-  keepAliveTimeout: number;
+  server: { headersTimeout?: number; requestTimeout?: number; keepAliveTimeout: number };
+  /** Options of the chosen backend (the command adds logger, verbose and progress). */
+  backendOptions: BackendOptions;
 }
 
-/** Parses and validates the arguments. @throws UsageError for anything wrong. */
+const options = {
+  path: { type: 'string', default: '.' },
+  addr: { type: 'string', default: '127.0.0.1:9999' },
+  backend: { type: 'string', default: 'mem' },
+  prefix: { type: 'string', default: '/memfs/' },
+  dotfiles: { type: 'string', default: 'ignore' },
+  index: { type: 'string', multiple: true },
+  'no-index': { type: 'boolean' },
+  listing: { type: 'boolean' },
+  'no-listing': { type: 'boolean' },
+  'max-age': { type: 'string' },
+  immutable: { type: 'boolean' },
+  header: { type: 'string', multiple: true },
+  symlinks: { type: 'string' },
+  io: { type: 'string' },
+  ignore: { type: 'string' },
+  'max-file-size': { type: 'string' },
+  'max-bytes': { type: 'string' },
+  settle: { type: 'string' },
+  'reconcile-interval': { type: 'string' },
+  'no-watch': { type: 'boolean' },
+  'headers-timeout': { type: 'string' },
+  'request-timeout': { type: 'string' },
+  'keep-alive-timeout': { type: 'string' },
+  verbose: { type: 'boolean' },
+  quiet: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+} as const;
+
+/** Flags that only one backend has: given with the other, they would be silently without effect. */
+const onlyFor: Record<string, BackendKind> = {
+  io: 'disk',
+  ignore: 'mem',
+  'max-file-size': 'mem',
+  'max-bytes': 'mem',
+  settle: 'mem',
+  'reconcile-interval': 'mem',
+  'no-watch': 'mem',
+};
+
+/** Library option names, for reporting a library's TypeError under the flag that set the value. */
+const flagOf: Record<string, string> = {
+  prefix: '--prefix',
+  dotfiles: '--dotfiles',
+  index: '--index',
+  listing: '--listing',
+  maxAge: '--max-age',
+  immutable: '--immutable',
+  headers: '--header',
+  headersTimeout: '--headers-timeout',
+  requestTimeout: '--request-timeout',
+  keepAliveTimeout: '--keep-alive-timeout',
+  symlinks: '--symlinks',
+  io: '--io',
+  ignore: '--ignore',
+  maxFileSize: '--max-file-size',
+  maxBytes: '--max-bytes',
+  settleMs: '--settle',
+  reconcileIntervalMs: '--reconcile-interval',
+  watch: '--no-watch',
+};
+
+/** Parses and validates the arguments. @throws UsageError naming the flag for anything wrong. */
 export function parseCli(args: string[]): CliConfig | 'help' | 'version' {
   let values;
   try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        path: { type: 'string', default: '.' },
-        addr: { type: 'string', default: '127.0.0.1:9999' },
-        backend: { type: 'string', default: 'mem' },
-        prefix: { type: 'string', default: '/memfs/' },
-        dotfiles: { type: 'string', default: 'ignore' },
-        'max-file-size': { type: 'string' },
-        'max-bytes': { type: 'string' },
-        'headers-timeout': { type: 'string' },
-        'request-timeout': { type: 'string' },
-        'keep-alive-timeout': { type: 'string', default: '65000' },
-        verbose: { type: 'boolean' },
-        quiet: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean' },
-      },
-    }));
+    ({ values } = parseArgs({ args, strict: true, allowPositionals: false, options }));
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
   if (values.help) return 'help';
   if (values.version) return 'version';
-  if (values.verbose && values.quiet) throw new UsageError('--verbose and --quiet cannot be combined');
+  const conflict = (a: string, b: string): void => {
+    if (values[a as keyof typeof values] !== undefined && values[b as keyof typeof values] !== undefined) throw new UsageError(`--${a} and --${b} cannot be combined`);
+  };
+  conflict('verbose', 'quiet');
+  conflict('index', 'no-index');
+  conflict('listing', 'no-listing');
+
   const backend = values.backend;
-  if (backend !== 'mem' && backend !== 'disk') throw new UsageError(`--backend must be mem or disk; got ${JSON.stringify(backend)}`);
+  if (backend !== 'mem' && backend !== 'disk') throw usageError('--backend', 'must be mem or disk', backend);
+  for (const [name, kind] of Object.entries(onlyFor)) {
+    if (values[name as keyof typeof values] !== undefined && kind !== backend) {
+      throw new UsageError(`--${name}: applies to --backend ${kind} only, and this is --backend ${backend} (a flag without effect would be a surprise)`);
+    }
+  }
   const dotfiles = values.dotfiles;
-  if (dotfiles !== 'ignore' && dotfiles !== 'allow' && dotfiles !== 'deny') throw new UsageError(`--dotfiles must be ignore, deny or allow; got ${JSON.stringify(dotfiles)}`);
-  const prefix = values.prefix;
-  if (!prefix.startsWith('/')) throw new UsageError(`--prefix must start with /; got ${JSON.stringify(prefix)}`);
-  if (values.path === '') throw new UsageError('--path must not be empty');
+  if (dotfiles !== 'ignore' && dotfiles !== 'allow' && dotfiles !== 'deny') throw usageError('--dotfiles', 'must be ignore, deny or allow', dotfiles);
+  if (values.path === '') throw usageError('--path', 'must not be empty', values.path);
+
+  const handler: CliConfig['handler'] = {
+    prefix: values.prefix,
+    dotfiles,
+    ...(values.index === undefined ? {} : { index: parseIndex(values.index) }),
+    ...(values['no-index'] ? { index: false as const } : {}),
+    ...(values.listing ? { listing: true } : values['no-listing'] ? { listing: false } : {}),
+    ...(values['max-age'] === undefined ? {} : { maxAge: parseDuration(values['max-age'], '--max-age', { bare: 's', unit: 's' }) }),
+    ...(values.immutable ? { immutable: true } : {}),
+    ...(values.header === undefined ? {} : { headers: parseHeaders(values.header) }),
+  };
+  const timeout = (flag: 'headers-timeout' | 'request-timeout' | 'keep-alive-timeout' | 'settle' | 'reconcile-interval'): number | undefined => {
+    const text = values[flag];
+    return text === undefined ? undefined : parseDuration(text, `--${flag}`, { bare: 'ms', unit: 'ms', max: MAX_TIMER_MS });
+  };
+  const server: CliConfig['server'] = {
+    ...defined('headersTimeout', timeout('headers-timeout')),
+    ...defined('requestTimeout', timeout('request-timeout')),
+    keepAliveTimeout: timeout('keep-alive-timeout') ?? KEEP_ALIVE_TIMEOUT,
+  };
+  const backendOptions: BackendOptions = {
+    dotfiles,
+    ...defined('symlinks', values.symlinks as BackendOptions['symlinks']),
+    ...defined('io', values.io as BackendOptions['io']),
+    ...(values.ignore === undefined ? {} : { ignore: parseRegExp(values.ignore, '--ignore') }),
+    ...(values['max-file-size'] === undefined ? {} : { maxFileSize: parseSize(values['max-file-size'], '--max-file-size') }),
+    ...(values['max-bytes'] === undefined ? {} : { maxBytes: parseSize(values['max-bytes'], '--max-bytes') }),
+    ...defined('settleMs', timeout('settle')),
+    ...defined('reconcileIntervalMs', timeout('reconcile-interval')),
+    ...(values['no-watch'] ? { watch: false } : {}),
+  };
+  // The libraries' own checks, so the command accepts exactly what they accept.
+  asUsage(() => resolveOptions(handler));
+  asUsage(() => serverTimeouts(server.headersTimeout, server.requestTimeout));
+  asUsage(() => checkBackendOptions(backend, backendOptions));
+
   return {
     path: values.path,
     ...parseAddr(values.addr),
     backend,
-    prefix,
-    dotfiles,
-    verbose: !values.quiet,
-    maxFileSize: size(values['max-file-size'], '--max-file-size'),
-    maxBytes: size(values['max-bytes'], '--max-bytes'),
-    headersTimeout: millis(values['headers-timeout'], '--headers-timeout'),
-    requestTimeout: millis(values['request-timeout'], '--request-timeout'),
-    keepAliveTimeout: millis(values['keep-alive-timeout'], '--keep-alive-timeout')!,
+    log: values.quiet ? 'quiet' : values.verbose ? 'verbose' : 'normal',
+    handler,
+    server,
+    backendOptions,
   };
 }
 
-/** `:9999` (all interfaces, like Go), `host:9999`, `[::1]:9999`. */
-export function parseAddr(addr: string): { host: string | undefined; port: number } {
-  const colon = addr.lastIndexOf(':');
-  if (colon < 0) throw new UsageError(`--addr must be host:port or :port; got ${JSON.stringify(addr)}`);
-  let host = addr.slice(0, colon);
-  const portText = addr.slice(colon + 1);
-  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
-  const port = Number(portText);
-  if (!/^\d{1,5}$/.test(portText) || port > 65535) throw new UsageError(`--addr has an invalid port ${JSON.stringify(portText)}`);
-  if (host.includes(':') && !addr.startsWith('[')) throw new UsageError(`--addr: write IPv6 hosts in brackets, like [::1]:9999; got ${JSON.stringify(addr)}`);
-  return { host: host === '' ? undefined : host, port };
+function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
-function size(text: string | undefined, flag: string): number | undefined {
-  if (text === undefined) return undefined;
-  const m = /^(\d+)([kmg]?)(i?b)?$/i.exec(text.trim());
-  if (!m) throw new UsageError(`${flag} must be a size in bytes like 1048576, 512k, 64m or 2g; got ${JSON.stringify(text)}`);
-  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
-  const n = Number(m[1]) * mult;
-  if (!Number.isSafeInteger(n)) throw new UsageError(`${flag} is too large`);
-  return n;
-}
-
-function millis(text: string | undefined, flag: string): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text)) throw new UsageError(`${flag} must be a whole number of milliseconds; got ${JSON.stringify(text)}`);
-  return Number(text);
+// A library's "option 'maxAge' must be …; got -1" becomes "--max-age: must be … (got -1)".
+function asUsage(check: () => unknown): void {
+  try {
+    check();
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+    const lead = /^option '(\w+)' /.exec(err.message);
+    // Quoted values ('ignore', 'sync') stay; option names are camelCase or follow "option".
+    let message = err.message.replace(/(option )?'(\w+)'/g, (whole, option: string | undefined, name: string) => ((option || /[A-Z]/.test(name)) && flagOf[name]) || whole);
+    if (lead && flagOf[lead[1]!]) message = `${flagOf[lead[1]!]}: ${message.slice(flagOf[lead[1]!]!.length + 1)}`;
+    throw new UsageError(message.replace(/; got (.*)$/, ' (got $1)'));
+  }
 }

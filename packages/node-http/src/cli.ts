@@ -9,7 +9,8 @@ import { resolve } from 'node:path';
 import type { FileSystem } from '@hotfs/core';
 import { openBackend } from './backend.js';
 import { parseCli, UsageError, usage } from './cli-args.js';
-import type { RequestLog } from './options.js';
+import { cliOutput } from './cli-log.js';
+import { describeError, requestLogger } from './request-logger.js';
 import { createServer } from './server.js';
 
 function version(): string {
@@ -17,10 +18,14 @@ function version(): string {
   return pkg.version;
 }
 
+/** How long in-flight responses may run after SIGINT or SIGTERM before they are cut. */
+const DRAIN_MS = 10_000;
+
 /** Runs the command; resolves to the process exit code once the server has stopped. */
 async function main(args: string[]): Promise<number> {
   let config;
   try {
+    // Every value is checked here, before anything is opened: a bad flag can leave nothing running.
     config = parseCli(args);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
@@ -36,68 +41,40 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   const root = resolve(config.path);
-  // On a terminal, a progress line is redrawn in place on stderr while a large tree is mirrored;
-  // the next log line clears it first.
-  let progressShown = false;
-  const log = (line: string): void => {
-    if (progressShown) process.stderr.write('\r\x1b[K');
-    progressShown = false;
-    process.stdout.write(line + '\n');
-  };
-  const showProgress = ({ files, bytes }: { files: number; bytes: number }): void => {
-    progressShown = true;
-    process.stderr.write(`\rhotfs: mirroring… ${files} files, ${(bytes / 1048576).toFixed(1)} MiB\x1b[K`);
-  };
-  if (config.backend === 'disk' && (config.maxBytes !== undefined || config.maxFileSize !== undefined)) {
-    process.stderr.write('hotfs: --max-file-size and --max-bytes apply to the mem backend only; ignored\n');
-  }
+  const { logger, progress } = cliOutput(config.log);
   let fs: FileSystem;
   try {
     fs = await openBackend(config.backend, root, {
-      verbose: config.verbose,
-      logger: log,
-      dotfiles: config.dotfiles,
-      ...(config.maxFileSize === undefined ? {} : { maxFileSize: config.maxFileSize }),
-      ...(config.maxBytes === undefined ? {} : { maxBytes: config.maxBytes }),
-      ...(process.stderr.isTTY ? { progress: showProgress } : {}),
+      ...config.backendOptions,
+      logger,
+      verbose: config.log === 'verbose',
+      ...(progress === undefined ? {} : { progress }),
     });
   } catch (err) {
-    process.stderr.write(`hotfs: ${(err as Error).message}\n`);
+    logger.error(`hotfs: ${(err as Error).message}`);
     return 1;
   }
-  // createServer, not node:http's: a timeout set on the server afterwards would be swept only every 30 s.
-  const server = createServer(fs, {
-    prefix: config.prefix,
-    dotfiles: config.dotfiles,
-    // Internal causes only for 5xx (a 404's ENOENT is not news), and URLs capped: a hostile client
-    // sending 16 KB targets must not be able to grow the log by 16 KB per request.
-    logger: (e: RequestLog) => {
-      const url = e.url.length > 300 ? `${e.url.slice(0, 300)}…(${e.url.length} chars)` : e.url;
-      if (e.error !== undefined && e.status >= 500) process.stderr.write(`${e.method} ${url} ${e.status} ${describeError(e.error)}\n`);
-      else if (config.verbose) log(`${e.method} ${url} ${e.status}`);
-    },
-    ...(config.headersTimeout === undefined ? {} : { headersTimeout: config.headersTimeout }),
-    ...(config.requestTimeout === undefined ? {} : { requestTimeout: config.requestTimeout }),
-    keepAliveTimeout: config.keepAliveTimeout,
-  });
+  let server: Server | undefined;
   try {
+    // createServer, not node:http's: a timeout set on the server afterwards would be swept only every 30 s.
+    server = createServer(fs, { ...config.handler, ...config.server, logger: requestLogger(logger, { verbose: config.log === 'verbose' }) });
     await listen(server, config.port, config.host);
   } catch (err) {
-    process.stderr.write(`hotfs: cannot listen on ${config.host ?? ''}:${config.port}: ${(err as Error).message}\n`);
-    await fs.close();
+    logger.error(`hotfs: ${server ? `cannot listen on ${config.host ?? ''}:${config.port}: ` : ''}${(err as Error).message}`);
+    await closeWithin(fs, 5000);
     return 1;
   }
   const bound = server.address();
   const port = typeof bound === 'object' && bound !== null ? bound.port : config.port;
   const shown = config.host === undefined ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
-  const prefix = config.prefix.endsWith('/') ? config.prefix : config.prefix + '/';
+  const prefix = config.handler.prefix ?? '/';
   // Handlers first: a signal that arrives right after the announcement must still stop cleanly.
-  const stop = stopped(server);
-  log(`hotfs: serving ${root} (${config.backend} backend)`);
-  log(`hotfs: listening on http://${shown}:${port}${encodeURI(prefix)}${config.host === undefined ? ' (all interfaces)' : ''}`);
+  const stop = stopped(server, () => logger.info(`hotfs: shutting down (responses in flight get up to ${DRAIN_MS / 1000} s)`));
+  logger.info(`hotfs: serving ${root} (${config.backend} backend)`);
+  logger.info(`hotfs: listening on http://${shown}:${port}${encodeURI(prefix.endsWith('/') ? prefix : prefix + '/')}${config.host === undefined ? ' (all interfaces)' : ''}`);
   await stop;
-  log('hotfs: shutting down');
   await fs.close();
+  logger.info('hotfs: stopped');
   return 0;
 }
 
@@ -113,14 +90,15 @@ function listen(server: Server, port: number, host: string | undefined): Promise
 
 // Resolves after SIGINT or SIGTERM once in-flight responses are done. Keep-alive connections are
 // closed as soon as they are idle (checked every 100 ms, so a response that just finished does not
-// hold the exit for the keep-alive timeout); anything still busy after 10 s is cut.
-function stopped(server: Server): Promise<void> {
+// hold the exit for the keep-alive timeout); anything still busy after DRAIN_MS is cut.
+function stopped(server: Server, onSignal: () => void): Promise<void> {
   return new Promise((done) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
+      onSignal();
       const sweep = setInterval(() => server.closeIdleConnections(), 100);
-      const cut = setTimeout(() => server.closeAllConnections(), 10_000);
+      const cut = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
       server.close(() => {
         clearInterval(sweep);
         clearTimeout(cut);
@@ -133,16 +111,21 @@ function stopped(server: Server): Promise<void> {
   });
 }
 
-function describeError(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+// On a failure path the backend is closed, but a close that never settles must not keep the process.
+async function closeWithin(fs: FileSystem, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([fs.close().catch(() => {}), new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
 }
 
 main(process.argv.slice(2)).then(
   (code) => {
-    process.exitCode = code;
+    // A failure exits at once: whatever a half-started backend left behind must not keep it running.
+    if (code === 0) process.exitCode = 0;
+    else process.exit(code);
   },
   (err: unknown) => {
     process.stderr.write(`hotfs: ${describeError(err)}\n`);
-    process.exitCode = 1;
+    process.exit(1);
   },
 );

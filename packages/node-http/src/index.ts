@@ -8,3 +8,4 @@ export { createHandler, type Handler } from './handler.js';
 export { createServer, type ServerOptions } from './server.js';
 export { createFetchHandler, type FetchHandler } from './fetch.js';
 export type { HandlerOptions, DotfilesPolicy, Logger, RequestLog } from './options.js';
+export { requestLogger } from './request-logger.js';

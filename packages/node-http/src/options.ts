@@ -19,7 +19,10 @@ export interface RequestLog {
   error?: unknown;
 }
 
-/** Receives one {@link RequestLog} per answered request. */
+/**
+ * Receives one {@link RequestLog} per answered request. Not the `Logger` of `@hotfs/core` (`{ info, warn,
+ * error }`, what MemFS and the `hotfs` command write to): {@link requestLogger} adapts one to the other.
+ */
 export type Logger = (entry: RequestLog) => void;
 
 /** Options of {@link createHandler}. Every option is validated; a bad one throws a `TypeError` naming it. */
@@ -36,7 +39,7 @@ export interface HandlerOptions {
   index?: string | readonly string[] | false;
   /** List directories that have no index file; default `true`. When off, such directories are 404. */
   listing?: boolean;
-  /** `Cache-Control: public, max-age=N` on files, in whole seconds; default none (no Cache-Control). */
+  /** `Cache-Control: public, max-age=N` on files, in whole SECONDS (not milliseconds); default none (no Cache-Control). */
   maxAge?: number;
   /** Add `immutable` to Cache-Control; needs `maxAge`. Default `false`. */
   immutable?: boolean;
@@ -76,9 +79,8 @@ export function resolveOptions(options: HandlerOptions = {}): ResolvedOptions {
   for (const key of Object.keys(options)) if (!known.has(key)) throw new TypeError(`unknown option '${key}'`);
   const { prefix = '/', dotfiles = 'ignore', index = 'index.html', listing = true, maxAge, immutable = false, headers = {}, logger, fallthrough = false } = options;
 
-  if (typeof prefix !== 'string' || !prefix.startsWith('/') || prefix.includes('//') || prefix.includes('?') || prefix.includes('#') || prefix.split('/').some((s) => s === '.' || s === '..')) {
-    throw new TypeError(`option 'prefix' must be a URL path starting with '/' (like '/static/'); got ${describe(prefix)}`);
-  }
+  const wrongPrefix = prefixProblem(prefix);
+  if (wrongPrefix) throw new TypeError(`option 'prefix' ${wrongPrefix} (a URL path like '/static/'); got ${describe(prefix)}`);
   if (dotfiles !== 'ignore' && dotfiles !== 'allow' && dotfiles !== 'deny') {
     throw new TypeError(`option 'dotfiles' must be 'ignore', 'allow' or 'deny'; got ${describe(dotfiles)}`);
   }
@@ -115,6 +117,16 @@ export function resolveOptions(options: HandlerOptions = {}): ResolvedOptions {
     logger,
     fallthrough,
   };
+}
+
+// Says what is wrong, not only what is right: "must start with '/'" for '/a//b' would be a puzzle.
+function prefixProblem(prefix: unknown): string | undefined {
+  if (typeof prefix !== 'string') return 'must be a string';
+  if (!prefix.startsWith('/')) return "must start with '/'";
+  if (prefix.includes('//')) return "must not contain '//'";
+  if (prefix.includes('?') || prefix.includes('#')) return "must not contain '?' or '#'";
+  if (prefix.split('/').some((s) => s === '.' || s === '..')) return "must not contain '.' or '..' segments";
+  return undefined;
 }
 
 function describe(value: unknown): string {

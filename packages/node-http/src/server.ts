@@ -22,7 +22,7 @@ export interface ServerOptions extends HandlerOptions {
 }
 
 /** Default of {@link ServerOptions.keepAliveTimeout} (nginx keeps 75 s). */
-const KEEP_ALIVE_TIMEOUT = 65_000;
+export const KEEP_ALIVE_TIMEOUT = 65_000;
 
 /** The `node:http` server options that make the timeouts hold. */
 export interface ServerTimeouts {
@@ -51,7 +51,7 @@ export function serverTimeouts(headersTimeout?: number, requestTimeout?: number)
   let headers = headersTimeout ?? NODE_HEADERS_TIMEOUT;
   const request = requestTimeout ?? Math.max(NODE_REQUEST_TIMEOUT, headers);
   if (request > 0 && headers > request) {
-    if (headersTimeout !== undefined) throw new TypeError(`option 'headersTimeout' (${headersTimeout}) must not exceed 'requestTimeout' (${request})`);
+    if (headersTimeout !== undefined) throw new TypeError(`option 'headersTimeout' must not exceed 'requestTimeout' (${request}); got ${headersTimeout}`);
     headers = request;
   }
   const shortest = Math.min(...[headers, request].filter((t) => t > 0), NODE_CHECKING_INTERVAL * 10);

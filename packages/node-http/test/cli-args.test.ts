@@ -1,36 +1,104 @@
 import { describe, expect, it } from 'vitest';
-import { parseAddr, parseCli } from '../src/cli-args.js';
+import { parseAddr, parseCli, UsageError, type CliConfig } from '../src/cli-args.js';
+import { MAX_TIMER_MS, parseDuration, parseHeaders, parseIndex, parseSize } from '../src/cli-values.js';
 
-describe('hotfs flags', () => {
+const ms = { bare: 'ms', unit: 'ms' } as const;
+const seconds = { bare: 's', unit: 's' } as const;
+
+function config(args: string[]): CliConfig {
+  const c = parseCli(args);
+  if (typeof c === 'string') throw new Error(`got ${c}`);
+  return c;
+}
+
+describe('hotfs flag values', () => {
   it('parses addresses like Go', () => {
     expect(parseAddr(':9999')).toEqual({ host: undefined, port: 9999 });
     expect(parseAddr('127.0.0.1:0')).toEqual({ host: '127.0.0.1', port: 0 });
     expect(parseAddr('localhost:8080')).toEqual({ host: 'localhost', port: 8080 });
     expect(parseAddr('[::1]:80')).toEqual({ host: '::1', port: 80 });
-    for (const bad of ['9999', 'host:', 'host:70000', 'host:-1', '::1:80', 'host:80x']) expect(() => parseAddr(bad), bad).toThrow(/--addr/);
+    for (const bad of ['9999', 'host:', 'host:70000', 'host:-1', '::1:80', 'host:80x']) expect(() => parseAddr(bad), bad).toThrow(/^--addr: /);
   });
 
+  it('parses durations with units, and bare numbers in the unit the flag always took', () => {
+    expect(['500ms', '10s', '5m', '1h', '2d', '0', '250'].map((t) => parseDuration(t, '--x', ms))).toEqual([500, 10_000, 300_000, 3_600_000, 172_800_000, 0, 250]);
+    expect(['60', '10s', '5m', '1h', '7d', '2000ms', '0ms'].map((t) => parseDuration(t, '--max-age', seconds))).toEqual([60, 10, 300, 3600, 604_800, 2, 0]);
+  });
+
+  it('refuses any other duration, naming the flag and the value', () => {
+    for (const bad of ['', 'soon', '-1', '1.5s', '10 s', '10S', '1w', 's', '1h30m', '0x10', '1e3']) {
+      expect(() => parseDuration(bad, '--settle', ms), bad).toThrow(UsageError);
+      expect(() => parseDuration(bad, '--settle', ms), bad).toThrow(`--settle: must be a duration like 500ms, 10s, 5m or 1h (bare numbers are milliseconds) (got ${JSON.stringify(bad)})`);
+    }
+    expect(() => parseDuration('1500ms', '--max-age', seconds)).toThrow('--max-age: must be a whole number of seconds (got "1500ms")');
+    expect(() => parseDuration('99999999999999999d', '--x', ms)).toThrow(/--x: is too large/);
+    expect(parseDuration(String(MAX_TIMER_MS), '--x', { ...ms, max: MAX_TIMER_MS })).toBe(MAX_TIMER_MS);
+    expect(() => parseDuration('25d', '--keep-alive-timeout', { ...ms, max: MAX_TIMER_MS })).toThrow(/--keep-alive-timeout: must be at most 2147483647 ms \(about 24 days\)/);
+  });
+
+  it('parses sizes, header lines and index lists', () => {
+    expect(['1048576', '512k', '64m', '2G', '1KiB', '3mb'].map((t) => parseSize(t, '--x'))).toEqual([1048576, 512 * 1024, 64 * 1024 ** 2, 2 * 1024 ** 3, 1024, 3 * 1024 ** 2]);
+    for (const bad of ['lots', '-1', '1.5m', '1t', '']) expect(() => parseSize(bad, '--max-bytes'), bad).toThrow(/^--max-bytes: must be a size/);
+    expect(parseHeaders(['X-Frame-Options: DENY', 'Access-Control-Allow-Origin:*', 'X-Empty:', 'X-Url: http://a:1/ '])).toEqual({
+      'X-Frame-Options': 'DENY',
+      'Access-Control-Allow-Origin': '*',
+      'X-Empty': '',
+      'X-Url': 'http://a:1/',
+    });
+    expect(() => parseHeaders(['NoColon'])).toThrow(`--header: must be 'Name: value' (got "NoColon")`);
+    expect(() => parseHeaders([': x'])).toThrow(/^--header: must be 'Name: value'/);
+    expect(() => parseHeaders(['X-A: 1', 'x-a: 2'])).toThrow(/^--header: x-a is given twice/);
+    expect(parseIndex(['index.html,index.htm', 'default.htm'])).toEqual(['index.html', 'index.htm', 'default.htm']);
+    for (const bad of [[''], ['a,'], ['a/b'], ['..']]) expect(() => parseIndex(bad), bad[0]).toThrow(/^--index: ".*" is not a file name/);
+  });
+});
+
+describe('hotfs command line', () => {
   it('applies the documented defaults', () => {
     expect(parseCli([])).toEqual({
       path: '.',
       host: '127.0.0.1',
       port: 9999,
       backend: 'mem',
-      prefix: '/memfs/',
-      dotfiles: 'ignore',
-      verbose: true,
-      maxFileSize: undefined,
-      maxBytes: undefined,
-      headersTimeout: undefined,
-      keepAliveTimeout: 65_000,
-      requestTimeout: undefined,
+      log: 'normal',
+      handler: { prefix: '/memfs/', dotfiles: 'ignore' },
+      server: { keepAliveTimeout: 65_000 },
+      backendOptions: { dotfiles: 'ignore' },
+    });
+    expect(parseCli(['--help'])).toBe('help');
+    expect(parseCli(['--version'])).toBe('version');
+  });
+
+  it('has a flag for every handler, server and backend option', () => {
+    const disk = config(['--backend', 'disk', '--index', 'a.html,b.html', '--index', 'c.html', '--no-listing', '--max-age', '1h', '--immutable', '--header', 'X-A: 1', '--header', 'X-B: 2', '--symlinks', 'never', '--io', 'async', '--headers-timeout', '10s', '--request-timeout', '1m', '--keep-alive-timeout', '7000', '--quiet', '--dotfiles', 'deny']);
+    expect(disk).toMatchObject({
+      backend: 'disk',
+      log: 'quiet',
+      handler: { dotfiles: 'deny', index: ['a.html', 'b.html', 'c.html'], listing: false, maxAge: 3600, immutable: true, headers: { 'X-A': '1', 'X-B': '2' } },
+      server: { headersTimeout: 10_000, requestTimeout: 60_000, keepAliveTimeout: 7000 },
+      backendOptions: { symlinks: 'never', io: 'async' },
+    });
+    const mem = config(['--no-index', '--listing', '--ignore', '^/node_modules(/|$)', '--max-file-size', '512k', '--max-bytes', '2g', '--settle', '250ms', '--reconcile-interval', '0', '--no-watch', '--verbose']);
+    expect(mem).toMatchObject({
+      log: 'verbose',
+      handler: { index: false, listing: true },
+      backendOptions: { ignore: /^\/node_modules(\/|$)/, maxFileSize: 512 * 1024, maxBytes: 2 * 1024 ** 3, settleMs: 250, reconcileIntervalMs: 0, watch: false },
     });
   });
 
-  it('parses sizes, timeouts and switches', () => {
-    const c = parseCli(['--max-file-size', '512k', '--max-bytes', '2G', '--headers-timeout', '1000', '--request-timeout', '5000', '--keep-alive-timeout', '7000', '--quiet', '--backend', 'disk', '--dotfiles', 'deny']);
-    expect(c).toMatchObject({ maxFileSize: 512 * 1024, maxBytes: 2 * 1024 ** 3, headersTimeout: 1000, requestTimeout: 5000, keepAliveTimeout: 7000, verbose: false, backend: 'disk', dotfiles: 'deny' });
-    expect(parseCli(['--help'])).toBe('help');
-    expect(parseCli(['--version'])).toBe('version');
+  it.each([
+    [['--prefix', '/a//b'], `--prefix: must not contain '//' (a URL path like '/static/') (got "/a//b")`],
+    [['--prefix', 'memfs'], `--prefix: must start with '/' (a URL path like '/static/') (got "memfs")`],
+    [['--immutable'], '--immutable: needs --max-age'],
+    [['--header', 'Content-Type: text/plain'], '--header: has an invalid or reserved header name "Content-Type"'],
+    [['--headers-timeout', '10s', '--request-timeout', '5s'], '--headers-timeout: must not exceed --request-timeout (5000) (got 10000)'],
+    [['--symlinks', 'sometimes'], `--symlinks: must be one of 'inside', 'follow', 'never' (got "sometimes")`],
+    [['--backend', 'disk', '--io', 'fast'], `--io: must be 'sync' or 'async' (got "fast")`],
+    [['--backend', 'disk', '--max-bytes', '1m'], '--max-bytes: applies to --backend mem only, and this is --backend disk'],
+    [['--io', 'async'], '--io: applies to --backend disk only, and this is --backend mem'],
+    [['--index', 'a', '--no-index'], '--index and --no-index cannot be combined'],
+  ])('reports %j under its flag, with what is wrong', (args, message) => {
+    expect(() => parseCli(args)).toThrow(UsageError);
+    expect(() => parseCli(args)).toThrow(message);
   });
 });

@@ -1,6 +1,6 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
+import { connect, createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,39 +9,89 @@ import { request } from './client.js';
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 
-function run(args: string[]) {
-  return spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 10_000 });
+/** A `hotfs` process, its output as it comes, and waits on it that fail after a deadline. */
+interface Hotfs {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  output: () => string;
+  /** Resolves once the output matches; rejects after `ms`, or if the process exits first. */
+  until: (pattern: RegExp, ms?: number) => Promise<RegExpExecArray>;
+  /** Resolves with the exit code; after `ms` kills the process (by its PID) and rejects. */
+  exit: (ms?: number) => Promise<number | null>;
 }
 
-/** Starts the CLI and resolves once it prints the address it listens on. */
-function start(args: string[]): Promise<{ child: ChildProcess; port: number; output: () => string }> {
+const started: ChildProcess[] = [];
+
+function spawnHotfs(args: string[]): Hotfs {
   const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  started.push(child);
   let out = '';
+  let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no address printed: ${out}`)), 10_000);
-    child.stdout!.on('data', () => {
-      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(m[1]), output: () => out });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
-  });
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const output = (): string => out + err;
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    output,
+    until: (pattern, ms = 10_000) =>
+      new Promise((resolve, reject) => {
+        const look = (): void => {
+          const m = pattern.exec(output());
+          if (!m) return;
+          done();
+          resolve(m);
+        };
+        const timer = setTimeout(() => (done(), reject(new Error(`no ${pattern} within ${ms} ms:\n${output()}`))), ms);
+        const onExit = (): void => (done(), reject(new Error(`exited before ${pattern}:\n${output()}`)));
+        const done = (): void => {
+          clearTimeout(timer);
+          child.stdout!.off('data', look);
+          child.stderr!.off('data', look);
+          child.off('exit', onExit);
+        };
+        child.stdout!.on('data', look);
+        child.stderr!.on('data', look);
+        child.once('exit', onExit);
+        look();
+      }),
+    exit: (ms = 5000) => {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, 'SIGKILL');
+          reject(new Error(`still running after ${ms} ms (killed):\n${output()}`));
+        }, ms);
+      });
+      return Promise.race([exited, deadline]).finally(() => clearTimeout(timer));
+    },
+  };
 }
 
-function exited(child: ChildProcess): Promise<number | null> {
+/** Starts the command and resolves with its port once it prints the address it listens on. */
+async function start(args: string[]): Promise<Hotfs & { port: number }> {
+  const h = spawnHotfs(args);
+  const m = await h.until(/listening on http:\/\/127\.0\.0\.1:(\d+)\//);
+  return { ...h, port: Number(m[1]) };
+}
+
+function freePort(): Promise<number> {
   return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve(child.exitCode);
-    child.on('exit', (code) => resolve(code));
+    const s = createNetServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
   });
 }
 
 describe('hotfs command', () => {
   let fixture: Fixture;
-  const started: ChildProcess[] = [];
+  // Every run names a real root and an ephemeral port: should a bad value ever get past the checks,
+  // the command would start, listen and keep running, and the deadline would fail the test.
+  const base = (): string[] => ['--path', fixture.root, '--addr', '127.0.0.1:0'];
   beforeAll(async () => {
     fixture = await createFixture();
   });
@@ -51,72 +101,153 @@ describe('hotfs command', () => {
     await fixture.remove();
   });
 
-  it('--help prints usage and exits 0; --version prints the version', () => {
-    const help = run(['--help']);
-    expect(help.status).toBe(0);
-    expect(help.stdout).toContain('--backend <mem|disk>');
-    const version = run(['--version']);
-    expect([version.status, version.stdout.trim()]).toEqual([0, 'hotfs 0.1.0']);
+  it('--help prints usage and exits 0; --version prints the version', async () => {
+    const help = spawnHotfs(['--help']);
+    expect(await help.exit()).toBe(0);
+    expect(help.stdout()).toContain('--backend <mem|disk>');
+    expect(help.stdout()).toContain('--reconcile-interval <dur>');
+    const version = spawnHotfs(['--version']);
+    expect([await version.exit(), version.stdout().trim()]).toEqual([0, 'hotfs 0.1.0']);
   });
 
   it.each([
-    [['--bogus'], /Unknown option '--bogus'/],
-    [['--backend', 'tape'], /--backend must be mem or disk/],
-    [['--addr', '9999'], /--addr must be host:port/],
-    [['--addr', ':99999'], /invalid port/],
-    [['--dotfiles', 'sometimes'], /--dotfiles must be/],
-    [['--max-bytes', 'lots'], /--max-bytes must be a size/],
-    [['--headers-timeout', 'soon'], /--headers-timeout must be/],
-    [['--prefix', 'memfs'], /--prefix must start with/],
-    [['extra'], /Unexpected argument/],
-    [['--verbose', '--quiet'], /cannot be combined/],
-  ])('bad flags %j exit 2 with a message on stderr', (args, message) => {
-    const r = run(args as string[]);
-    expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(message);
-    expect(r.stdout).toBe('');
+    [['--path', ''], /^hotfs: --path: must not be empty/],
+    [['--addr', '9999'], /^hotfs: --addr: must be host:port/],
+    [['--addr', ':99999'], /^hotfs: --addr: has an invalid port/],
+    [['--backend', 'tape'], /^hotfs: --backend: must be mem or disk \(got "tape"\)/],
+    [['--prefix', '/a//b'], /^hotfs: --prefix: must not contain '\/\/'.*\(got "\/a\/\/b"\)/],
+    [['--prefix', 'memfs'], /^hotfs: --prefix: must start with '\/'/],
+    [['--prefix', '/a/../b/'], /^hotfs: --prefix: must not contain '\.' or '\.\.' segments/],
+    [['--prefix'], /^hotfs: Option '--prefix <value>' argument missing/],
+    [['--dotfiles', 'sometimes'], /^hotfs: --dotfiles: must be ignore, deny or allow/],
+    [['--index', 'a/b'], /^hotfs: --index: "a\/b" is not a file name/],
+    [['--index', 'x', '--no-index'], /^hotfs: --index and --no-index cannot be combined/],
+    [['--listing', '--no-listing'], /^hotfs: --listing and --no-listing cannot be combined/],
+    [['--max-age', 'soon'], /^hotfs: --max-age: must be a duration like 60, 10s/],
+    [['--max-age', '1500ms'], /^hotfs: --max-age: must be a whole number of seconds/],
+    [['--immutable'], /^hotfs: --immutable: needs --max-age/],
+    [['--header', 'NoColon'], /^hotfs: --header: must be 'Name: value'/],
+    [['--header', 'Content-Type: text/html'], /^hotfs: --header: has an invalid or reserved header name "Content-Type"/],
+    [['--header', 'X-A: \x01'], /^hotfs: --header: has an invalid value for X-A/],
+    [['--symlinks', 'sometimes'], /^hotfs: --symlinks: must be one of 'inside', 'follow', 'never'/],
+    [['--backend', 'disk', '--io', 'fast'], /^hotfs: --io: must be 'sync' or 'async' \(got "fast"\)/],
+    [['--io', 'async'], /^hotfs: --io: applies to --backend disk only/],
+    [['--ignore', '('], /^hotfs: --ignore: is not a valid regular expression/],
+    [['--backend', 'disk', '--ignore', 'x'], /^hotfs: --ignore: applies to --backend mem only/],
+    [['--max-file-size', 'huge'], /^hotfs: --max-file-size: must be a size/],
+    [['--max-bytes', 'lots'], /^hotfs: --max-bytes: must be a size/],
+    [['--backend', 'disk', '--max-bytes', '1m'], /^hotfs: --max-bytes: applies to --backend mem only/],
+    [['--settle', '5parsecs'], /^hotfs: --settle: must be a duration/],
+    [['--reconcile-interval=-1'], /^hotfs: --reconcile-interval: must be a duration/],
+    [['--reconcile-interval', '-1'], /^hotfs: Option '--reconcile-interval' argument is ambiguous/],
+    [['--backend', 'disk', '--no-watch'], /^hotfs: --no-watch: applies to --backend mem only/],
+    [['--headers-timeout', 'soon'], /^hotfs: --headers-timeout: must be a duration/],
+    [['--headers-timeout', '10s', '--request-timeout', '5s'], /^hotfs: --headers-timeout: must not exceed --request-timeout/],
+    [['--request-timeout', '1.5s'], /^hotfs: --request-timeout: must be a duration/],
+    [['--keep-alive-timeout', '30d'], /^hotfs: --keep-alive-timeout: must be at most 2147483647 ms/],
+    [['--verbose', '--quiet'], /^hotfs: --verbose and --quiet cannot be combined/],
+    [['--bogus'], /^hotfs: Unknown option '--bogus'/],
+    [['extra'], /^hotfs: Unexpected argument 'extra'/],
+  ])('%j: exit 2 at once, the flag and the problem on stderr, nothing started', async (args, message) => {
+    const h = spawnHotfs([...base(), ...(args as string[])]);
+    expect(await h.exit(8000)).toBe(2);
+    expect(h.stderr()).toMatch(message);
+    expect(h.stderr()).toMatch(/Run 'hotfs --help' for usage\.\n$/);
+    expect(h.stdout()).toBe('');
   });
 
-  it('fails clearly when the root is missing or the backend is unavailable', () => {
-    const missing = run(['--backend', 'disk', '--path', fixture.root + '/nope', '--addr', '127.0.0.1:0']);
-    expect(missing.status).toBe(1);
-    expect(missing.stderr).toMatch(/cannot serve root directory/);
+  it('exits 1 when the root is missing or the port is taken, even after the mirror and its watcher started', async () => {
+    for (const backend of ['disk', 'mem']) {
+      const missing = spawnHotfs(['--backend', backend, '--path', join(fixture.root, 'nope'), '--addr', '127.0.0.1:0', '--quiet']);
+      expect(await missing.exit()).toBe(1);
+      expect(missing.stderr()).toMatch(/cannot serve root directory/);
+    }
+    const taken: NetServer = await new Promise((resolve) => {
+      const s = createNetServer().listen(0, '127.0.0.1', () => resolve(s));
+    });
+    try {
+      const port = (taken.address() as { port: number }).port;
+      const h = spawnHotfs(['--path', fixture.root, '--addr', `127.0.0.1:${port}`]);
+      expect(await h.exit(8000)).toBe(1);
+      expect(h.stderr()).toMatch(new RegExp(`hotfs: cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`));
+      expect(h.stdout()).toMatch(/hotfs: mirrored /);
+    } finally {
+      taken.close();
+    }
   });
 
-  it('serves --path under /memfs/ with verbose logging and stops cleanly on SIGTERM', async () => {
-    const s = await start(['--backend', 'disk', '--path', fixture.root, '--addr', '127.0.0.1:0']);
-    started.push(s.child);
-    expect(s.output()).toContain(`serving ${fixture.root}`);
-    const r = await request(s.port, '/memfs/hello.txt');
-    expect([r.status, r.body.toString()]).toEqual([200, 'Hello, hotfs!\n']);
-    expect((await request(s.port, '/memfs')).headers['location']).toBe('memfs/');
-    expect((await request(s.port, '/memfs/.hidden-none')).status).toBe(404);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(s.output()).toContain('GET /memfs/hello.txt 200');
-    process.kill(s.child.pid!, 'SIGTERM');
-    expect(await exited(s.child)).toBe(0);
-    expect(s.output()).toContain('shutting down');
+  it('logs startup and shutdown but no requests or changes by default; --verbose logs both', async () => {
+    for (const verbose of [false, true]) {
+      const name = `new-${verbose}.txt`;
+      const s = await start([...base(), '--settle', '20ms', ...(verbose ? ['--verbose'] : [])]);
+      expect(s.stdout()).toMatch(/^hotfs: mirrored .*\nhotfs: serving .* \(mem backend\)\nhotfs: listening on /);
+      const r = await request(s.port, '/memfs/hello.txt');
+      expect([r.status, r.body.toString()]).toEqual([200, 'Hello, hotfs!\n']);
+      await writeFile(join(fixture.root, name), 'new');
+      if (verbose) {
+        await s.until(/GET \/memfs\/hello\.txt 200\n/);
+        await s.until(new RegExp(`hotfs: add /${name.replace('.', '\\.')}\\n`));
+      } else {
+        // The change is applied (served) before the process is stopped, so a line for it would be out.
+        const deadline = Date.now() + 10_000;
+        while ((await request(s.port, `/memfs/${name}`)).status !== 200) {
+          expect(Date.now(), 'the change was never served').toBeLessThan(deadline);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      }
+      process.kill(s.child.pid!, 'SIGTERM');
+      expect(await s.exit()).toBe(0);
+      expect(s.stdout()).toMatch(/hotfs: shutting down .*\nhotfs: stopped\n$/);
+      expect(s.output().includes('GET /memfs/hello.txt')).toBe(verbose);
+      expect(s.output().includes(`add /${name}`)).toBe(verbose);
+    }
   });
 
-  it('finishes an in-flight response on SIGINT, honours --prefix and --quiet', async () => {
+  it('--quiet prints nothing at all when nothing fails', async () => {
+    const port = await freePort();
+    const h = spawnHotfs(['--backend', 'disk', '--path', fixture.root, '--addr', `127.0.0.1:${port}`, '--quiet']);
+    // No address is printed: wait for the port to answer instead (bounded).
+    const deadline = Date.now() + 10_000;
+    let status = 0;
+    while (status === 0) {
+      status = await request(port, '/memfs/hello.txt').then((r) => r.status, () => 0);
+      if (status === 0) {
+        expect(h.child.exitCode, h.output()).toBeNull();
+        expect(Date.now(), 'port never answered').toBeLessThan(deadline);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+    expect(status).toBe(200);
+    process.kill(h.child.pid!, 'SIGTERM');
+    expect(await h.exit()).toBe(0);
+    expect(h.output()).toBe('');
+  });
+
+  it('finishes an in-flight response on SIGINT and honours --prefix', async () => {
     await writeFile(join(fixture.root, 'huge.bin'), new Uint8Array(32 * 1024 * 1024));
-    const s = await start(['--backend', 'disk', '--path', fixture.root, '--addr', '127.0.0.1:0', '--prefix', '/files/', '--quiet']);
-    started.push(s.child);
-    // A slow client: it stops reading, so the response is still being written at the signal.
+    const s = await start(['--backend', 'disk', ...base(), '--prefix', '/files/']);
+    // A slow client: it stops reading after the first chunk, so the response is still being written at the signal.
     const socket = connect(s.port, '127.0.0.1');
-    socket.pause();
     const chunks: Buffer[] = [];
-    socket.on('data', (d: Buffer) => chunks.push(d));
+    const first = new Promise<void>((resolve) =>
+      socket.on('data', (d: Buffer) => {
+        chunks.push(d);
+        if (chunks.length === 1) {
+          socket.pause();
+          resolve();
+        }
+      }),
+    );
     const ended = new Promise((resolve) => socket.on('end', resolve));
     socket.write('GET /files/huge.bin HTTP/1.1\r\nHost: x\r\n\r\n');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await first;
     process.kill(s.child.pid!, 'SIGINT');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await s.until(/hotfs: shutting down/);
     expect(s.child.exitCode).toBeNull();
     socket.resume();
     const resumed = Date.now();
-    expect(await exited(s.child)).toBe(0);
-    // The finished keep-alive connection must not hold the exit for Node's 5 s keep-alive timeout.
+    expect(await s.exit(10_000)).toBe(0);
+    // The finished keep-alive connection must not hold the exit for the keep-alive timeout.
     expect(Date.now() - resumed).toBeLessThan(3000);
     await ended;
     const all = Buffer.concat(chunks);

@@ -269,6 +269,7 @@ describe('options validation', () => {
     [{ fallthrough: 1 }, /option 'fallthrough'/],
     [{ prefix: 'static' }, /option 'prefix'/],
     [{ prefix: '/a/../b/' }, /option 'prefix'/],
+    [{ prefix: '/a//b' }, /option 'prefix' must not contain '\/\/' .*; got "\/a\/\/b"/],
     [{ maxage: 1 }, /unknown option 'maxage'/],
   ])('rejects %j', (options, message) => {
     expect(() => createHandler(fs, options as never)).toThrow(TypeError);

@@ -28,7 +28,7 @@ describe('too few file descriptors (the hotfs command under ulimit -n)', () => {
     const { dir, remove } = await tempTree();
     try {
       for (let i = 0; i < 40; i++) await writeFile(join(dir, `f${i}.bin`), Buffer.alloc(8 * 1024 * 1024, i));
-      const child = spawn('sh', ['-c', 'ulimit -n 48 && exec "$0" "$@"', process.execPath, cli, '--path', dir, '--backend', 'disk', '--addr', '127.0.0.1:0', '--prefix', '/', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('sh', ['-c', 'ulimit -n 48 && exec "$0" "$@"', process.execPath, cli, '--path', dir, '--backend', 'disk', '--addr', '127.0.0.1:0', '--prefix', '/'], { stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
       child.stdout.on('data', (d: Buffer) => (output += d));
       child.stderr.on('data', (d: Buffer) => (output += d));

@@ -26,10 +26,12 @@ export interface CliServer {
   output(): string;
 }
 
-/** Starts `hotfs --path dir --backend kind` on 127.0.0.1, an ephemeral port, served at `/` (quiet unless `--verbose`). */
+/**
+ * Starts `hotfs --path dir --backend kind` on 127.0.0.1, an ephemeral port, served at `/` (the default log
+ * level: no line per request; `--quiet` would hide the address too).
+ */
 export async function startCli(dir: string, backend: string, extra: string[] = []): Promise<CliServer> {
-  const quiet = extra.includes('--verbose') ? [] : ['--quiet'];
-  const child = spawn(process.execPath, [cli, '--path', dir, '--backend', backend, '--addr', '127.0.0.1:0', '--prefix', '/', ...quiet, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cli, '--path', dir, '--backend', backend, '--addr', '127.0.0.1:0', '--prefix', '/', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   let exit: number | null | undefined;
   const exited = new Promise<number | null>((resolve) =>

@@ -1,0 +1,50 @@
+/**
+ * The `hotfs --help` text.
+ * @module
+ */
+
+/** The `--help` text. */
+export const usage = `Usage: hotfs [options]
+
+Serve a directory over HTTP (GET/HEAD, ranges, conditional requests, listings).
+
+Options:
+  --path <dir>               directory to serve (default: .)
+  --addr <addr>              where to listen: host:port, or :port for all interfaces
+                             (default: 127.0.0.1:9999)
+  --backend <mem|disk>       serve from memory (watched mirror) or straight from disk (default: mem)
+
+HTTP:
+  --prefix <path>            URL path to serve under (default: /memfs/)
+  --dotfiles <policy>        ignore (404, default), deny (403) or allow
+  --index <name>[,<name>]    index file names, tried in order; repeatable (default: index.html)
+  --no-index                 no index files
+  --listing, --no-listing    list directories without an index file, or answer 404 (default: list)
+  --max-age <duration>       Cache-Control max-age on files: 60 (seconds), 10m, 1h, 7d (default: none)
+  --immutable                add immutable to that Cache-Control (needs --max-age)
+  --header 'Name: value'     extra header on files and listings; repeatable
+  --headers-timeout <dur>    time to receive request headers (default: Node's, 60s)
+  --request-timeout <dur>    time to receive a whole request (default: Node's, 300s)
+  --keep-alive-timeout <dur> how long an idle connection stays open (default: 65s)
+
+Backends:
+  --symlinks <policy>        inside (default: links inside the root), follow (any), never
+  --io <sync|async>          disk backend: blocking calls for lookups and small reads (sync, default),
+                             or the thread pool for everything (async, for network filesystems)
+  --ignore <regexp>          mem backend: leave out paths matching it (tested against /sub/path)
+  --max-file-size <size>     mem backend: largest file kept in memory (bytes, or 10k/5m/1g)
+  --max-bytes <size>         mem backend: total content kept in memory
+  --settle <duration>        mem backend: look at a path again this long after its last change (100ms)
+  --reconcile-interval <dur> mem backend: period of the walk that heals missed changes (15s; 0 disables)
+  --no-watch                 mem backend: no watcher, only the reconcile walk updates the mirror
+
+Output:
+  --verbose                  also log every request and every change the mirror applies
+  --quiet                    log errors only (not even the address: give a fixed port)
+  --help                     show this help
+  --version                  show the version
+
+Durations: 500ms, 10s, 5m, 1h, 7d; a bare number is milliseconds (seconds for --max-age).
+By default the command logs startup, shutdown, warnings and 5xx errors.
+A bad flag exits with code 2 before anything is opened; a root that cannot be served exits with 1.
+`;
