@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { FsError } from '../errors.js';
+import { isFsError } from '../errors.js';
 import { readAll, tryOpen, tryStat } from '../helpers.js';
 import { describeError, sameBytes, sameInfo } from './compare.js';
 import { checkSyncOpen } from './sync.js';
@@ -66,7 +66,7 @@ async function expectCode(fail: (m: string) => void, what: string, codes: string
     await call();
     fail(`${what}: succeeded, want ${codes.join(' or ')}`);
   } catch (err) {
-    if (!(err instanceof FsError)) fail(`${what}: threw ${describeError(err)}, want FsError ${codes.join(' or ')}`);
+    if (!isFsError(err)) fail(`${what}: threw ${describeError(err)}, want FsError ${codes.join(' or ')}`);
     else if (!codes.includes(err.code)) fail(`${what}: FsError ${err.code}, want ${codes.join(' or ')}`);
   }
 }
@@ -169,7 +169,7 @@ async function checkHidden(fs: FileSystem, hidden: string[], fail: (m: string) =
     } catch (err) {
       synced = err;
     }
-    if (synced !== undefined && !(synced instanceof FsError && (synced.code === 'ENOENT' || synced.code === 'ENOTDIR'))) fail(`tryOpenSync ${path}: found a path hidden on disk`);
+    if (synced !== undefined && !isFsError(synced, 'ENOENT', 'ENOTDIR')) fail(`tryOpenSync ${path}: found a path hidden on disk`);
   }
 }
 

@@ -1,4 +1,4 @@
-import { FsError } from '../errors.js';
+import { isFsError } from '../errors.js';
 import type { File, FileSystem } from '../types.js';
 import { describeError, sameBytes, sameInfo } from './compare.js';
 import type { ExpectedEntry } from './truth.js';
@@ -32,7 +32,7 @@ export async function checkSyncOpen(fs: FileSystem, tree: Map<string, ExpectedEn
     }
     if (!expected.info.isDirectory) {
       const child = open(`${path}/child`);
-      if (child !== undefined && !(child instanceof FsError && (child.code === 'ENOTDIR' || child.code === 'ENOENT'))) {
+      if (child !== undefined && !isFsError(child, 'ENOTDIR', 'ENOENT')) {
         fail(`tryOpenSync ${path}/child: ${child instanceof Error ? describeError(child) : 'found'}, want undefined`);
       }
     }
@@ -42,7 +42,7 @@ export async function checkSyncOpen(fs: FileSystem, tree: Map<string, ExpectedEn
     if (got !== undefined) fail(`tryOpenSync ${path}: ${got instanceof Error ? describeError(got) : 'found a missing path'}, want undefined`);
   }
   const nul = open('/hello\0.txt');
-  if (!(nul instanceof FsError && nul.code === 'EINVAL')) fail(`tryOpenSync "/hello\\0.txt": ${nul instanceof Error ? describeError(nul) : String(nul)}, want FsError EINVAL`);
+  if (!isFsError(nul, 'EINVAL')) fail(`tryOpenSync "/hello\\0.txt": ${nul instanceof Error ? describeError(nul) : String(nul)}, want FsError EINVAL`);
   if (secret) {
     for (const climb of [`/../${secret.name}`, `/../../${secret.name}`, `/a/../../${secret.name}`]) {
       const got = open(climb);
@@ -62,7 +62,7 @@ export async function checkSyncOpen(fs: FileSystem, tree: Map<string, ExpectedEn
       closed.statSync?.();
       fail(`tryOpenSync(${some}).statSync() after close: succeeded, want EBADF`);
     } catch (err) {
-      if (!(err instanceof FsError && err.code === 'EBADF')) fail(`tryOpenSync(${some}).statSync() after close: ${describeError(err)}, want EBADF`);
+      if (!isFsError(err, 'EBADF')) fail(`tryOpenSync(${some}).statSync() after close: ${describeError(err)}, want EBADF`);
     }
   }
   for (const path of tree.keys()) await checkCloseSync(open(path), path, fail);
@@ -82,7 +82,7 @@ async function checkCloseSync(file: File | undefined | Error, path: string, fail
     file.statSync?.();
     fail(`tryOpenSync(${path}).statSync() after closeSync: succeeded, want EBADF`);
   } catch (err) {
-    if (!(err instanceof FsError && err.code === 'EBADF')) fail(`tryOpenSync(${path}).statSync() after closeSync: ${describeError(err)}, want EBADF`);
+    if (!isFsError(err, 'EBADF')) fail(`tryOpenSync(${path}).statSync() after closeSync: ${describeError(err)}, want EBADF`);
   }
   await file.close().catch((err: unknown) => fail(`tryOpenSync(${path}).close() after closeSync: ${describeError(err)}, want harmless`));
 }
