@@ -63,7 +63,8 @@ function describe(code: string): string {
  * `Symbol.for('hotfs.FsError')` brand, not `instanceof`), optionally with one of `codes`.
  */
 export function isFsError(err: unknown, ...codes: FsErrorCode[]): err is FsError {
-  return typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[brand] === true && (codes.length === 0 || codes.includes((err as FsError).code));
+  if (typeof err !== 'object' || err === null || (err as Record<symbol, unknown>)[brand] !== true) return false;
+  return codes.length === 0 || codes.includes((err as FsError).code);
 }
 
 /**
