@@ -3,7 +3,7 @@ import type { File, FileInfo, FileSystem } from './types.js';
 
 /**
  * An open directory of any backend: `stat` gives the info it was opened with, `readdir` lists it
- * through its file system, `read` is EISDIR. Backends reuse it; a custom backend may too.
+ * through its file system, `read` is EISDIR. DiskFS and MemFS share it.
  */
 export class DirectoryFile implements File {
   #open = true;

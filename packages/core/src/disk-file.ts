@@ -36,11 +36,11 @@ export function isServable(stats: Stats): boolean {
 
 /** Metadata in hotfs form from Node's stats: integer milliseconds, size 0 for directories. */
 export function infoFromStats(name: string, stats: Stats): FileInfo {
-  const isDirectory = stats.isDirectory();
-  const info: FileInfo = { name, size: isDirectory ? 0 : stats.size, mtimeMs: Math.floor(stats.mtimeMs), isDirectory };
+  const mtimeMs = Math.floor(stats.mtimeMs);
+  if (stats.isDirectory()) return { name, size: 0, mtimeMs, isDirectory: true };
   // A cheap strong validator: a new inode, size or mtime means a new version.
-  if (!isDirectory) info.etag = `${stats.ino.toString(36)}-${stats.size.toString(36)}-${Math.round(stats.mtimeMs * 1000).toString(36)}`;
-  return info;
+  const etag = `${stats.ino.toString(36)}-${stats.size.toString(36)}-${Math.round(stats.mtimeMs * 1000).toString(36)}`;
+  return { name, size: stats.size, mtimeMs, isDirectory: false, etag };
 }
 
 /** Rejects positions that `pread` would: negative, fractional or not a number. */

@@ -7,7 +7,7 @@ import { FsError, isFsError, toFsError } from './errors.js';
 import { baseName, cleanPath, compareNames } from './path.js';
 import type { File, FileInfo, FileSystem } from './types.js';
 
-export { SYNC_READ_LIMIT, checkPosition, infoFromStats } from './disk-file.js';
+export { SYNC_READ_LIMIT } from './disk-file.js';
 
 /**
  * Which symbolic links a backend follows.
@@ -64,7 +64,7 @@ export function checkSymlinkPolicy(value: unknown, option = 'symlinks'): Symlink
  * Resolves a directory given on the command line or in code to its real absolute path, throwing an
  * {@link FsError} that names it when it is missing or not a directory.
  */
-export function resolveRoot(root: string): string {
+function resolveRoot(root: string): string {
   if (typeof root !== 'string' || root === '') throw new TypeError(`root must be a non-empty string; got ${JSON.stringify(root)}`);
   let stats: Stats;
   try {
@@ -75,6 +75,18 @@ export function resolveRoot(root: string): string {
   if (!stats.isDirectory()) throw new FsError('ENOTDIR', root, `root ${JSON.stringify(root)} is not a directory`);
   return realpathSync(resolveHostPath(root));
 }
+
+/**
+ * Package-internal (not exported from the index, so no public method hands out a host path): the
+ * host path of a hotfs path under the disk's symlink policy, for the mirror that reads it.
+ */
+export let resolveHost: (disk: DiskFS, path: string) => Promise<{ clean: string; host: string }>;
+
+/**
+ * Package-internal: the disk's synchronous open, whatever its `io` mode, for MemFS, which serves
+ * the files over its memory budget from disk.
+ */
+export let openSyncOnDisk: (disk: DiskFS, path: string) => File | undefined;
 
 /**
  * A directory on disk as a {@link FileSystem}.
@@ -112,6 +124,11 @@ export class DiskFS implements FileSystem {
     if (this.io === 'sync') this.tryOpenSync = (path) => this.#tryOpenSync(path);
   }
 
+  static {
+    resolveHost = (disk, path) => disk.#resolve(path);
+    openSyncOnDisk = (disk, path) => disk.#tryOpenSync(path);
+  }
+
   #hostOf(path: string): { clean: string; host: string } {
     if (this.#closed) throw new FsError('EBADF', String(path), 'file system is closed');
     const clean = cleanPath(path);
@@ -123,11 +140,10 @@ export class DiskFS implements FileSystem {
     return this.symlinks === 'never' ? real === host : isInside(real, this.root);
   }
 
-  /**
-   * Cleans a hotfs path and finds its host path under the symlink policy. Rejects with ENOENT where
-   * the policy refuses a link, so a refused link looks exactly like a missing file.
-   */
-  async resolve(path: string): Promise<{ clean: string; host: string }> {
+  // Cleans a hotfs path and finds its host path under the symlink policy. Rejects with ENOENT where
+  // the policy refuses a link, so a refused link looks exactly like a missing file. Host paths stay
+  // inside the package: only the mirror reaches this, through resolveHost.
+  async #resolve(path: string): Promise<{ clean: string; host: string }> {
     const { clean, host } = this.#hostOf(path);
     if (this.symlinks === 'follow') return { clean, host };
     let real: string;
@@ -190,7 +206,7 @@ export class DiskFS implements FileSystem {
       if (file === undefined) throw new FsError('ENOENT', cleanPath(path));
       return file;
     }
-    const { clean, host } = await this.resolve(path);
+    const { clean, host } = await this.#resolve(path);
     let fd: number | undefined;
     try {
       fd = await openAsync(host, OPEN_FLAGS);
@@ -207,7 +223,7 @@ export class DiskFS implements FileSystem {
       if (info === undefined) throw new FsError('ENOENT', cleanPath(path));
       return info;
     }
-    const { clean, host } = await this.resolve(path);
+    const { clean, host } = await this.#resolve(path);
     try {
       const stats = await fsp.stat(host);
       if (!isServable(stats)) throw new FsError('ENOENT', clean, 'not a regular file or directory');
@@ -246,7 +262,7 @@ export class DiskFS implements FileSystem {
 
   // Listings stay async in both modes: their cost grows with the directory.
   async readdir(path: string): Promise<FileInfo[]> {
-    const { clean, host } = await this.resolve(path);
+    const { clean, host } = await this.#resolve(path);
     let names: string[];
     try {
       names = await fsp.readdir(host);

@@ -14,7 +14,18 @@ export type FsErrorCode =
   | 'EIO'
   | (string & {});
 
-/** The only error a hotfs backend throws: a code, the hotfs path it concerns, and a readable message. */
+/**
+ * Marks every {@link FsError}, whichever copy of `@hotfs/core` made it: `Symbol.for` returns the same
+ * symbol in every copy, where `instanceof` only knows the class of its own copy. A backend published
+ * with its own copy of this package still throws errors that {@link isFsError} recognises.
+ */
+const brand = Symbol.for('hotfs.FsError');
+
+/**
+ * The only error a hotfs backend throws: a code, the hotfs path it concerns, and a readable message.
+ * Recognise one with {@link isFsError} rather than `instanceof`, which fails across two copies of
+ * this package.
+ */
 export class FsError extends Error {
   override name = 'FsError';
   /** A POSIX-style code such as `ENOENT`. */
@@ -28,6 +39,9 @@ export class FsError extends Error {
     this.path = path;
   }
 }
+
+// On the prototype, not each instance: no cost per error, and Node's inspector does not print it.
+Object.defineProperty(FsError.prototype, brand, { value: true });
 
 const descriptions: Record<string, string> = {
   ENOENT: 'no such file or directory',
@@ -44,9 +58,13 @@ function describe(code: string): string {
   return descriptions[code] ?? 'file system error';
 }
 
-/** True when `err` is an {@link FsError}, optionally with one of `codes`. */
+/**
+ * True when `err` is an {@link FsError} from any copy of `@hotfs/core` (it checks the shared
+ * `Symbol.for('hotfs.FsError')` brand, not `instanceof`), optionally with one of `codes`.
+ */
 export function isFsError(err: unknown, ...codes: FsErrorCode[]): err is FsError {
-  return err instanceof FsError && (codes.length === 0 || codes.includes(err.code));
+  if (typeof err !== 'object' || err === null || (err as Record<symbol, unknown>)[brand] !== true) return false;
+  return codes.length === 0 || codes.includes((err as FsError).code);
 }
 
 /**
@@ -54,7 +72,7 @@ export function isFsError(err: unknown, ...codes: FsErrorCode[]): err is FsError
  * `cause`. Host paths never leak into the message: only the hotfs path is named.
  */
 export function toFsError(err: unknown, path: string): FsError {
-  if (err instanceof FsError) return err;
+  if (isFsError(err)) return err;
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   return new FsError(typeof code === 'string' ? code : 'EIO', path, undefined, { cause: err });
 }

@@ -1,12 +1,17 @@
 /**
- * `@hotfs/core`: the {@link FileSystem} interface, its helpers and the backends.
+ * `@hotfs/core`: the {@link FileSystem} interface, its optional capabilities with their guards and
+ * helpers, and the backends.
  * @packageDocumentation
  */
 export type { File, FileInfo, FileSystem } from './types.js';
-export { FsError, isFsError, toFsError, type FsErrorCode } from './errors.js';
+export { FsError, isFsError, type FsErrorCode } from './errors.js';
 export { cleanPath, baseName, dirName, joinPath, compareNames } from './path.js';
-export { tryOpen, tryStat, readAll, readRange, readFile, release } from './helpers.js';
-export { DiskFS, checkSymlinkPolicy, resolveRoot, infoFromStats, SYNC_READ_LIMIT, type DiskFSOptions, type SymlinkPolicy } from './disk.js';
+export { hasBytes, readAll, readRange, readFile, type BytesFile } from './capabilities/bytes.js';
+export { hasStatSync, type StatSyncFile } from './capabilities/stat-sync.js';
+export { hasCloseSync, release, type CloseSyncFile } from './capabilities/close-sync.js';
+export { hasTryOpen, tryOpen, type TryOpenFS } from './capabilities/try-open.js';
+export { hasTryStat, tryStat, type TryStatFS } from './capabilities/try-stat.js';
+export { hasTryOpenSync, type TryOpenSyncFS } from './capabilities/try-open-sync.js';
+export { DiskFS, SYNC_READ_LIMIT, type DiskFSOptions, type SymlinkPolicy } from './disk.js';
 export { MemFS, type ChangeEvent, type ChangeType, type MemFSOptions, type MemFSLogger } from './mem.js';
 export type { Logger } from './logger.js';
-export { DirectoryFile } from './directory.js';

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { FSWatcher } from 'chokidar';
-import { DiskFS, checkSymlinkPolicy, type SymlinkPolicy } from './disk.js';
+import { DiskFS, openSyncOnDisk, type SymlinkPolicy } from './disk.js';
 import { DirectoryFile } from './directory.js';
 import { FsError } from './errors.js';
 import { cleanPath, dirName } from './path.js';
@@ -31,7 +31,7 @@ export interface ChangeEvent {
  * const fs = await MemFS.mirror('./public', { logger: console, verbose: true });
  * fs.on('change', ({ type, path }) => console.log(type, path)); // after the mirror applied it
  * const file = await fs.open('/index.html');
- * const bytes = file.bytes!();                                   // no copy
+ * const bytes = await readAll(file);                              // no copy: MemFS offers bytes()
  * await file.close();
  * await fs.close();
  * ```
@@ -266,7 +266,7 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Fi
     const { clean, entry } = this.#entry(path);
     if (!entry) return undefined;
     if (entry.info.isDirectory) return new DirectoryFile(this, clean, entry.info);
-    if (entry.onDisk) return this.#disk.tryOpenSync!(clean);
+    if (entry.onDisk) return openSyncOnDisk(this.#disk, clean);
     return new MemFile(clean, entry);
   }
 

@@ -7,21 +7,24 @@
  * @packageDocumentation
  */
 
-/** What a backend knows about one file or directory. */
+/**
+ * What a backend knows about one file or directory. Read-only: backends may hand out the same
+ * object to every caller (MemFS does, so a cache can key on identity).
+ */
 export interface FileInfo {
   /** Base name; `/` for the root. */
-  name: string;
+  readonly name: string;
   /** Size in bytes; 0 for directories. */
-  size: number;
+  readonly size: number;
   /** Modification time in milliseconds since the epoch. */
-  mtimeMs: number;
+  readonly mtimeMs: number;
   /** True for directories. */
-  isDirectory: boolean;
+  readonly isDirectory: boolean;
   /**
    * Optional strong validator for this exact version of the file's content (an HTTP ETag without
    * quotes). Backends that can compute one cheaply set it; the HTTP layer falls back to its own.
    */
-  etag?: string;
+  readonly etag?: string;
 }
 
 /** An open file or directory. Always {@link File.close} it. */
@@ -39,22 +42,23 @@ export interface File {
   close(): Promise<void>;
 
   /**
-   * Optional capability: the whole content of the opened version as one buffer, synchronously. An
-   * in-memory backend hands out the bytes it holds (no copy); a disk backend may offer it for small
-   * files (one read). The bytes may be shared with the backend and MUST NOT be modified. Use
-   * {@link readAll} rather than calling it.
+   * Optional capability {@link BytesFile} (guard {@link hasBytes}): the whole content of the opened
+   * version as one buffer, synchronously. An in-memory backend hands out the bytes it holds (no
+   * copy); a disk backend may offer it for small files (one read). The bytes may be shared with
+   * the backend and MUST NOT be modified. Use {@link readAll} rather than calling it.
    */
   bytes?(): Uint8Array;
   /**
-   * Optional capability: {@link File.stat} without a promise. Offered together with
-   * {@link FileSystem.tryOpenSync}; throws where `stat` would reject.
+   * Optional capability {@link StatSyncFile} (guard {@link hasStatSync}): {@link File.stat} without
+   * a promise. Offered together with {@link FileSystem.tryOpenSync}; throws where `stat` would reject.
    */
   statSync?(): FileInfo;
   /**
-   * Optional capability: {@link File.close} without a promise, for files whose release needs no
-   * waiting (an in-memory file, a directory, a small file of DiskFS in `io: 'sync'` mode). Never
-   * throws; calling it again is harmless. A handler that closes a file per request saves a promise
-   * and a microtask. Use the {@link release} helper rather than calling it.
+   * Optional capability {@link CloseSyncFile} (guard {@link hasCloseSync}): {@link File.close}
+   * without a promise, for files whose release needs no waiting (an in-memory file, a directory, a
+   * small file of DiskFS in `io: 'sync'` mode). Never throws; calling it again is harmless. A
+   * handler that closes a file per request saves a promise and a microtask. Use the
+   * {@link release} helper rather than calling it.
    */
   closeSync?(): void;
 }
@@ -71,18 +75,22 @@ export interface FileSystem {
   close(): Promise<void>;
 
   /**
-   * Optional capability: like {@link FileSystem.open}, but a path that does not exist (`ENOENT`,
-   * `ENOTDIR`) resolves to `undefined` instead of rejecting, so a miss costs no Error. Use the
-   * {@link tryOpen} helper rather than calling it.
+   * Optional capability {@link TryOpenFS} (guard {@link hasTryOpen}): like {@link FileSystem.open},
+   * but a path that does not exist (`ENOENT`, `ENOTDIR`) resolves to `undefined` instead of
+   * rejecting, so a miss costs no Error. Use the {@link tryOpen} helper rather than calling it.
    */
   tryOpen?(path: string): Promise<File | undefined>;
-  /** Optional capability: {@link FileSystem.stat} that resolves to `undefined` for a missing path. */
+  /**
+   * Optional capability {@link TryStatFS} (guard {@link hasTryStat}): {@link FileSystem.stat} that
+   * resolves to `undefined` for a missing path. Use the {@link tryStat} helper rather than calling it.
+   */
   tryStat?(path: string): Promise<FileInfo | undefined>;
   /**
-   * Optional capability: {@link FileSystem.tryOpen} without a promise, for backends whose lookup
-   * costs less than a promise round trip (a Map lookup, or a local disk's cached metadata). Returns
-   * `undefined` for a missing path and throws an {@link FsError} where `open` would reject. Files
-   * it returns offer {@link File.statSync}. A request handler uses it to answer without awaiting.
+   * Optional capability {@link TryOpenSyncFS} (guard {@link hasTryOpenSync}): {@link FileSystem.tryOpen}
+   * without a promise, for backends whose lookup costs less than a promise round trip (a Map
+   * lookup, or a local disk's cached metadata). Returns `undefined` for a missing path and throws
+   * an {@link FsError} where `open` would reject. Files it returns offer {@link File.statSync}. A
+   * request handler uses it to answer without awaiting.
    */
   tryOpenSync?(path: string): File | undefined;
 }

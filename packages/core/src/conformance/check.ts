@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { FsError } from '../errors.js';
-import { readAll, tryOpen, tryStat } from '../helpers.js';
+import { readAll } from '../capabilities/bytes.js';
+import { tryOpen } from '../capabilities/try-open.js';
+import { hasTryOpenSync } from '../capabilities/try-open-sync.js';
+import { tryStat } from '../capabilities/try-stat.js';
+import { isFsError } from '../errors.js';
 import { describeError, sameBytes, sameInfo } from './compare.js';
 import { checkSyncOpen } from './sync.js';
 import { compareNames } from '../path.js';
@@ -42,7 +45,7 @@ export async function checkFileSystem(fs: FileSystem, hostRoot: string, options:
   await guard(fail, 'checking odd paths', () => checkOddPaths(fs, tree, fail, secret));
   await guard(fail, 'checking concurrent opens', () => checkConcurrentOpens(fs, tree, fail, options.concurrentOpens ?? 64));
   await guard(fail, 'checking use after close', () => checkUseAfterClose(fs, tree, fail));
-  if (fs.tryOpenSync) await guard(fail, 'checking tryOpenSync', async () => checkSyncOpen(fs, tree, fail, secret));
+  if (hasTryOpenSync(fs)) await guard(fail, 'checking tryOpenSync', async () => checkSyncOpen(fs, tree, fail, secret));
   return failures;
 }
 
@@ -66,7 +69,7 @@ async function expectCode(fail: (m: string) => void, what: string, codes: string
     await call();
     fail(`${what}: succeeded, want ${codes.join(' or ')}`);
   } catch (err) {
-    if (!(err instanceof FsError)) fail(`${what}: threw ${describeError(err)}, want FsError ${codes.join(' or ')}`);
+    if (!isFsError(err)) fail(`${what}: threw ${describeError(err)}, want FsError ${codes.join(' or ')}`);
     else if (!codes.includes(err.code)) fail(`${what}: FsError ${err.code}, want ${codes.join(' or ')}`);
   }
 }
@@ -165,11 +168,11 @@ async function checkHidden(fs: FileSystem, hidden: string[], fail: (m: string) =
     if ((await tryOpen(fs, path)) !== undefined) fail(`tryOpen ${path}: found a path hidden on disk`);
     let synced: unknown;
     try {
-      synced = fs.tryOpenSync?.(path);
+      synced = hasTryOpenSync(fs) ? fs.tryOpenSync(path) : undefined;
     } catch (err) {
       synced = err;
     }
-    if (synced !== undefined && !(synced instanceof FsError && (synced.code === 'ENOENT' || synced.code === 'ENOTDIR'))) fail(`tryOpenSync ${path}: found a path hidden on disk`);
+    if (synced !== undefined && !isFsError(synced, 'ENOENT', 'ENOTDIR')) fail(`tryOpenSync ${path}: found a path hidden on disk`);
   }
 }
 

@@ -1,9 +1,9 @@
-import { FsError } from '../errors.js';
+import { isFsError } from '../errors.js';
 import type { FileInfo } from '../types.js';
 
 /** How a thrown value looks in a failure message. */
 export function describeError(err: unknown): string {
-  if (err instanceof FsError) return `FsError ${err.code} (${err.message})`;
+  if (isFsError(err)) return `FsError ${err.code} (${err.message})`;
   if (err instanceof Error) return `${err.name} that is not an FsError: ${err.message}`;
   return `non-Error thrown: ${String(err)}`;
 }

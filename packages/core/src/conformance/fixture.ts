@@ -36,7 +36,7 @@ export function patternBytes(size: number, seed = 1): Uint8Array {
 }
 
 /** The size of the fixture's large file: over 5 MiB, and not a multiple of any read chunk. */
-export const LARGE_FILE_SIZE = 5 * 1024 * 1024 + 4321;
+const LARGE_FILE_SIZE = 5 * 1024 * 1024 + 4321;
 
 /**
  * Writes the standard fixture: small, empty, 64 KiB and >5 MiB files, an empty directory, nested

@@ -3,5 +3,4 @@
  * @packageDocumentation
  */
 export { checkFileSystem, assertFileSystem, type CheckOptions } from './check.js';
-export { createFixture, patternBytes, LARGE_FILE_SIZE, type Fixture, type FixtureOptions } from './fixture.js';
-export { readExpectedTree, readHiddenPaths, type ExpectedEntry } from './truth.js';
+export { createFixture, patternBytes, type Fixture, type FixtureOptions } from './fixture.js';

@@ -1,4 +1,4 @@
-import { checkPosition } from '../disk.js';
+import { checkPosition } from '../disk-file.js';
 import { FsError } from '../errors.js';
 import type { File, FileInfo } from '../types.js';
 import type { MirrorEntry } from './store.js';

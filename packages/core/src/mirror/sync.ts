@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import type { Dirent, Stats } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import type { DiskFS } from '../disk.js';
+import { resolveHost, type DiskFS } from '../disk.js';
 import { isFsError } from '../errors.js';
 import { baseName, dirName, joinPath } from '../path.js';
 import type { FileInfo } from '../types.js';
@@ -34,7 +34,7 @@ export async function syncPath(ctx: SyncContext, path: string, deep: boolean): P
   if (path !== '/' && ctx.ignored(path)) return forget(ctx, path);
   let host: string;
   try {
-    host = (await ctx.disk.resolve(path)).host;
+    host = (await resolveHost(ctx.disk, path)).host;
   } catch (err) {
     if (!isFsError(err, 'EINVAL') && !isFsError(err, 'EBADF')) return forget(ctx, path);
     throw err;

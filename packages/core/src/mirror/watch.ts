@@ -2,7 +2,7 @@ import type { Stats } from 'node:fs';
 import { watch, type FSWatcher } from 'chokidar';
 
 /** Hints from the watcher: a host path that may have changed, and whether a whole tree may have. */
-export type Hint = (hostPath: string, deep: boolean) => void;
+type Hint = (hostPath: string, deep: boolean) => void;
 
 /** Actionable advice for the watcher errors seen in practice. */
 export function watcherErrorHint(err: unknown): string {
