@@ -3,7 +3,7 @@
  * run per round, with the backends of one case next to each other so drift hits them alike.
  * @packageDocumentation
  */
-import { DiskFS, MemFS, readAll, tryOpen, tryStat, type FileSystem } from '@hotfs/core';
+import { DiskFS, MemFS, hasBytes, hasTryOpenSync, readAll, tryOpen, tryStat, type FileSystem } from '@hotfs/core';
 import { Bench } from 'tinybench';
 import { FIXTURE_FILES, ROTATION_DIR } from './fixtures.js';
 import { ratio, spread, type Spread } from './stats.js';
@@ -60,19 +60,20 @@ function batched(op: () => unknown, n: number): () => unknown {
 
 /**
  * open + read the whole file + close, by the fastest public route: without a promise when the
- * backend offers tryOpenSync and the file offers bytes() (MemFS; DiskFS for files up to 64 KiB),
+ * backend offers tryOpenSync and the file offers bytes() (MemFS; DiskFS for files up to SYNC_READ_LIMIT, 16 KiB),
  * else tryOpen + readAll (which still uses bytes() if offered).
  */
 function readWhole(path: string): (fs: FileSystem) => () => unknown {
   return (fs) => {
-    const probe = fs.tryOpenSync?.(path);
-    const sync = probe?.bytes !== undefined;
+    const probe = hasTryOpenSync(fs) ? fs.tryOpenSync(path) : undefined;
+    const sync = probe !== undefined && hasBytes(probe);
     void probe?.close();
-    if (sync) {
+    if (sync && hasTryOpenSync(fs)) {
       return () => {
-        const file = fs.tryOpenSync!(path)!;
+        const file = fs.tryOpenSync(path);
+        if (file === undefined || !hasBytes(file)) throw new Error(`fixture file ${path} changed while measured`);
         try {
-          return file.bytes!();
+          return file.bytes();
         } finally {
           void file.close();
         }

@@ -3,11 +3,14 @@
  * and frameworks built on web streams (and as proof that the core is not tied to `node:http`).
  * @module
  */
-import { release, type File, type FileSystem } from '@hotfs/core';
+import { hasBytes, release, type File, type FileSystem } from '@hotfs/core';
 import { CHUNK_SIZE } from './handler.js';
 import type { HandlerOptions } from './options.js';
 import { errorPlan, type Part, type Plan } from './respond.js';
 import { createContext, serveContent, type Served } from './serve.js';
+
+// A body without a file is all literal parts; slices then have nothing to point into.
+const EMPTY = new Uint8Array(0);
 
 /** Answers a web `Request`; never rejects. */
 export type FetchHandler = (request: Request) => Promise<Response>;
@@ -45,10 +48,10 @@ export function createFetchHandler(fs: FileSystem, options?: HandlerOptions): Fe
       if (file !== undefined) release(file);
       return new Response(null, { status: plan.status, headers });
     }
-    if (file === undefined || file.bytes) {
-      const f = file;
-      const views = body.map((part) => (part instanceof Uint8Array ? part : f!.bytes!().subarray(part.start, part.end)));
-      if (f !== undefined) release(f);
+    if (file === undefined || hasBytes(file)) {
+      const content = file === undefined ? EMPTY : file.bytes();
+      const views = body.map((part) => (part instanceof Uint8Array ? part : content.subarray(part.start, part.end)));
+      if (file !== undefined) release(file);
       return new Response(views.length === 1 ? views[0]! : new Blob(views), { status: plan.status, headers });
     }
     return new Response(streamParts(body, file), { status: plan.status, headers });
