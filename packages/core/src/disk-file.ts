@@ -14,7 +14,7 @@ export const SYNC_READ_LIMIT = 16 * 1024;
 /** Promise forms of the fd calls (Node's FileHandle costs an object and a GC finalizer per open). */
 export const openAsync = promisify(open);
 export const fstatAsync = promisify(fstat) as (fd: number) => Promise<Stats>;
-const closeAsync = promisify(close);
+export const closeAsync = promisify(close);
 
 function readAsync(fd: number, into: Uint8Array, position: number): Promise<number> {
   return new Promise((resolve, reject) => read(fd, into, 0, into.length, position, (err, n) => (err ? reject(err) : resolve(n))));
