@@ -14,7 +14,7 @@ export const SYNC_READ_LIMIT = 16 * 1024;
 /** Promise forms of the fd calls (Node's FileHandle costs an object and a GC finalizer per open). */
 export const openAsync = promisify(open);
 export const fstatAsync = promisify(fstat) as (fd: number) => Promise<Stats>;
-const closeAsync = promisify(close);
+export const closeAsync = promisify(close);
 
 function readAsync(fd: number, into: Uint8Array, position: number): Promise<number> {
   return new Promise((resolve, reject) => read(fd, into, 0, into.length, position, (err, n) => (err ? reject(err) : resolve(n))));
@@ -34,13 +34,32 @@ export function isServable(stats: Stats): boolean {
   return stats.isFile() || stats.isDirectory();
 }
 
-/** Metadata in hotfs form from Node's stats: integer milliseconds, size 0 for directories. */
-export function infoFromStats(name: string, stats: Stats): FileInfo {
+/**
+ * How long after its last change (the later of mtime and ctime) a file's metadata ETag becomes
+ * strong. Apache's rule (`ap_make_etag`): file times have a granularity (one clock tick, 4-10 ms on
+ * many kernels; a second on some file systems), so a file changed within it may change again
+ * without its times moving, and a tag made then could name two contents. Past it, any change moves
+ * the ctime, which the tag includes.
+ */
+export const STRONG_ETAG_AFTER_MS = 1000;
+
+/**
+ * Metadata in hotfs form from Node's stats: integer milliseconds, size 0 for directories. A file's
+ * validator is its inode, size, mtime and ctime (microseconds: a double holds no more); it is
+ * {@link FileInfo.etag} (strong) when `now` is at least {@link STRONG_ETAG_AFTER_MS} past the later
+ * of mtime and ctime, else {@link FileInfo.weakEtag}. ctime cannot be set back (`utimes` sets only
+ * atime and mtime), so a same-size rewrite under a forced old mtime still gets another tag.
+ */
+export function infoFromStats(name: string, stats: Stats, now = Date.now()): FileInfo {
   const mtimeMs = Math.floor(stats.mtimeMs);
   if (stats.isDirectory()) return { name, size: 0, mtimeMs, isDirectory: true };
-  // A cheap strong validator: a new inode, size or mtime means a new version.
-  const etag = `${stats.ino.toString(36)}-${stats.size.toString(36)}-${Math.round(stats.mtimeMs * 1000).toString(36)}`;
-  return { name, size: stats.size, mtimeMs, isDirectory: false, etag };
+  const tag = `${stats.ino.toString(36)}-${stats.size.toString(36)}-${micros(stats.mtimeMs)}-${micros(stats.ctimeMs)}`;
+  const strong = now - Math.max(stats.mtimeMs, stats.ctimeMs) >= STRONG_ETAG_AFTER_MS;
+  return strong ? { name, size: stats.size, mtimeMs, isDirectory: false, etag: tag } : { name, size: stats.size, mtimeMs, isDirectory: false, weakEtag: tag };
+}
+
+function micros(ms: number): string {
+  return Math.round(ms * 1000).toString(36);
 }
 
 /** Rejects positions that `pread` would: negative, fractional or not a number. */

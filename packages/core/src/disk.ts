@@ -1,8 +1,9 @@
-import { closeSync, fstatSync, openSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, realpathSync, statSync, type Stats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { resolve as resolveHostPath } from 'node:path';
+import { allowed, descriptorPath, isInside, openedAllowed, openedAllowedSync } from './contain.js';
 import { DirectoryFile } from './directory.js';
-import { DiskFile, OPEN_FLAGS, SYNC_READ_LIMIT, SmallDiskFile, fstatAsync, infoFromStats, isServable, openAsync } from './disk-file.js';
+import { DiskFile, OPEN_FLAGS, SYNC_READ_LIMIT, SmallDiskFile, closeAsync, fstatAsync, infoFromStats, isServable, openAsync } from './disk-file.js';
 import { FsError, isFsError, toFsError } from './errors.js';
 import { baseName, cleanPath, compareNames } from './path.js';
 import type { File, FileInfo, FileSystem } from './types.js';
@@ -135,11 +136,6 @@ export class DiskFS implements FileSystem {
     return { clean, host: this.root === '/' ? clean : clean === '/' ? this.root : this.root + clean };
   }
 
-  // Whether the policy serves a path whose real location is `real` (refused links look missing).
-  #allowed(host: string, real: string): boolean {
-    return this.symlinks === 'never' ? real === host : isInside(real, this.root);
-  }
-
   // Cleans a hotfs path and finds its host path under the symlink policy. Rejects with ENOENT where
   // the policy refuses a link, so a refused link looks exactly like a missing file. Host paths stay
   // inside the package: only the mirror reaches this, through resolveHost.
@@ -152,26 +148,27 @@ export class DiskFS implements FileSystem {
     } catch (err) {
       throw toFsError(err, clean);
     }
-    if (!this.#allowed(host, real)) throw new FsError('ENOENT', clean, 'symbolic link not followed');
+    if (!allowed(this, host, real)) throw new FsError('ENOENT', clean, 'symbolic link not followed');
     return { clean, host: real };
   }
 
-  // A miss is one stat that throws nothing. A hit is open, the policy checked on the path of what
-  // was actually opened (no window for a link swapped in between, unlike realpath-then-open), fstat.
+  // A miss is one stat that throws nothing. A hit is open, fstat, and the policy checked on what
+  // was actually opened (contain.ts): no window for a link swapped in between, unlike realpath-then-open.
   #tryOpenSync(path: string): File | undefined {
     const { clean, host } = this.#hostOf(path);
     let fd: number | undefined;
     try {
-      const stats = statSync(host, { throwIfNoEntry: false });
-      if (stats === undefined || !isServable(stats)) return undefined;
+      const seen = statSync(host, { throwIfNoEntry: false });
+      if (seen === undefined || !isServable(seen)) return undefined;
       fd = openSync(host, OPEN_FLAGS);
-      if (this.symlinks !== 'follow' && !this.#allowed(host, openedPath(fd) ?? realpathSync.native(host))) {
+      const stats = fstatSync(fd);
+      if (!openedAllowedSync(this, fd, host, stats)) {
         const refused = fd;
         fd = undefined;
         closeSync(refused);
         return undefined;
       }
-      return this.#opened(fd, clean, fstatSync(fd), true);
+      return this.#opened(fd, clean, stats, true);
     } catch (err) {
       if (fd !== undefined) closeSync(fd);
       const error = toFsError(err, clean);
@@ -206,11 +203,15 @@ export class DiskFS implements FileSystem {
       if (file === undefined) throw new FsError('ENOENT', cleanPath(path));
       return file;
     }
+    // The policy checked on the path first (a refused link costs no open of its target), then on
+    // what was opened: a link swapped in between is caught there.
     const { clean, host } = await this.#resolve(path);
     let fd: number | undefined;
     try {
       fd = await openAsync(host, OPEN_FLAGS);
-      return this.#opened(fd, clean, await fstatAsync(fd), false);
+      const stats = await fstatAsync(fd);
+      if (!(await openedAllowed(this, fd, host, stats))) throw new FsError('ENOENT', clean, 'symbolic link not followed');
+      return this.#opened(fd, clean, stats, false);
     } catch (err) {
       if (fd !== undefined) closeSync(fd);
       throw toFsError(err, clean);
@@ -240,7 +241,7 @@ export class DiskFS implements FileSystem {
       const seen = statSync(host, { throwIfNoEntry: false });
       if (seen === undefined || !isServable(seen)) return undefined;
       const real = this.symlinks === 'follow' ? host : realpathSync.native(host);
-      if (!this.#allowed(host, real)) return undefined;
+      if (!allowed(this, host, real)) return undefined;
       const stats = real === host ? seen : statSync(real);
       return isServable(stats) ? infoFromStats(baseName(clean), stats) : undefined;
     } catch (err) {
@@ -260,17 +261,28 @@ export class DiskFS implements FileSystem {
     }
   }
 
-  // Listings stay async in both modes: their cost grows with the directory.
+  // Listings stay async in both modes: their cost grows with the directory. The directory is opened
+  // and checked like a file, then listed through its descriptor where /proc/self/fd exists, so a
+  // link swapped in after the check cannot show a name from outside. Without /proc it is listed by
+  // path, and the path must still name the checked directory afterwards (narrower, not exact: see
+  // openedAllowedSync).
   async readdir(path: string): Promise<FileInfo[]> {
     const { clean, host } = await this.#resolve(path);
-    let names: string[];
+    let fd: number | undefined;
     try {
-      names = await fsp.readdir(host);
+      fd = await openAsync(host, DIR_FLAGS);
+      const stats = await fstatAsync(fd);
+      if (!(await openedAllowed(this, fd, host, stats))) throw new FsError('ENOENT', clean, 'symbolic link not followed');
+      const dir = descriptorPath(fd) ?? host;
+      const names = await fsp.readdir(dir);
+      const infos = await Promise.all(names.map((name) => this.#entryInfo(dir, name)));
+      if (dir === host && !(await sameInode(host, stats))) throw new FsError('ENOENT', clean, 'directory replaced while listed');
+      return infos.filter((info): info is FileInfo => info !== undefined).sort((a, b) => compareNames(a.name, b.name));
     } catch (err) {
       throw toFsError(err, clean);
+    } finally {
+      if (fd !== undefined) await closeAsync(fd);
     }
-    const infos = await Promise.all(names.map((name) => this.#entryInfo(host, name)));
-    return infos.filter((info): info is FileInfo => info !== undefined).sort((a, b) => compareNames(a.name, b.name));
   }
 
   // An entry the policy hides, or that vanished since the listing, is left out.
@@ -295,23 +307,11 @@ export class DiskFS implements FileSystem {
   }
 }
 
-/** Whether /proc/self/fd names open descriptors (Linux); checked once, on first use. */
-let procFd: boolean | undefined;
+// O_DIRECTORY: a file or FIFO fails with ENOTDIR at once, as a listing of it must.
+const DIR_FLAGS = OPEN_FLAGS | (constants.O_DIRECTORY ?? 0);
 
-/** The real path of an open descriptor, from /proc/self/fd; undefined where there is no such thing. */
-function openedPath(fd: number): string | undefined {
-  if (procFd === false) return undefined;
-  try {
-    const path = readlinkSync(`/proc/self/fd/${fd}`);
-    procFd = true;
-    return path;
-  } catch (err) {
-    if (procFd === undefined) procFd = false;
-    else throw err;
-    return undefined;
-  }
-}
-
-function isInside(real: string, root: string): boolean {
-  return real === root || root === '/' || real.startsWith(root + '/');
+// Without /proc: the path still names the checked directory itself, not a link swapped in to it.
+async function sameInode(host: string, opened: Stats): Promise<boolean> {
+  const now = await fsp.lstat(host).catch(() => undefined);
+  return now !== undefined && now.dev === opened.dev && now.ino === opened.ino;
 }

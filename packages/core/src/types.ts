@@ -21,10 +21,19 @@ export interface FileInfo {
   /** True for directories. */
   readonly isDirectory: boolean;
   /**
-   * Optional strong validator for this exact version of the file's content (an HTTP ETag without
-   * quotes). Backends that can compute one cheaply set it; the HTTP layer falls back to its own.
+   * Optional strong validator (an HTTP ETag without quotes): two different contents of this path
+   * never carry the same one, so a client may splice byte ranges of responses that carry it (a
+   * resumed download with `If-Range`). Never set together with {@link FileInfo.weakEtag}.
    */
   readonly etag?: string;
+  /**
+   * Optional weak validator (an HTTP ETag without quotes and without `W/`): it changes with the
+   * content as far as the backend can tell, but two contents might share it (a file changed
+   * within its timestamps' granularity). Good for revalidating a cache (304), never for ranges.
+   * A backend sets it instead of {@link FileInfo.etag} when it cannot promise a strong one; the
+   * HTTP layer sends it as `W/"…"` and falls back to a weak tag of its own when neither is set.
+   */
+  readonly weakEtag?: string;
 }
 
 /** An open file or directory. Always {@link File.close} it. */

@@ -35,6 +35,7 @@ const faults: [string, () => FileSystem, RegExp][] = [
   ['an unsorted listing', () => broken((d) => ({ readdir: async (p) => (await d.readdir(p)).reverse() })), /not sorted/],
   ['a listing with a missing entry', () => broken((d) => ({ readdir: async (p) => (await d.readdir(p)).slice(1) })), /readdir \/: lists/],
   ['a wrong size in stat', () => broken((d) => ({ stat: async (p) => ({ ...(await d.stat(p)), size: 1 }) })), /stat \/hello\.txt: size is 1, want 14/],
+  ['a validator both strong and weak', () => broken((d) => ({ stat: async (p) => ({ ...(await d.stat(p)), etag: 'x', weakEtag: 'x' }) })), /stat \/hello\.txt: sets both etag and weakEtag/],
   ['mtime in seconds', () => broken((d) => ({ stat: async (p) => ({ ...(await d.stat(p)), mtimeMs: Math.floor((await d.stat(p)).mtimeMs / 1000) }) })), /mtimeMs/],
   ['a read that is off by one', () => broken(() => ({}), (f) => ({ read: (b, p) => f.read(b, p + 1) })), /bytes differ|bytes, want/],
   ['a read that returns too much past the end', () => broken(() => ({}), (f) => ({ read: async (b, p) => (await f.read(b, p)) || (p > 0 ? 1 : 0) })), /returned 1, want 0/],

@@ -15,7 +15,7 @@ export interface ConditionalHeaders {
 
 /** The validators of the selected representation. */
 export interface Validators {
-  /** Quoted strong entity tag, e.g. `"abc"`; undefined when the representation has none. */
+  /** The entity tag as sent, strong `"abc"` or weak `W/"abc"`; undefined when the representation has none. */
   etag: string | undefined;
   /** Modification time in ms; 0 means unknown (no Last-Modified is sent, date conditions are ignored). */
   mtimeMs: number;
@@ -36,11 +36,19 @@ const NOT_MODIFIED: PreconditionResult = Object.freeze({ outcome: 'not-modified'
 const FAILED: PreconditionResult = Object.freeze({ outcome: 'failed', useRange: false }) as PreconditionResult;
 
 /**
+ * How long after a file's mtime its Last-Modified date becomes a strong validator (RFC 9110
+ * §8.8.2.2): a file changed within the second its date names may change again within that second
+ * without the date moving.
+ */
+export const STRONG_DATE_AFTER_MS = 1000;
+
+/**
  * Evaluates the preconditions of a GET or HEAD (`safe` true) or another method, in RFC 9110 order:
  * If-Match, else If-Unmodified-Since; then If-None-Match, else If-Modified-Since; then If-Range.
- * Returns shared frozen results: no allocation.
+ * `now` (ms since the epoch, default the clock) only decides whether a Last-Modified date is strong
+ * enough for If-Range. Returns shared frozen results: no allocation.
  */
-export function evaluatePreconditions(h: ConditionalHeaders, v: Validators, safe: boolean): PreconditionResult {
+export function evaluatePreconditions(h: ConditionalHeaders, v: Validators, safe: boolean, now?: number): PreconditionResult {
   if (h.ifMatch !== undefined) {
     if (!etagListMatches(h.ifMatch, v.etag, true)) return FAILED;
   } else if (h.ifUnmodifiedSince !== undefined && v.mtimeMs > 0) {
@@ -54,29 +62,36 @@ export function evaluatePreconditions(h: ConditionalHeaders, v: Validators, safe
     // One-second resolution: HTTP dates have no milliseconds, so compare the truncated mtime.
     if (t !== undefined && floorSecond(v.mtimeMs) <= t) return NOT_MODIFIED;
   }
-  if (h.ifRange !== undefined && safe && !ifRangeMatches(h.ifRange, v)) return OK_NO_RANGE;
+  if (h.ifRange !== undefined && safe && !ifRangeMatches(h.ifRange, v, now)) return OK_NO_RANGE;
   return OK;
 }
 
-/** If-Range holds only for a strong ETag match or a date exactly equal to Last-Modified. */
-export function ifRangeMatches(value: string, v: Validators): boolean {
+/**
+ * Whether If-Range holds (RFC 9110 §13.1.5), so the Range may be served: a bare entity tag equal
+ * to the representation's ETag when that one is strong (a weak tag on either side never holds);
+ * or a date exactly equal to Last-Modified when that date is strong: the representation's ETag is
+ * not weak (a backend that cannot vouch for its tag cannot vouch for a coarser date) and its mtime
+ * lies at least {@link STRONG_DATE_AFTER_MS} before `now`.
+ */
+export function ifRangeMatches(value: string, v: Validators, now = Date.now()): boolean {
   const s = value.trim();
-  if (s.startsWith('"') || s.startsWith('W/')) return v.etag !== undefined && !s.startsWith('W/') && s === v.etag;
-  if (v.mtimeMs <= 0) return false;
+  if (s.startsWith('"') || s.startsWith('W/')) return s.startsWith('"') && s === v.etag;
+  if (v.mtimeMs <= 0 || v.etag?.startsWith('W/') === true || now - v.mtimeMs < STRONG_DATE_AFTER_MS) return false;
   const t = parseHttpDate(s);
   return t !== undefined && t === floorSecond(v.mtimeMs);
 }
 
 /**
- * Whether a comma-separated entity-tag list (or `*`) matches `etag`. Strong comparison refuses
- * weak tags on either side; weak comparison ignores the `W/` prefix. A malformed list matches
- * only what was parsed before the error, as in Go.
+ * Whether a comma-separated entity-tag list (or `*`) matches `etag` (as sent: `"x"` or `W/"x"`).
+ * Strong comparison (If-Match) refuses weak tags on either side, so a weak `etag` matches only
+ * `*`; weak comparison (If-None-Match) ignores the `W/` prefix. A malformed list matches only what
+ * was parsed before the error, as in Go.
  */
 export function etagListMatches(list: string, etag: string | undefined, strong: boolean): boolean {
   if (etag === undefined) return false;
-  if (list === etag) return true;
-  const opaque = etag.startsWith('W/') ? etag.slice(2) : etag;
-  if (strong && opaque !== etag) return false;
+  const weakEtag = etag.startsWith('W/');
+  if (list === etag && !(strong && weakEtag)) return true;
+  const opaque = weakEtag ? etag.slice(2) : etag;
   let i = 0;
   const n = list.length;
   while (i < n) {
@@ -98,7 +113,7 @@ export function etagListMatches(list: string, etag: string | undefined, strong: 
     const close = list.indexOf('"', i + 1);
     if (close < 0) return false;
     const tag = list.slice(i, close + 1);
-    if (tag === opaque && !(strong && weak)) return true;
+    if (tag === opaque && !(strong && (weak || weakEtag))) return true;
     i = close + 1;
   }
   return false;

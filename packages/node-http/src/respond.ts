@@ -48,7 +48,7 @@ export interface Plan {
 export interface FileMeta {
   size: number;
   mtimeMs: number;
-  /** Quoted strong ETag. */
+  /** The ETag as sent: `"…"` when strong, `W/"…"` when weak. */
   etag: string;
   /** undefined until sniffed when the name has no known type. */
   contentType: string | undefined;
@@ -81,13 +81,18 @@ export function fileMeta(info: FileInfo, o: ResolvedOptions, contentType = conte
 }
 
 /**
- * The backend's ETag when it gives a usable one, quoted; else a cheap validator from size and
- * mtime (strong enough for files whose content changes only with their size or mtime).
+ * The ETag to send: the backend's strong one quoted (`"…"`), else its weak one as `W/"…"`, else
+ * a weak tag of size and mtime. That last one is weak because a same-size rewrite within one
+ * millisecond of file time keeps it, and a strong tag must never name two contents.
  */
 export function quoteEtag(info: FileInfo): string {
-  const e = info.etag;
-  if (typeof e === 'string' && e !== '' && e.length <= 200 && isEtagText(e)) return `"${e}"`;
-  return `"${info.size.toString(36)}-${Math.max(0, info.mtimeMs).toString(36)}"`;
+  if (usable(info.etag)) return `"${info.etag}"`;
+  if (usable(info.weakEtag)) return `W/"${info.weakEtag}"`;
+  return `W/"${info.size.toString(36)}-${Math.max(0, info.mtimeMs).toString(36)}"`;
+}
+
+function usable(e: unknown): e is string {
+  return typeof e === 'string' && e !== '' && e.length <= 200 && isEtagText(e);
 }
 
 // etagc: %x21 / %x23-7E (no quote, no space, no control, ASCII so Node accepts it in a header).

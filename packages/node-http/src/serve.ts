@@ -197,9 +197,11 @@ function remember(ctx: ServeContext, info: FileInfo, key: string | undefined, me
   ctx.versions.set(key, meta);
 }
 
-// A name never holds '/', so the key is unambiguous; the ETag, a strong validator, fixes the size.
+// A name never holds '/', so the key is unambiguous; the ETag, strong or weak, fixes the size, and
+// the W/ keeps a weak version's headers apart from the strong ones of the same tag.
 function versionKey(info: FileInfo): string | undefined {
-  return typeof info.etag === 'string' ? `${info.name}/${info.mtimeMs}/${info.etag}` : undefined;
+  if (typeof info.etag === 'string') return `${info.name}/${info.mtimeMs}/${info.etag}`;
+  return typeof info.weakEtag === 'string' ? `${info.name}/${info.mtimeMs}/W/${info.weakEtag}` : undefined;
 }
 
 async function readHead(file: File, length: number): Promise<Uint8Array> {

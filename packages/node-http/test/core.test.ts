@@ -150,9 +150,13 @@ describe('the pure core', () => {
     expect(meta.etag).toBe('"v1"');
   });
 
-  it('quotes a backend ETag, or falls back to size and mtime when it is unusable', () => {
-    expect(fileMeta({ ...info, etag: 'has"quote' }, resolveOptions({})).etag).toBe(`"${(10).toString(36)}-${(1_700_000_000_500).toString(36)}"`);
-    expect(fileMeta({ ...info, etag: undefined }, resolveOptions({})).etag).toMatch(/^"[a-z0-9]+-[a-z0-9]+"$/);
+  it('quotes a backend ETag, W/ for a weak one, or falls back to a weak tag of size and mtime', () => {
+    expect(fileMeta({ ...info, etag: 'has"quote' }, resolveOptions({})).etag).toBe(`W/"${(10).toString(36)}-${(1_700_000_000_500).toString(36)}"`);
+    expect(fileMeta({ ...info, etag: undefined }, resolveOptions({})).etag).toMatch(/^W\/"[a-z0-9]+-[a-z0-9]+"$/);
+    expect(fileMeta({ ...info, etag: undefined, weakEtag: 'w1' }, resolveOptions({})).etag).toBe('W/"w1"');
+    // An unusable weak tag falls back too; a strong one wins over a weak one (a backend sets one only).
+    expect(fileMeta({ ...info, etag: undefined, weakEtag: 'bad"' }, resolveOptions({})).etag).toMatch(/^W\/"[a-z0-9]+-[a-z0-9]+"$/);
+    expect(fileMeta({ ...info, weakEtag: 'w1' }, resolveOptions({})).etag).toBe('"v1"');
   });
 
   it('304 carries validators and caching only', () => {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FileSystem } from '@hotfs/core';
 import { createFixture, type Fixture } from '@hotfs/core/conformance';
 import { createHandler, type HandlerOptions, type RequestLog } from '../src/index.js';
+import { untilValidatorsStrong } from '../../../test-support/settle.mjs';
 import { backends } from './backends.js';
 import { close, listen, request, type RawResponse } from './client.js';
 
@@ -65,6 +66,8 @@ for (const backend of backends) {
     beforeAll(async () => {
       fixture = await createFixture();
       await extend(fixture.root);
+      // Strong ETags and dates, as a file untouched for a second has (the tests below expect them).
+      await untilValidatorsStrong(Date.now());
       fs = await backend.make(fixture.root);
       port = await serverWith({ logger: (e) => logs.push(e) });
     });

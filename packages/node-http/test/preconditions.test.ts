@@ -20,6 +20,14 @@ describe('etag comparison', () => {
     expect(etagListMatches('abc', '"abc"', false)).toBe(false);
     expect(etagListMatches('"abc"', undefined, false)).toBe(false);
   });
+  it('a weak resource tag matches only weakly: If-None-Match yes, If-Match only through *', () => {
+    const weak = 'W/"abc"';
+    for (const list of ['"abc"', 'W/"abc"', '"x", W/"abc"']) expect(etagListMatches(list, weak, false), list).toBe(true);
+    for (const list of ['"abc"', 'W/"abc"', '"x", W/"abc"', '"x", "abc"']) expect(etagListMatches(list, weak, true), list).toBe(false);
+    expect(etagListMatches('*', weak, true)).toBe(true);
+    expect(etagListMatches('"x", *', weak, true)).toBe(true);
+    expect(etagListMatches('W/"other"', weak, false)).toBe(false);
+  });
 });
 
 describe('evaluatePreconditions (RFC 9110 §13.2.2 order)', () => {
@@ -66,5 +74,26 @@ describe('evaluatePreconditions (RFC 9110 §13.2.2 order)', () => {
     expect(ifRangeMatches(lm, { etag: '"abc"', mtimeMs: 0 })).toBe(false);
     expect(evaluatePreconditions({ ifRange: after }, v, true)).toEqual({ outcome: 'ok', useRange: false });
     expect(evaluatePreconditions({ ifRange: '"abc"' }, v, true)).toEqual({ outcome: 'ok', useRange: true });
+  });
+  it('If-Range never holds against a weak ETag, in either form (RFC 9110 §13.1.5)', () => {
+    const weak = { etag: 'W/"abc"', mtimeMs };
+    expect(ifRangeMatches('W/"abc"', weak)).toBe(false);
+    expect(ifRangeMatches('"abc"', weak)).toBe(false);
+    // The date too: a backend that cannot vouch for its tag cannot vouch for a coarser date.
+    expect(ifRangeMatches(lm, weak)).toBe(false);
+    expect(evaluatePreconditions({ ifRange: 'W/"abc"' }, weak, true)).toEqual({ outcome: 'ok', useRange: false });
+    // If-Match is a strong comparison; If-None-Match still gives its 304.
+    expect(evaluatePreconditions({ ifMatch: 'W/"abc"' }, weak, true).outcome).toBe('failed');
+    expect(evaluatePreconditions({ ifMatch: '*' }, weak, true).outcome).toBe('ok');
+    expect(evaluatePreconditions({ ifNoneMatch: 'W/"abc"' }, weak, true).outcome).toBe('not-modified');
+  });
+  it('If-Range with the exact date holds only once Last-Modified is a second old (§8.8.2.2)', () => {
+    expect(ifRangeMatches(lm, v, mtimeMs + 999)).toBe(false);
+    expect(ifRangeMatches(lm, v, mtimeMs + 1000)).toBe(true);
+    expect(ifRangeMatches(lm, v, mtimeMs - 5000)).toBe(false); // a file time in the future
+    expect(evaluatePreconditions({ ifRange: lm }, v, true, mtimeMs + 10)).toEqual({ outcome: 'ok', useRange: false });
+    expect(evaluatePreconditions({ ifRange: lm }, v, true, mtimeMs + 1000)).toEqual({ outcome: 'ok', useRange: true });
+    // The ETag form does not depend on the clock: a strong tag is strong.
+    expect(ifRangeMatches('"abc"', v, mtimeMs)).toBe(true);
   });
 });

@@ -8,11 +8,12 @@ export function describeError(err: unknown): string {
   return `non-Error thrown: ${String(err)}`;
 }
 
-/** Reports each field of `got` that differs from `want`. */
+/** Reports each field of `got` that differs from `want`, and a validator that is both strong and weak. */
 export function sameInfo(fail: (m: string) => void, what: string, got: FileInfo, want: FileInfo): void {
   for (const key of ['name', 'size', 'mtimeMs', 'isDirectory'] as const) {
     if (got[key] !== want[key]) fail(`${what}: ${key} is ${JSON.stringify(got[key])}, want ${JSON.stringify(want[key])}`);
   }
+  if (got.etag !== undefined && got.weakEtag !== undefined) fail(`${what}: sets both etag and weakEtag (a validator is strong or weak)`);
 }
 
 /** Reports the first difference between two byte strings. */

@@ -1,4 +1,5 @@
 import { close, constants, fstat, open, read, stat as statCallback, type Stats } from 'node:fs';
+import { openedAllowed, type Containment } from '../contain.js';
 
 /**
  * Identity of a host file version: a new inode, size, mtime or ctime means new content may exist.
@@ -38,9 +39,11 @@ const EMPTIED_QUIET_MS = 300;
  * read, on the descriptor and on the path (an editor's rename-over). A writer caught mid-write
  * changes the stamp, so the read is retried with a short backoff; `undefined` when the file never
  * held still (the caller keeps the previous version and checks again later). `known` saves the
- * first stat when the caller has just made it.
+ * first stat when the caller has just made it. The descriptor is checked against the root and the
+ * symlink policy of `contain`: when a link swapped in led the open elsewhere, it rejects with an
+ * ENOENT error and nothing read is kept.
  */
-export async function readStable(host: string, known: Stats | undefined, wasEmpty = true, attempts = 8): Promise<StableRead | undefined> {
+export async function readStable(contain: Containment, host: string, known: Stats | undefined, wasEmpty = true, attempts = 8): Promise<StableRead | undefined> {
   for (let attempt = 0; attempt < attempts; attempt++) {
     if (attempt > 0) await delay(5 * 2 ** attempt);
     // Wait out the quiet window on the path, holding no descriptor: a deleted file's space is
@@ -69,6 +72,7 @@ export async function readStable(host: string, known: Stats | undefined, wasEmpt
       // The descriptor's file: a writer that grew, shrank or touched it changed its stamp; a file
       // replaced before the open has another inode.
       const after = await fstatOf(fd);
+      if (!(await openedAllowed(contain, fd, host, after))) throw refused();
       // Renamed over while we read (an editor's save): these bytes are already history.
       const current = await stat(host);
       const stamp = stampOf(pre);
@@ -78,6 +82,10 @@ export async function readStable(host: string, known: Stats | undefined, wasEmpt
     }
   }
   return undefined;
+}
+
+function refused(): Error {
+  return Object.assign(new Error('the opened file is not one the symlink policy serves'), { code: 'ENOENT' });
 }
 
 // Plain descriptors and callbacks, not fs/promises: a FileHandle costs ~30% more CPU per small file

@@ -109,28 +109,29 @@ async function syncFile(ctx: SyncContext, path: string, host: string, stats: Sta
   const fits = ctx.fits(path, stats.size);
   if (old && !old.info.isDirectory && old.stamp === stamp && store.hostOf(path) === host && (!old.onDisk || !fits)) return;
   if (!fits) {
-    const info = fileInfo(path, stats, `d${stamp}`);
+    const info = onDiskInfo(path, stats, stamp);
     return ctx.changed(store.putFile(path, info, host, stamp, undefined), path);
   }
   let read;
   try {
-    read = await ctx.readSlot(() => readStable(host, stats, old !== undefined && !old.info.isDirectory && old.info.size === 0));
+    read = await ctx.readSlot(() => readStable(ctx.disk, host, stats, old !== undefined && !old.info.isDirectory && old.info.size === 0));
   } catch (err) {
     if (changedUnderUs(err)) return ctx.unstable(path);
     // Unreadable (EACCES, EIO…): mirror the metadata and let DiskFS answer for the content, so
     // MemFS fails exactly where DiskFS does.
     if (!old?.onDisk) ctx.warn(`cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? err}): its content is served from disk`);
-    return ctx.changed(store.putFile(path, fileInfo(path, stats, `d${stamp}`), host, stamp, undefined), path);
+    return ctx.changed(store.putFile(path, onDiskInfo(path, stats, stamp), host, stamp, undefined), path);
   }
   if (!read) return ctx.unstable(path);
   const readStamp = stampOf(read.stats);
   // Reads run in parallel: the budget is decided again here, synchronously with the store.
   if (!ctx.fits(path, read.bytes.length)) {
-    return ctx.changed(store.putFile(path, fileInfo(path, read.stats, `d${readStamp}`), host, readStamp, undefined), path);
+    return ctx.changed(store.putFile(path, onDiskInfo(path, read.stats, readStamp), host, readStamp, undefined), path);
   }
-  // 128 bits of SHA-1 in base64url, made as one flat 22-character string (a slice of the full
-  // digest's text would keep that text alive too, for every file).
-  const info = fileInfo(path, read.stats, hash('sha1', read.bytes, 'buffer').toString('base64url', 0, 16));
+  // A strong validator: the SHA-256 of exactly the bytes held, so two contents share it only through
+  // a SHA-256 collision (none is known; SHA-1 has practical ones, and a truncated digest brings the
+  // generic attack within reach). One flat 43-character base64url string per version.
+  const info: FileInfo = { ...fileInfo(path, read.stats), etag: hash('sha256', read.bytes, 'buffer').toString('base64url') };
   ctx.changed(store.putFile(path, info, host, readStamp, read.bytes), path);
 }
 
@@ -140,6 +141,13 @@ function changedUnderUs(err: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR';
 }
 
-function fileInfo(path: string, stats: Stats, etag: string): FileInfo {
-  return { name: baseName(path), size: stats.size, mtimeMs: Math.floor(stats.mtimeMs), isDirectory: false, etag };
+function fileInfo(path: string, stats: Stats): FileInfo {
+  return { name: baseName(path), size: stats.size, mtimeMs: Math.floor(stats.mtimeMs), isDirectory: false };
+}
+
+// A file whose content stays on disk is known by its stamp only: weak, since a same-size rewrite
+// within one tick of the file times leaves the stamp as it was. (Opened, it is DiskFS's file, with
+// DiskFS's validator.)
+function onDiskInfo(path: string, stats: Stats, stamp: string): FileInfo {
+  return { ...fileInfo(path, stats), weakEtag: `d${stamp}` };
 }
