@@ -52,7 +52,7 @@ export interface ResolvedOptions {
 }
 
 /** Warnings and errors to the console; the load summary and per-change lines are dropped. */
-export const silentInfoLogger: MemFSLogger = {
+const silentInfoLogger: MemFSLogger = {
   info: () => {},
   warn: (message) => console.warn(message),
   error: (message) => console.error(message),

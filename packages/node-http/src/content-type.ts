@@ -5,9 +5,9 @@
 import mime from 'mime-types';
 
 /** The type for content that is not recognisably text. */
-export const BINARY = 'application/octet-stream';
+const BINARY = 'application/octet-stream';
 /** The type for content that looks like text. */
-export const TEXT = 'text/plain; charset=utf-8';
+const TEXT = 'text/plain; charset=utf-8';
 /** How many leading bytes {@link sniffContentType} looks at (as Go and the WHATWG algorithm do). */
 export const SNIFF_LENGTH = 512;
 

@@ -20,12 +20,12 @@ export function escapeHtml(text: string): string {
 }
 
 /** The relative href of a listing entry: escaped name, a trailing `/` for directories. */
-export function entryHref(entry: FileInfo): string {
+function entryHref(entry: FileInfo): string {
   return escapeSegment(entry.name) + (entry.isDirectory ? '/' : '');
 }
 
 /** Human-readable size: bytes below 1 KiB, else one decimal in KiB/MiB/GiB. */
-export function formatSize(size: number): string {
+function formatSize(size: number): string {
   if (size < 1024) return `${size} B`;
   const units = ['KiB', 'MiB', 'GiB', 'TiB'];
   let v = size / 1024;
@@ -38,7 +38,7 @@ export function formatSize(size: number): string {
 }
 
 /** `YYYY-MM-DD HH:MM` in UTC, or '' for an unknown (epoch) time. */
-export function formatTime(ms: number): string {
+function formatTime(ms: number): string {
   if (!(ms > 0)) return '';
   return new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 }

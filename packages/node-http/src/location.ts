@@ -27,7 +27,7 @@ function isPair(s: string, i: number): boolean {
  * Escapes a raw query for reuse in a Location header: it came from the request line, so it is
  * kept as is, except that characters a header value cannot carry are percent-encoded.
  */
-export function escapeQuery(query: string): string {
+function escapeQuery(query: string): string {
   for (let i = 0; i < query.length; i++) {
     const c = query.charCodeAt(i);
     if (c <= 32 || c >= 127) return reescape(query);

@@ -34,7 +34,7 @@ export function createContext(fs: FileSystem, options: HandlerOptions | undefine
 }
 
 /** Throws a TypeError unless `fs` looks like a FileSystem: a wrong argument should fail at startup. */
-export function checkFileSystem(fs: unknown): asserts fs is FileSystem {
+function checkFileSystem(fs: unknown): asserts fs is FileSystem {
   const f = fs as FileSystem | null;
   if (f === null || typeof f !== 'object' || typeof f.open !== 'function' || typeof f.stat !== 'function' || typeof f.readdir !== 'function') {
     throw new TypeError('a FileSystem is required (an object with open, stat, readdir and close)');

@@ -22,7 +22,7 @@ export interface StableRead {
  * after a write could miss a same-size second write forever: after this window, an unchanged stamp
  * means unchanged content.
  */
-export const QUIET_MS = 25;
+const QUIET_MS = 25;
 
 /**
  * How long a file that becomes empty, or is new and empty, must stay so. `fs.writeFile` and the
@@ -30,7 +30,7 @@ export const QUIET_MS = 25;
  * an empty file for longer than {@link QUIET_MS} on a busy machine. An empty file made on purpose
  * is rare (and only waits while it is younger than this); one caught mid-write is not.
  */
-export const EMPTIED_QUIET_MS = 300;
+const EMPTIED_QUIET_MS = 300;
 
 /**
  * Reads a file only from a stable read: quiet for {@link QUIET_MS} ({@link EMPTIED_QUIET_MS} when it
@@ -112,7 +112,7 @@ function closeFd(fd: number): Promise<void> {
   return new Promise((resolve, reject) => close(fd, (err) => (err ? reject(err) : resolve())));
 }
 
-export function delay(ms: number): Promise<void> {
+function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
