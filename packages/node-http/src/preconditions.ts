@@ -30,10 +30,10 @@ export interface PreconditionResult {
   useRange: boolean;
 }
 
-const OK: PreconditionResult = Object.freeze({ outcome: 'ok', useRange: true }) as PreconditionResult;
-const OK_NO_RANGE: PreconditionResult = Object.freeze({ outcome: 'ok', useRange: false }) as PreconditionResult;
-const NOT_MODIFIED: PreconditionResult = Object.freeze({ outcome: 'not-modified', useRange: false }) as PreconditionResult;
-const FAILED: PreconditionResult = Object.freeze({ outcome: 'failed', useRange: false }) as PreconditionResult;
+const OK: PreconditionResult = Object.freeze({ outcome: 'ok', useRange: true });
+const OK_NO_RANGE: PreconditionResult = Object.freeze({ outcome: 'ok', useRange: false });
+const NOT_MODIFIED: PreconditionResult = Object.freeze({ outcome: 'not-modified', useRange: false });
+const FAILED: PreconditionResult = Object.freeze({ outcome: 'failed', useRange: false });
 
 /**
  * Evaluates the preconditions of a GET or HEAD (`safe` true) or another method, in RFC 9110 order:

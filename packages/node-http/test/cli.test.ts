@@ -17,11 +17,11 @@ function run(args: string[]) {
 function start(args: string[]): Promise<{ child: ChildProcess; port: number; output: () => string }> {
   const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no address printed: ${out}`)), 10_000);
-    child.stdout!.on('data', () => {
+    child.stdout.on('data', () => {
       const m = /listening on http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
       if (m) {
         clearTimeout(timer);
@@ -71,7 +71,7 @@ describe('hotfs command', () => {
     [['extra'], /Unexpected argument/],
     [['--verbose', '--quiet'], /cannot be combined/],
   ])('bad flags %j exit 2 with a message on stderr', (args, message) => {
-    const r = run(args as string[]);
+    const r = run(args);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stdout).toBe('');

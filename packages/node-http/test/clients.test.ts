@@ -223,10 +223,10 @@ describe('slowloris: the header and request timeouts cut off clients that never 
     const child = spawn(process.execPath, [cli, '--path', dir, '--addr', '127.0.0.1:0', '--backend', 'disk', '--headers-timeout', '1000', '--request-timeout', '2000'], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       let out = '';
-      child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
       const port = await new Promise<number>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no address printed: ${out}`)), 10_000);
-        child.stdout!.on('data', (d: Buffer) => {
+        child.stdout.on('data', (d: Buffer) => {
           out += d.toString();
           const m = /listening on http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
           if (m) {

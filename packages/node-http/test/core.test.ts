@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DiskFS, FsError, cleanPath, type File, type FileInfo, type FileSystem } from '@hotfs/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createContext, createHandler, errorPlan, fileMeta, planFile, resolveOptions, serve, statusForCode, type FileSlice, type RequestFacts, type ServeContext } from '../src/index.js';
+import { createContext, createHandler, errorPlan, fileMeta, planFile, resolveOptions, serve, statusForCode, type RequestFacts, type ServeContext } from '../src/index.js';
 import { close, listen, request } from './client.js';
 import { instrument } from './instrument.js';
 
@@ -108,7 +108,7 @@ describe('the pure core', () => {
   it('multipart length is exact and parts reference file slices', () => {
     const p = planFile({ method: 'GET', range: 'bytes=0-1,5-6' }, meta, 'B');
     expect(p.status).toBe(206);
-    const total = p.body!.reduce((n, part) => n + (part instanceof Uint8Array ? part.length : (part as FileSlice).end - (part as FileSlice).start), 0);
+    const total = p.body!.reduce((n, part) => n + (part instanceof Uint8Array ? part.length : part.end - part.start), 0);
     const h = p.headers;
     expect(Number(h[h.indexOf('Content-Length') + 1])).toBe(total);
     expect(h[h.indexOf('Content-Type') + 1]).toBe('multipart/byteranges; boundary=B');

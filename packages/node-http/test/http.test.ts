@@ -456,7 +456,7 @@ for (const backend of backends) {
             if (Array.isArray(headers)) for (const pair of headers as Array<[string, string]>) this.setHeader(pair[0], pair[1]);
             this.setHeader('X-Wrapped', 'yes');
             return original.call(this, status);
-          } as typeof res.writeHead;
+          };
           h(req, res);
         });
         const r = await request(p, '/hello.txt');
