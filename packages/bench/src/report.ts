@@ -59,7 +59,10 @@ function bytesRate(n: number): string {
   if (!Number.isFinite(n)) return 'n/a';
   const units = ['B/s', 'KiB/s', 'MiB/s', 'GiB/s'];
   let i = 0;
-  while (n >= 1000 && i < units.length - 1) (n /= 1024), i++;
+  while (n >= 1000 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
   return `${p3(n)} ${units[i]}`;
 }
 
