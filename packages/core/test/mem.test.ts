@@ -26,7 +26,7 @@ const text = (bytes: Uint8Array) => Buffer.from(bytes).toString();
 describe('MemFS', () => {
   it('passes the conformance suite on the DiskFS fixture', async () => {
     const fixture = await createFixture();
-    cleanups.push(fixture.remove);
+    cleanups.push(() => fixture.remove());
     const fs = await MemFS.mirror(fixture.root, { reconcileIntervalMs: 0 });
     cleanups.push(() => fs.close());
     expect(await checkFileSystem(fs, fixture.root, { secretPath: fixture.secretPath })).toEqual([]);

@@ -30,9 +30,9 @@ interface Stats {
 interface Child {
   port: number;
   /** Server memory after a forced GC, and its descriptors counted before that GC. */
-  stats(): Promise<Stats>;
+  stats: () => Promise<Stats>;
   /** The same without forcing a GC. */
-  statsNoGc(): Promise<Stats>;
+  statsNoGc: () => Promise<Stats>;
   /** Everything the server wrote to stderr (Node's warnings included). */
   stderr(): string;
   stop(): Promise<void>;

@@ -450,6 +450,7 @@ for (const backend of backends) {
 
       it('works behind middleware that wraps writeHead the way on-headers (morgan, compression) does', async () => {
         const p = await serverWith({}, (h) => (req, res) => {
+          // eslint-disable-next-line @typescript-eslint/unbound-method -- called below as original.call(this, …), as on-headers does
           const original = res.writeHead;
           // on-headers reads an array as [name, value] pairs and forwards only the status.
           res.writeHead = function (this: typeof res, status: number, headers?: unknown) {
