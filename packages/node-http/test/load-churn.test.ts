@@ -77,7 +77,7 @@ describe.each([
 
     const writer: ChildProcess = spawn(process.execPath, [churnScript, dir, '8000', '11', churn], { stdio: ['ignore', 'pipe', 'inherit'] });
     let writerOutput = '';
-    writer.stdout!.on('data', (d: Buffer) => (writerOutput += d));
+    writer.stdout!.on('data', (d: Buffer) => (writerOutput += d.toString()));
     const writerDone = new Promise<number | null>((resolve) => writer.on('exit', resolve));
 
     const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
