@@ -289,7 +289,7 @@ for (const backend of backends) {
         let out = '';
         for (let i = 0; i < c.length; i++) {
           const ch = c[i]!;
-          const [roll, lower, sep] = it.next().value!;
+          const [roll, lower, sep] = it.next().value as [number, boolean, string]; // an infinite stream never returns
           // An existing escape is kept whole; any other character but '/' may be escaped (either hex case).
           if (ch === '%') {
             out += c.slice(i, i + 3);

@@ -332,7 +332,7 @@ for (const backend of backends) {
           ['more', true, 'more/'],
         ]);
         const empty = await get('/empty-dir/', { accept: 'application/json' });
-        expect(JSON.parse(empty.body.toString()).entries).toEqual([]);
+        expect((JSON.parse(empty.body.toString()) as { entries: unknown[] }).entries).toEqual([]);
       });
     });
 
