@@ -2,8 +2,6 @@
 export const SECRET_MARK: string;
 /** Content of root/inside.txt and root/d/f.txt. */
 export const INSIDE: Buffer;
-/** Content of the secret file and of outside-dir/f.txt (every line is SECRET_MARK). */
-export const SECRET: Buffer;
 /**
  * A temp tree for link-racer.mjs: base/root (served: inside.txt, link, d/f.txt, d/inside-name.txt),
  * base/secret.txt and base/outside-dir (f.txt, secret-name.txt) outside it.

@@ -10,7 +10,7 @@ const racerScript = fileURLToPath(new URL('./link-racer.mjs', import.meta.url));
 /** Marks every byte outside the root: a read that contains it came from outside. */
 export const SECRET_MARK = 'SECRET-OUTSIDE-THE-ROOT';
 export const INSIDE = Buffer.from('inside the root, served\n'.repeat(40));
-export const SECRET = Buffer.from(`${SECRET_MARK}\n`.repeat(40));
+const SECRET = Buffer.from(`${SECRET_MARK}\n`.repeat(40));
 
 export function layRaceTree() {
   const base = mkdtempSync(join(tmpdir(), 'hotfs-race-'));

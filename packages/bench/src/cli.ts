@@ -69,7 +69,7 @@ if (values.help) {
   process.exit(0);
 }
 
-const quick = values.quick!;
+const quick = values.quick;
 const only = values.only;
 if (only !== undefined && only !== 'fs' && only !== 'http' && only !== 'memfs') usageError(`--only must be fs, http or memfs; got ${only}`);
 // wrk runs whole seconds: too slow for --quick, which uses the Node client unless told otherwise.

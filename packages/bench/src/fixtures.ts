@@ -12,13 +12,13 @@ import { join } from 'node:path';
 const LAYOUT_VERSION = '1';
 
 /** Every mtime in the tree: a whole second, because `st` compares If-Modified-Since in milliseconds. */
-export const FIXTURE_MTIME = new Date('2026-01-01T00:00:00Z');
+const FIXTURE_MTIME = new Date('2026-01-01T00:00:00Z');
 
 /** Number of files in the rotation directory (also the readdir case). */
 export const ROTATION_COUNT = 1000;
 
 /** Size of each file in the rotation directory. */
-export const ROTATION_FILE_SIZE = 640;
+const ROTATION_FILE_SIZE = 640;
 
 /** The single files of the tree, by hotfs path, with their sizes. */
 export const FIXTURE_FILES = {
@@ -43,7 +43,7 @@ export function rotationPath(i: number): string {
 }
 
 /** Host path of a hotfs path inside `root`. */
-export function hostPath(root: string, path: string): string {
+function hostPath(root: string, path: string): string {
   return join(root, ...path.split('/').filter(Boolean));
 }
 

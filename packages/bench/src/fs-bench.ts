@@ -43,7 +43,7 @@ interface PreparedOp {
 }
 
 /** Batch of the cases whose fastest backend takes well under a microsecond. */
-export const FAST_BATCH = 32;
+const FAST_BATCH = 32;
 
 /** `op` repeated `n` times per call, staying sync or async as `op` is. */
 function batched(op: () => unknown, n: number): () => unknown {

@@ -185,7 +185,11 @@ async function measureInterleaved(opts: HttpBenchOptions, runs: Run[], c: HttpCa
     }
     for (const run of runs) await step(opts, run, c, () => finish(opts, run, c));
   } finally {
-    await Promise.all(runs.map((run) => run.server?.stop()));
+    await Promise.all(
+      runs.map(async (run) => {
+        await run.server?.stop();
+      }),
+    );
   }
 }
 

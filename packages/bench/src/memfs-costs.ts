@@ -16,7 +16,7 @@ import { spread, type Spread } from './stats.js';
 
 /** Memory budget of the issue: at most 1.2x the bytes mirrored plus 2 KiB per file. */
 export const HELD_PER_BYTE = 1.2;
-export const HELD_PER_FILE = 2048;
+const HELD_PER_FILE = 2048;
 /** Target of the issue for the write-to-served latency, p99, in ms. */
 export const WRITE_P99_MS = 100;
 

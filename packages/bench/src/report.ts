@@ -47,7 +47,7 @@ function p3(x: number): string {
 }
 
 /** Number with a k/M/G suffix, three significant digits. */
-export function si(n: number, unit = ''): string {
+function si(n: number, unit = ''): string {
   if (!Number.isFinite(n)) return 'n/a';
   const a = Math.abs(n);
   const [d, s] = a >= 1e9 ? [1e9, 'G'] : a >= 1e6 ? [1e6, 'M'] : a >= 1e3 ? [1e3, 'k'] : [1, ''];
@@ -59,7 +59,10 @@ function bytesRate(n: number): string {
   if (!Number.isFinite(n)) return 'n/a';
   const units = ['B/s', 'KiB/s', 'MiB/s', 'GiB/s'];
   let i = 0;
-  while (n >= 1000 && i < units.length - 1) (n /= 1024), i++;
+  while (n >= 1000 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
   return `${p3(n)} ${units[i]}`;
 }
 

@@ -17,12 +17,12 @@ export interface TargetCheck {
 }
 
 /** Contender names the targets refer to. */
-export const HOTFS_MEM = 'hotfs+MemFS';
-export const HOTFS_DISK = 'hotfs+DiskFS';
+const HOTFS_MEM = 'hotfs+MemFS';
+const HOTFS_DISK = 'hotfs+DiskFS';
 /** The FS-level backend with every call on the thread pool (DiskFS before io: 'sync'). */
-export const DISK_ASYNC = 'DiskFS io async';
+const DISK_ASYNC = 'DiskFS io async';
 /** Peers that read from disk per request (st serves from its content cache, so it is not one). */
-export const DISK_PEERS = ['sirv', 'serve-static', '@fastify/static'];
+const DISK_PEERS = ['sirv', 'serve-static', '@fastify/static'];
 
 /** Minimum ratio of hotfs+MemFS's req/s to the ceiling's, per HTTP case. */
 const MEM_VS_CEILING: Record<string, number> = {

@@ -3,6 +3,9 @@
  * is well formed. It checks that the benchmark works, never how fast anything is: CI machines are
  * noisy, and a peer that crashes is a result, not a failure.
  */
+// This file checks the JSON the bench prints field by field, often by key name: the document stays untyped
+// (`any`) on purpose, so a missing or mistyped field fails an assertion here instead of being assumed by a type.
+/* eslint-disable @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-return */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

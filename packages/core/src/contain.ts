@@ -41,7 +41,7 @@ let procFd: boolean | undefined;
  * such thing. It is the kernel's own name for the inode it opened: no second lookup a racer could
  * steer. A readlink of procfs touches no disk, so it is a blocking call even for `io: 'async'`.
  */
-export function openedPath(fd: number): string | undefined {
+function openedPath(fd: number): string | undefined {
   if (procFd === false) return undefined;
   try {
     const path = readlinkSync(`/proc/self/fd/${fd}`);

@@ -41,7 +41,7 @@ export function isServable(stats: Stats): boolean {
  * without its times moving, and a tag made then could name two contents. Past it, any change moves
  * the ctime, which the tag includes.
  */
-export const STRONG_ETAG_AFTER_MS = 1000;
+const STRONG_ETAG_AFTER_MS = 1000;
 
 /**
  * Metadata in hotfs form from Node's stats: integer milliseconds, size 0 for directories. A file's

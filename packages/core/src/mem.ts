@@ -10,7 +10,7 @@ import { MirrorStore, type ChangeType, type MirrorEntry } from './mirror/store.j
 import { limiter } from './mirror/read.js';
 import { syncPath, type SyncContext } from './mirror/sync.js';
 import { startWatcher, watcherErrorHint } from './mirror/watch.js';
-import { checkOptions, type MemFSLogger, type MemFSOptions, type ResolvedOptions } from './mem-options.js';
+import { checkOptions, type MemFSOptions, type ResolvedOptions } from './mem-options.js';
 
 export type { MemFSLogger, MemFSOptions } from './mem-options.js';
 export type { ChangeType } from './mirror/store.js';

@@ -25,7 +25,7 @@ describe('containment under a link racer', () => {
   for (const [name, make] of backends) {
     it(`${name}: thousands of reads and listings, not one byte or name from outside`, async () => {
       const tree = layRaceTree();
-      cleanups.push(tree.remove);
+      cleanups.push(() => tree.remove());
       const fs = await make(tree.root);
       cleanups.push(() => fs.close());
       const racer = await startRacer(tree.base, 30_000);
@@ -72,7 +72,7 @@ describe('the descriptor check, without the race', () => {
   // A link swapped after the open: the descriptor holds the secret, the path now leads inside.
   function openedThenSwapped(policy: Containment['symlinks']): { c: Containment; host: string; fd: number; opened: Stats } {
     const tree = layRaceTree();
-    cleanups.push(tree.remove);
+    cleanups.push(() => tree.remove());
     const host = join(tree.root, 'link');
     const tmp = join(tree.base, 'swap');
     symlinkSync(join(tree.base, 'secret.txt'), tmp);
@@ -94,7 +94,7 @@ describe('the descriptor check, without the race', () => {
 
   it("accepts what the policy serves: a link inside for 'inside', anything for 'follow'", async () => {
     const tree = layRaceTree();
-    cleanups.push(tree.remove);
+    cleanups.push(() => tree.remove());
     const host = join(tree.root, 'link');
     const fd = openSync(host, 'r');
     cleanups.push(() => closeSync(fd));
@@ -118,7 +118,7 @@ describe('the descriptor check, without the race', () => {
 
   it('the portable check refuses a file replaced at the same path after the open', () => {
     const tree = layRaceTree();
-    cleanups.push(tree.remove);
+    cleanups.push(() => tree.remove());
     const host = join(tree.root, 'inside.txt');
     const fd = openSync(host, 'r');
     cleanups.push(() => closeSync(fd));

@@ -140,7 +140,7 @@ describe('DiskFS', () => {
       const fs = new DiskFS(dir);
       const small = fs.tryOpenSync!('/small.txt')!;
       const large = fs.tryOpenSync!('/large.bin')!;
-      expect(large.bytes).toBeUndefined();
+      expect(typeof large.bytes).toBe('undefined');
       expect(small.statSync!().size).toBe(SYNC_READ_LIMIT);
       // Replaced by rename after the open: the open file keeps the version it opened.
       await writeFile(join(dir, 'next.txt'), 'b');
@@ -151,7 +151,7 @@ describe('DiskFS', () => {
       await large.close();
       expect(() => small.bytes!()).toThrow(FsError);
       expect(new DiskFS(dir, { io: 'async' }).tryOpenSync).toBeUndefined();
-      expect((await new DiskFS(dir, { io: 'async' }).open('/small.txt')).bytes).toBeUndefined();
+      expect(typeof (await new DiskFS(dir, { io: 'async' }).open('/small.txt')).bytes).toBe('undefined');
     } finally {
       await rm(dir, { recursive: true });
     }

@@ -18,7 +18,7 @@ describe('MemFS under churn', () => {
       const fs = await MemFS.mirror(dir, { reconcileIntervalMs: 500 });
       const churn = spawn(process.execPath, [churnScript, dir, '4000', '7', 'all'], { stdio: ['ignore', 'pipe', 'inherit'] });
       let output = '';
-      churn.stdout.on('data', (d: Buffer) => (output += d));
+      churn.stdout.on('data', (d: Buffer) => (output += d.toString()));
       const exited = new Promise<number | null>((resolve) => churn.on('exit', resolve));
       let reads = 0;
       const bad: BadRead[] = [];

@@ -29,7 +29,7 @@ function recordWatches(): string[] {
   nodeFs.watch = ((path: nodeFs.PathLike, ...rest: unknown[]) => {
     watched.push(String(path));
     return (original as (...args: unknown[]) => nodeFs.FSWatcher)(path, ...rest);
-  }) as typeof nodeFs.watch;
+  });
   syncBuiltinESMExports();
   cleanups.push(() => {
     nodeFs.watch = original;

@@ -26,7 +26,7 @@ const text = (bytes: Uint8Array) => Buffer.from(bytes).toString();
 describe('MemFS', () => {
   it('passes the conformance suite on the DiskFS fixture', async () => {
     const fixture = await createFixture();
-    cleanups.push(fixture.remove);
+    cleanups.push(() => fixture.remove());
     const fs = await MemFS.mirror(fixture.root, { reconcileIntervalMs: 0 });
     cleanups.push(() => fs.close());
     expect(await checkFileSystem(fs, fixture.root, { secretPath: fixture.secretPath })).toEqual([]);
@@ -184,12 +184,14 @@ describe('MemFS', () => {
     const { dir, fs } = await mirrored(undefined, { logger, verbose: true });
     expect(logger.lines.join('\n')).toMatch(/info hotfs: mirrored .*: 0 files, 1 directories, 0 bytes in \d+ ms/);
     const events: ChangeEvent[] = [];
+    const lookups: Promise<unknown>[] = [];
     fs.on('change', (event) => {
       events.push(event);
-      expect(fs.tryStat(event.path)).resolves.toBeDefined();
+      lookups.push(fs.tryStat(event.path)); // looked up when emitted, checked below
     });
     await writeFile(join(dir, 'new.txt'), 'hi');
     await eventually(() => expect(events).toContainEqual({ type: 'add', path: '/new.txt' }));
+    for (const info of await Promise.all(lookups)) expect(info).toBeDefined();
     expect(logger.lines).toContain('info hotfs: add /new.txt');
   });
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DiskFS, joinPath, readAll, type FileSystem } from '@hotfs/core';
 
 /** Everything a backend shows of a tree: listings, stats (without etag) and content hashes. */
-export async function snapshot(fs: FileSystem): Promise<Record<string, string>> {
+async function snapshot(fs: FileSystem): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   const walk = async (path: string): Promise<void> => {
     const info = await fs.stat(path).catch(() => undefined);

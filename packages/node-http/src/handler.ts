@@ -135,6 +135,7 @@ function finish500(res: ServerResponse): void {
   res.end(plan.body![0]);
 }
 
+// eslint-disable-next-line @typescript-eslint/unbound-method -- only compared by identity, never called
 const nativeWriteHead = ServerResponse.prototype.writeHead;
 
 // Node takes the flat header list as is. Middleware that wraps writeHead (on-headers, used by morgan

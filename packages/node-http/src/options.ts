@@ -85,7 +85,7 @@ export function resolveOptions(options: HandlerOptions = {}): ResolvedOptions {
     throw new TypeError(`option 'dotfiles' must be 'ignore', 'allow' or 'deny'; got ${describe(dotfiles)}`);
   }
   const names = index === false ? [] : typeof index === 'string' ? [index] : index;
-  if (!Array.isArray(names) || !names.every((n) => typeof n === 'string' && n !== '' && !n.includes('/') && n !== '.' && n !== '..' && !n.includes('\0'))) {
+  if (!Array.isArray(names) || !names.every((n): n is string => typeof n === 'string' && n !== '' && !n.includes('/') && n !== '.' && n !== '..' && !n.includes('\0'))) {
     throw new TypeError(`option 'index' must be a file name, an array of file names or false; got ${describe(index)}`);
   }
   if (typeof listing !== 'boolean') throw new TypeError(`option 'listing' must be a boolean; got ${describe(listing)}`);

@@ -30,17 +30,17 @@ export interface PreconditionResult {
   useRange: boolean;
 }
 
-const OK: PreconditionResult = Object.freeze({ outcome: 'ok', useRange: true }) as PreconditionResult;
-const OK_NO_RANGE: PreconditionResult = Object.freeze({ outcome: 'ok', useRange: false }) as PreconditionResult;
-const NOT_MODIFIED: PreconditionResult = Object.freeze({ outcome: 'not-modified', useRange: false }) as PreconditionResult;
-const FAILED: PreconditionResult = Object.freeze({ outcome: 'failed', useRange: false }) as PreconditionResult;
+const OK: PreconditionResult = Object.freeze({ outcome: 'ok', useRange: true });
+const OK_NO_RANGE: PreconditionResult = Object.freeze({ outcome: 'ok', useRange: false });
+const NOT_MODIFIED: PreconditionResult = Object.freeze({ outcome: 'not-modified', useRange: false });
+const FAILED: PreconditionResult = Object.freeze({ outcome: 'failed', useRange: false });
 
 /**
  * How long after a file's mtime its Last-Modified date becomes a strong validator (RFC 9110
  * §8.8.2.2): a file changed within the second its date names may change again within that second
  * without the date moving.
  */
-export const STRONG_DATE_AFTER_MS = 1000;
+const STRONG_DATE_AFTER_MS = 1000;
 
 /**
  * Evaluates the preconditions of a GET or HEAD (`safe` true) or another method, in RFC 9110 order:

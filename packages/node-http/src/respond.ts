@@ -85,7 +85,7 @@ export function fileMeta(info: FileInfo, o: ResolvedOptions, contentType = conte
  * a weak tag of size and mtime. That last one is weak because a same-size rewrite within one
  * millisecond of file time keeps it, and a strong tag must never name two contents.
  */
-export function quoteEtag(info: FileInfo): string {
+function quoteEtag(info: FileInfo): string {
   if (usable(info.etag)) return `"${info.etag}"`;
   if (usable(info.weakEtag)) return `W/"${info.weakEtag}"`;
   return `W/"${info.size.toString(36)}-${Math.max(0, info.mtimeMs).toString(36)}"`;
@@ -141,7 +141,7 @@ export function planFile(facts: RequestFacts, meta: FileMeta, boundary: string):
 }
 
 /** Builds the parts of a `multipart/byteranges` body and its exact length. */
-export function multipart(ranges: readonly ByteRange[], size: number, type: string, boundary: string): { parts: Part[]; length: number } {
+function multipart(ranges: readonly ByteRange[], size: number, type: string, boundary: string): { parts: Part[]; length: number } {
   const parts: Part[] = [];
   let length = 0;
   ranges.forEach((r, i) => {

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Server } from 'node:http';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DiskFS } from '@hotfs/core';
 import { createFixture, type Fixture } from '@hotfs/core/conformance';
@@ -20,8 +21,7 @@ describe.skipIf(!available)('listing page in headless chromium', () => {
   let fixture: Fixture;
   let server: Server;
   let base = '';
-  // Typed loosely so the file compiles where playwright-core is not installed.
-  let browser: { newPage(): Promise<any>; close(): Promise<void> } | undefined;
+  let browser: Browser | undefined;
 
   beforeAll(async () => {
     fixture = await createFixture();
@@ -43,7 +43,7 @@ describe.skipIf(!available)('listing page in headless chromium', () => {
   it('renders the listing and saves a screenshot', async () => {
     const page = await browser!.newPage();
     const response = await page.goto(base);
-    expect(response.status()).toBe(200);
+    expect(response?.status()).toBe(200);
     expect(await page.title()).toBe('Index of /memfs/');
     const names: string[] = await page.$$eval('td.n a', (as: Array<{ textContent: string | null }>) => as.map((a) => a.textContent ?? ''));
     expect(names).toEqual(expect.arrayContaining(['docs/', 'with space.txt', 'a#b?c.txt', 'ünïcødé €.txt', '100%.txt', 'empty-dir/']));
@@ -62,7 +62,7 @@ describe.skipIf(!available)('listing page in headless chromium', () => {
     const page = await browser!.newPage();
     await page.goto(base);
     await Promise.all([page.waitForNavigation(), page.getByRole('link', { name, exact: true }).click()]);
-    expect(((await page.evaluate('document.body.innerText')) as string).trimEnd()).toBe(content.trimEnd());
+    expect((await page.evaluate<string>('document.body.innerText')).trimEnd()).toBe(content.trimEnd());
     expect(decodeURIComponent(new URL(page.url()).pathname)).toBe(`/memfs/${name}`);
     await page.close();
   });

@@ -28,8 +28,8 @@ function spawnHotfs(args: string[]): Hotfs {
   started.push(child);
   let out = '';
   let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const output = (): string => out + err;
   return {
@@ -49,12 +49,12 @@ function spawnHotfs(args: string[]): Hotfs {
         const onExit = (): void => (done(), reject(new Error(`exited before ${pattern}:\n${output()}`)));
         const done = (): void => {
           clearTimeout(timer);
-          child.stdout!.off('data', look);
-          child.stderr!.off('data', look);
+          child.stdout.off('data', look);
+          child.stderr.off('data', look);
           child.off('exit', onExit);
         };
-        child.stdout!.on('data', look);
-        child.stderr!.on('data', look);
+        child.stdout.on('data', look);
+        child.stderr.on('data', look);
         child.once('exit', onExit);
         look();
       }),
@@ -149,7 +149,7 @@ describe('hotfs command', () => {
     [['--bogus'], /^hotfs: Unknown option '--bogus'/],
     [['extra'], /^hotfs: Unexpected argument 'extra'/],
   ])('%j: exit 2 at once, the flag and the problem on stderr, nothing started', async (args, message) => {
-    const h = spawnHotfs([...base(), ...(args as string[])]);
+    const h = spawnHotfs([...base(), ...(args)]);
     expect(await h.exit(8000)).toBe(2);
     expect(h.stderr()).toMatch(message);
     expect(h.stderr()).toMatch(/Run 'hotfs --help' for usage\.\n$/);

@@ -30,9 +30,9 @@ interface Stats {
 interface Child {
   port: number;
   /** Server memory after a forced GC, and its descriptors counted before that GC. */
-  stats(): Promise<Stats>;
+  stats: () => Promise<Stats>;
   /** The same without forcing a GC. */
-  statsNoGc(): Promise<Stats>;
+  statsNoGc: () => Promise<Stats>;
   /** Everything the server wrote to stderr (Node's warnings included). */
   stderr(): string;
   stop(): Promise<void>;
@@ -223,10 +223,10 @@ describe('slowloris: the header and request timeouts cut off clients that never 
     const child = spawn(process.execPath, [cli, '--path', dir, '--addr', '127.0.0.1:0', '--backend', 'disk', '--headers-timeout', '1000', '--request-timeout', '2000'], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       let out = '';
-      child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
       const port = await new Promise<number>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no address printed: ${out}`)), 10_000);
-        child.stdout!.on('data', (d: Buffer) => {
+        child.stdout.on('data', (d: Buffer) => {
           out += d.toString();
           const m = /listening on http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
           if (m) {

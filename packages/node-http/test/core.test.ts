@@ -5,7 +5,7 @@ import { DiskFS, FsError, cleanPath, release, type File, type FileInfo, type Fil
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandler } from '../src/handler.js';
 import { resolveOptions } from '../src/options.js';
-import { errorPlan, fileMeta, planFile, statusForCode, type FileSlice, type RequestFacts } from '../src/respond.js';
+import { errorPlan, fileMeta, planFile, statusForCode, type RequestFacts } from '../src/respond.js';
 import { createContext, serveContent, type ServeContext, type Served } from '../src/serve.js';
 import { close, listen, request } from './client.js';
 import { instrument } from './instrument.js';
@@ -169,7 +169,7 @@ describe('the pure core', () => {
   it('multipart length is exact and parts reference file slices', () => {
     const p = planFile({ method: 'GET', range: 'bytes=0-1,5-6' }, meta, 'B');
     expect(p.status).toBe(206);
-    const total = p.body!.reduce((n, part) => n + (part instanceof Uint8Array ? part.length : (part as FileSlice).end - (part as FileSlice).start), 0);
+    const total = p.body!.reduce((n, part) => n + (part instanceof Uint8Array ? part.length : part.end - part.start), 0);
     const h = p.headers;
     expect(Number(h[h.indexOf('Content-Length') + 1])).toBe(total);
     expect(h[h.indexOf('Content-Type') + 1]).toBe('multipart/byteranges; boundary=B');

@@ -30,8 +30,8 @@ describe('too few file descriptors (the hotfs command under ulimit -n)', () => {
       for (let i = 0; i < 40; i++) await writeFile(join(dir, `f${i}.bin`), Buffer.alloc(8 * 1024 * 1024, i));
       const child = spawn('sh', ['-c', 'ulimit -n 48 && exec "$0" "$@"', process.execPath, cli, '--path', dir, '--backend', 'disk', '--addr', '127.0.0.1:0', '--prefix', '/'], { stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
-      child.stdout.on('data', (d: Buffer) => (output += d));
-      child.stderr.on('data', (d: Buffer) => (output += d));
+      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
       let exit: number | null | undefined;
       const exited = new Promise<number | null>((r) => child.on('exit', (code) => r((exit = code))));
       for (let i = 0; i < 300 && !/listening on http:\/\/[^:]+:(\d+)/.test(output); i++) await new Promise((r) => setTimeout(r, 20));

@@ -335,7 +335,7 @@ for (const backend of backends) {
           ['more', true, 'more/'],
         ]);
         const empty = await get('/empty-dir/', { accept: 'application/json' });
-        expect(JSON.parse(empty.body.toString()).entries).toEqual([]);
+        expect((JSON.parse(empty.body.toString()) as { entries: unknown[] }).entries).toEqual([]);
       });
     });
 
@@ -453,13 +453,14 @@ for (const backend of backends) {
 
       it('works behind middleware that wraps writeHead the way on-headers (morgan, compression) does', async () => {
         const p = await serverWith({}, (h) => (req, res) => {
+          // eslint-disable-next-line @typescript-eslint/unbound-method -- called below as original.call(this, …), as on-headers does
           const original = res.writeHead;
           // on-headers reads an array as [name, value] pairs and forwards only the status.
           res.writeHead = function (this: typeof res, status: number, headers?: unknown) {
             if (Array.isArray(headers)) for (const pair of headers as Array<[string, string]>) this.setHeader(pair[0], pair[1]);
             this.setHeader('X-Wrapped', 'yes');
             return original.call(this, status);
-          } as typeof res.writeHead;
+          };
           h(req, res);
         });
         const r = await request(p, '/hello.txt');

@@ -1,4 +1,3 @@
-import type { Server } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MemFS } from '@hotfs/core';
 import { INSIDE, SECRET_MARK, layRaceTree, startRacer } from '../../../test-support/link-race.mjs';
@@ -20,11 +19,11 @@ describe('HTTP under a link racer', () => {
   for (const backend of backends) {
     it(`${backend.name}: not one byte or name from outside the root`, async () => {
       const tree = layRaceTree();
-      cleanups.push(tree.remove);
+      cleanups.push(() => tree.remove());
       const fs = await backend.make(tree.root);
       cleanups.push(() => fs.close());
       const { server, port } = await listen(createHandler(fs));
-      cleanups.push(() => close(server as Server));
+      cleanups.push(() => close(server));
       const racer = await startRacer(tree.base, 60_000);
       let racing = true;
       // MemFS reads on watcher events, which the racer floods: rescans make it read the tree again and again.

@@ -77,7 +77,7 @@ describe.each([
 
     const writer: ChildProcess = spawn(process.execPath, [churnScript, dir, '8000', '11', churn], { stdio: ['ignore', 'pipe', 'inherit'] });
     let writerOutput = '';
-    writer.stdout!.on('data', (d: Buffer) => (writerOutput += d));
+    writer.stdout!.on('data', (d: Buffer) => (writerOutput += d.toString()));
     const writerDone = new Promise<number | null>((resolve) => writer.on('exit', resolve));
 
     const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
@@ -116,7 +116,7 @@ describe.each([
         const etag = etagOf.get(path);
         const reply = await get(agent, server.port, path, etag ? { range: 'bytes=10-2000', 'if-range': etag } : { range: 'bytes=-300' }, 'GET', onSocket);
         if (reply.status === 206) {
-          const [, start, end, total] = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(String(reply.headers['content-range']))!.map(Number) as number[];
+          const [, start, end, total] = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(String(reply.headers['content-range']))!.map(Number);
           const version = reply.headers.etag ? versions.get(reply.headers.etag) : undefined;
           if (version && (version.length !== total || !version.subarray(start, end! + 1).equals(reply.body))) failures.push(`206 ${path}: slice ${start}-${end} is not from version ${reply.headers.etag}`);
           if (reply.body.length !== end! - start! + 1) failures.push(`206 ${path}: ${reply.body.length} bytes for ${start}-${end}`);

@@ -40,8 +40,8 @@ export async function startCli(dir: string, backend: string, extra: string[] = [
       resolve(code);
     }),
   );
-  child.stdout.on('data', (d: Buffer) => (output += d));
-  child.stderr.on('data', (d: Buffer) => (output += d));
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`hotfs did not start:\n${output}`)), 30_000);
     const look = () => {

@@ -1,5 +1,5 @@
 // The root README's examples, as written there, on 127.0.0.1 and an ephemeral port.
-import { createServer as createNodeServer, type Server } from 'node:http';
+import { createServer as createNodeServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemFS, readAll, tryOpen } from '@hotfs/core';
@@ -42,16 +42,19 @@ describe('root README examples', () => {
   it('the custom handler against the FileSystem API', async () => {
     const fs = await MemFS.mirror(fixture.root);
     closers.push(fs);
+    async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+      const file = await tryOpen(fs, new URL(req.url ?? '/', 'http://x').pathname); // a miss costs no Error
+      if (!file || (await file.stat()).isDirectory) {
+        await file?.close();
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { 'Content-Length': (await file.stat()).size }).end(await readAll(file)); // zero-copy on MemFS
+      await file.close();
+    }
     const base = await listening(
-      createNodeServer(async (req, res) => {
-        const file = await tryOpen(fs, new URL(req.url ?? '/', 'http://x').pathname); // a miss costs no Error
-        if (!file || (await file.stat()).isDirectory) {
-          await file?.close();
-          res.writeHead(404).end();
-          return;
-        }
-        res.writeHead(200, { 'Content-Length': (await file.stat()).size }).end(await readAll(file)); // zero-copy on MemFS
-        await file.close();
+      createNodeServer((req, res) => {
+        serve(req, res).catch(() => res.destroy());
       }),
     );
     expect(await (await fetch(`${base}/hello.txt`)).text()).toBe('Hello, hotfs!\n');

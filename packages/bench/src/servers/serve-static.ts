@@ -5,10 +5,10 @@ import { listenAndAnnounce, serverArgs } from './common.js';
 
 const { root, port } = serverArgs();
 const serve = serveStatic(root, { index: false });
-const server = createServer((req, res) =>
+const server = createServer((req, res) => {
   serve(req, res, () => {
     res.statusCode = 404;
     res.end('Not Found');
-  }),
-);
+  });
+});
 listenAndAnnounce(server, port);

@@ -119,7 +119,7 @@ async function syncFile(ctx: SyncContext, path: string, host: string, stats: Sta
     if (changedUnderUs(err)) return ctx.unstable(path);
     // Unreadable (EACCES, EIO…): mirror the metadata and let DiskFS answer for the content, so
     // MemFS fails exactly where DiskFS does.
-    if (!old?.onDisk) ctx.warn(`cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? err}): its content is served from disk`);
+    if (!old?.onDisk) ctx.warn(`cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)}): its content is served from disk`);
     return ctx.changed(store.putFile(path, onDiskInfo(path, stats, stamp), host, stamp, undefined), path);
   }
   if (!read) return ctx.unstable(path);

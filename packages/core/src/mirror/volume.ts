@@ -118,9 +118,4 @@ export function removeTree(vol: Volume, path: string): void {
   core(vol).deleteNode(node);
 }
 
-/** Whether the Volume holds anything at `path`, without throwing. */
-export function exists(vol: Volume, path: string): boolean {
-  return vol.existsSync(path);
-}
-
 export { Volume };
