@@ -207,14 +207,15 @@ describe.each([
     expect(Object.keys(counts).length).toBeGreaterThan(0);
     expect(reads.details.slice(0, 10), reads.summary).toEqual([]);
     expect(reads.share, reads.summary).toBeLessThanOrEqual(maxExcusedShare);
+    // This run's answers, not the whole file's: no 5xx, and the mix the requests ask for. 16 of every
+    // 20 are for files and listings that mostly exist (81% of all answers were 2xx here in 7 runs of
+    // each backend), 2 revalidate (304), and the 2 misses are 404.
+    expect(statuses['5xx'] ?? 0, JSON.stringify(statuses)).toBe(0);
+    expect(statuses['2xx'] ?? 0, JSON.stringify(statuses)).toBeGreaterThan(REQUESTS * 0.7);
+    expect(statuses['4xx'] ?? 0, JSON.stringify(statuses)).toBeGreaterThanOrEqual(REQUESTS / 10);
     // Enough of each kind was checked for the above to mean something.
     expect(slices.length).toBeGreaterThan(REQUESTS / 40);
     expect(verified).toBeGreaterThan(REQUESTS / 4);
-    // This run's answers, not the whole file's: no 5xx, and the mix the requests ask for (17 of
-    // every 20 can only be 2xx; the misses are 404).
-    expect(statuses['5xx'] ?? 0, JSON.stringify(statuses)).toBe(0);
-    expect(statuses['2xx'] ?? 0, JSON.stringify(statuses)).toBeGreaterThan(REQUESTS / 2);
-    expect(statuses['4xx'] ?? 0, JSON.stringify(statuses)).toBeGreaterThanOrEqual(REQUESTS / 10);
 
     // Once the churn stops, what is served is exactly what is on disk.
     const settleAgent = new Agent({ keepAlive: true });
