@@ -19,7 +19,7 @@ export default defineConfig(
           // Files no tsconfig.json includes: the root config files, and the test helpers that have a .d.mts
           // beside them (test-support/tsconfig.json then sees only the .d.mts). They are typed with the
           // tests' compiler options.
-          allowDefaultProject: ['*.js', '*.ts', 'test-support/{link-race,settle,versions}.mjs'],
+          allowDefaultProject: ['*.js', '*.ts', 'test-support/{link-race,settle,unprivileged,versions}.mjs'],
           defaultProject: 'tsconfig.test.json',
         },
         tsconfigRootDir: import.meta.dirname,

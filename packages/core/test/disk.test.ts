@@ -1,10 +1,17 @@
-import { chmod, mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
-import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DiskFS, FsError, SYNC_READ_LIMIT, readFile, tryOpen } from '@hotfs/core';
 import { checkFileSystem, createFixture, type Fixture } from '@hotfs/core/conformance';
+import { isRoot, unprivileged, unprivilegedBlocker } from '../../../test-support/unprivileged.mjs';
+import { probePermissions } from './fixtures/disk-eacces.mjs';
+
+const eaccesProbe = fileURLToPath(new URL('./fixtures/disk-eacces.mjs', import.meta.url));
+const eaccesBlocker = unprivilegedBlocker(eaccesProbe);
+if (eaccesBlocker) console.warn(`disk.test.ts: the EACCES case cannot run: ${eaccesBlocker}`);
 
 let fixture: Fixture;
 beforeAll(async () => {
@@ -91,15 +98,21 @@ describe('DiskFS', () => {
     }
   });
 
-  it('maps permission errors to EACCES', async () => {
-    if (process.getuid?.() === 0) return; // root reads everything; the non-root fault suite covers this
-    const dir = await mkdtemp(join(tmpdir(), 'hotfs-perm-'));
-    try {
-      await writeFile(join(dir, 'locked.txt'), 'x');
-      await chmod(join(dir, 'locked.txt'), 0o000);
-      expect(await codeOf(new DiskFS(dir).open('/locked.txt'))).toBe('EACCES');
-    } finally {
-      await rm(dir, { recursive: true });
+  // Root reads everything: as root, the probe runs in a child process as nobody.
+  it.skipIf(eaccesBlocker !== undefined && !process.env.CI)('maps permission errors to EACCES, in both io modes', async () => {
+    expect(eaccesBlocker, 'CI must run this permission check').toBeUndefined();
+    let result: Awaited<ReturnType<typeof probePermissions>>;
+    if (isRoot) {
+      const child = spawnSync(process.execPath, [eaccesProbe], { ...unprivileged, encoding: 'utf8', timeout: 20_000 });
+      expect(child.status, child.stderr).toBe(0);
+      result = JSON.parse(child.stdout) as typeof result;
+    } else {
+      result = await probePermissions();
+    }
+    expect(result.uid).not.toBe(0);
+    const denied = 'FsError EACCES';
+    for (const io of ['sync', 'async'] as const) {
+      expect(result[io], io).toEqual({ open: denied, tryOpen: denied, openInside: denied, readdirLockedDir: denied });
     }
   });
 

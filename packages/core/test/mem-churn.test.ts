@@ -4,10 +4,20 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { MemFS, readAll, tryOpen } from '@hotfs/core';
-import { explains, makeVersion, verify, type BadRead, type Stall } from '../../../test-support/versions.mjs';
+import { account, makeVersion, verify, type BadRead, type Stall } from '../../../test-support/versions.mjs';
 import { mirrorsDisk, tempDir } from './support.js';
 
 const churnScript = fileURLToPath(new URL('../../../test-support/churn.mjs', import.meta.url));
+/**
+ * The most of all reads that writer stalls may excuse: a writer stalled mid-write longer than the
+ * 25 ms quiet window leaves a torn file on disk that the mirror may take (the README's "one limit").
+ * Measured here (2 cores shared, load 10-13): 0 excused of 17,409 / 23,776 / 22,504 reads, with
+ * 22-26 writer stalls over 10 ms per run. When a stall does outlast the window, the torn version
+ * lives until the next event and stable read (~0.1-0.3 s) at ~400 reads/s per path: 40-120 bad reads,
+ * 0.2-0.6% of a run. 1% allows about one such incident; a mirror that took torn files as a rule
+ * (every stall) would pass it many times over.
+ */
+const MAX_EXCUSED_SHARE = 0.01;
 
 describe('MemFS under churn', () => {
   it('never yields a torn or mixed version while another process rewrites the tree, then settles exact', async () => {
@@ -43,9 +53,10 @@ describe('MemFS under churn', () => {
       await Promise.all(readers);
       const { counts, stalls } = JSON.parse(output) as { counts: Record<string, number>; stalls: Stall[] };
       expect(Object.keys(counts).filter((k) => !k.startsWith('failed'))).toEqual(expect.arrayContaining(['inPlace', 'editorSave', 'truncateThenWrite', 'deleteAndCreate', 'renameDir']));
-      const unexplained = bad.filter((b) => !stalls.some((s) => explains(s, b)));
-      expect(unexplained.map((b) => `${b.path}: ${b.problem}`)).toEqual([]);
-      expect(bad.length).toBeLessThan(reads / 20);
+      const result = account(bad, stalls, reads);
+      console.log(`mem-churn: ${result.summary}`);
+      expect(result.details, result.summary).toEqual([]);
+      expect(result.share, result.summary).toBeLessThanOrEqual(MAX_EXCUSED_SHARE);
       expect(reads).toBeGreaterThan(1000);
       await mirrorsDisk(fs, dir, expect, 10_000);
       await fs.close();

@@ -154,13 +154,19 @@ describe('MemFS', () => {
     const { dir, fs } = await mirrored();
     const chunk = Buffer.alloc(256 * 1024, 1);
     const versions: string[] = [];
+    // Each event's read is kept and awaited below: every version it saw is checked, and a read that
+    // failed is recorded (never left as an unhandled rejection) and fails the test.
+    const reads: Promise<void>[] = [];
+    const failedReads: string[] = [];
     fs.on('change', ({ path }: ChangeEvent) => {
       if (path !== '/big.bin') return;
-      void fs.open(path).then(async (file) => {
-        const [info, bytes] = [await file.stat(), await readAll(file)];
-        versions.push(`${info.size}:${bytes.length}:${bytes.every((b) => b === 1)}`);
-        await file.close();
-      });
+      reads.push(
+        fs.open(path).then(async (file) => {
+          const [info, bytes] = [await file.stat(), await readAll(file)];
+          versions.push(`${info.size}:${bytes.length}:${bytes.every((b) => b === 1)}`);
+          await file.close();
+        }).catch((err: Error) => void failedReads.push(err.message)),
+      );
     });
     const { open } = await import('node:fs/promises');
     const handle = await open(join(dir, 'big.bin'), 'w');
@@ -170,6 +176,9 @@ describe('MemFS', () => {
     }
     await handle.close();
     await eventually(async () => expect((await fs.stat('/big.bin')).size).toBe(32 * chunk.length));
+    await Promise.all(reads);
+    expect(failedReads).toEqual([]);
+    expect(versions.length).toBe(reads.length);
     expect(versions.length).toBeGreaterThan(0);
     for (const version of versions) {
       const [size, length, ones] = version.split(':');
@@ -184,14 +193,16 @@ describe('MemFS', () => {
     const { dir, fs } = await mirrored(undefined, { logger, verbose: true });
     expect(logger.lines.join('\n')).toMatch(/info hotfs: mirrored .*: 0 files, 1 directories, 0 bytes in \d+ ms/);
     const events: ChangeEvent[] = [];
-    const lookups: Promise<unknown>[] = [];
+    // What the mirror shows when each event is emitted: collected (never rejecting, so nothing goes
+    // unhandled) and checked below, so a wrong answer fails this test.
+    const missing: Promise<string | undefined>[] = [];
     fs.on('change', (event) => {
       events.push(event);
-      lookups.push(fs.tryStat(event.path)); // looked up when emitted, checked below
+      missing.push(fs.tryStat(event.path).then((info) => (info ? undefined : `${event.type} ${event.path}: not in the mirror when emitted`), (err: Error) => `${event.type} ${event.path}: ${err.message}`));
     });
     await writeFile(join(dir, 'new.txt'), 'hi');
     await eventually(() => expect(events).toContainEqual({ type: 'add', path: '/new.txt' }));
-    for (const info of await Promise.all(lookups)) expect(info).toBeDefined();
+    expect((await Promise.all(missing)).filter((m) => m !== undefined)).toEqual([]);
     expect(logger.lines).toContain('info hotfs: add /new.txt');
   });
 

@@ -63,12 +63,26 @@ describe('release', () => {
     try {
       const disk = await new DiskFS(fixture.root).open('/hello.txt');
       let closes = 0;
-      const rejecting: File = { stat: () => disk.stat(), read: (b, p) => disk.read(b, p), readdir: () => disk.readdir(), close: async () => { closes++; await disk.close(); throw new Error('close failed'); } };
+      // Resolved one macrotask after the close rejects: by then Node has reported the rejection
+      // if nothing handled it (it does so before the event loop moves on).
+      let rejectionProcessed!: () => void;
+      const processed = new Promise<void>((resolve) => (rejectionProcessed = resolve));
+      const rejecting: File = {
+        stat: () => disk.stat(),
+        read: (b, p) => disk.read(b, p),
+        readdir: () => disk.readdir(),
+        close: async () => {
+          closes++;
+          await disk.close();
+          setImmediate(rejectionProcessed);
+          throw new Error('close failed');
+        },
+      };
       const throwing: File = { ...rejecting, closeSync: () => { closes++; throw new Error('closeSync failed'); } };
       expect(() => release(rejecting)).not.toThrow();
       expect(() => release(throwing)).not.toThrow();
-      await new Promise((resolve) => setTimeout(resolve, 50));
       expect(closes).toBe(2);
+      await processed;
       expect(unhandled).toEqual([]);
     } finally {
       process.off('unhandledRejection', onUnhandled);

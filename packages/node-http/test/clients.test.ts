@@ -363,6 +363,8 @@ describe('a client that leaves while a chunk is being read', () => {
     let reads = 0;
     let clientGone!: () => void;
     const gone = new Promise<void>((resolve) => (clientGone = resolve));
+    let fileClosed!: () => void;
+    const closedOnce = new Promise<void>((resolve) => (fileClosed = resolve));
     // The real DiskFS; only the second read is held until the client has gone, which is the
     // window a 1,000-abort run hits by chance.
     const timed = instrument(disk, {
@@ -370,20 +372,25 @@ describe('a client that leaves while a chunk is being read', () => {
       read: async () => {
         if (++reads === 2) await gone;
       },
-      closed: () => closed++,
+      closed: () => {
+        closed++;
+        fileClosed();
+      },
     });
     const { server, port } = await listen(createHandler(timed));
+    // The server's side of the connection: the read is released once the server has seen the client go.
+    const serverSawClose = new Promise<void>((resolve) => server.once('connection', (s: Socket) => s.once('close', () => resolve())));
     try {
       const socket = connect(port, '127.0.0.1');
       socket.on('error', () => {});
       socket.once('data', () => socket.destroy());
       socket.write('GET /eight.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
-      await new Promise((resolve) => socket.once('close', resolve));
-      // Let the server see the close too, then release the read.
-      await sleep(200);
+      await serverSawClose;
       clientGone();
-      const deadline = Date.now() + 3000;
-      while (closed < opened && Date.now() < deadline) await sleep(20);
+      // "At once": well before any GC would find the handle; 3 s is slack for a busy machine.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([closedOnce, new Promise((resolve) => (timer = setTimeout(resolve, 3000)))]);
+      clearTimeout(timer);
       expect([opened, closed]).toEqual([1, 1]);
       expect(reads).toBe(2);
     } finally {

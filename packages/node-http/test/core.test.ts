@@ -307,7 +307,13 @@ describe('streaming from a backend without bytes()', () => {
       const socket = connect(port, '127.0.0.1');
       socket.pause();
       socket.write('GET /huge.bin HTTP/1.1\r\nHost: x\r\n\r\n');
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // Until the server has stopped reading on its own (the paused client's backpressure): reads
+      // begun and then unchanged over five polls 20 ms apart, within 5 s.
+      for (let last = -1, still = 0, deadline = Date.now() + 5000; still < 5 && Date.now() < deadline; ) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        still = reads > 0 && reads === last ? still + 1 : 0;
+        last = reads;
+      }
       socket.destroy();
       const deadline = Date.now() + 2000;
       while (closed < opened && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
