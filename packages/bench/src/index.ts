@@ -4,7 +4,8 @@
  * @packageDocumentation
  */
 export { backends, fsCases, runFsBench, type Backend, type FsBenchOptions, type FsCaseResult, type FsMeasure } from './fs-bench.js';
-export { runHttpBench, type HttpBenchOptions, type HttpCaseResult, type HttpMeasure } from './http-bench.js';
+export { runHttpBench, type HttpBenchOptions, type HttpBenchResult, type HttpCaseResult, type HttpMeasure } from './http-bench.js';
+export { PIN, PIN_CONNECTIONS, allowedCpus, expandCpuList, formatCpuList, pinUnsupported, type PinInfo } from './pin.js';
 export { httpCases, pickCases, type HttpCase } from './http-cases.js';
 export { CEILING, contenders, startServer, type Contender, type ServerProcess } from './contenders.js';
 export { hasWrk, pickGenerator, wrkGenerator, type GeneratorName, type LoadGenerator, type LoadJob, type LoadResult } from './load.js';

@@ -7,6 +7,7 @@ import type { FsCaseResult } from './fs-bench.js';
 import type { HttpCaseResult, HttpMeasure } from './http-bench.js';
 import { httpCases } from './http-cases.js';
 import { memfsCostsTable, type MemfsCosts } from './memfs-costs.js';
+import { PIN, type PinInfo } from './pin.js';
 import { geomean, ratio, type Spread } from './stats.js';
 import { checkTargets } from './targets.js';
 
@@ -29,6 +30,8 @@ export interface RunMeta {
   httpDurationMs: number;
   httpLatencyMs: number;
   httpWarmupMs: number;
+  /** Set in the pinned mode (`--pin`): the CPUs servers and generator were allowed, as `/proc` showed them. */
+  pin?: PinInfo;
 }
 
 /** Everything a run produced: what `--json` prints. */
@@ -219,8 +222,17 @@ function metaLines(m: RunMeta): string[] {
     `command: ${m.command}`,
     `machine: ${m.cpus} x ${m.cpuModel}, ${m.memGiB} GiB, ${m.platform}; Node ${m.node}${m.loadavg ? `; load average ${m.loadavg[0].toFixed(2)} at start, ${(m.loadavg[1] ?? Number.NaN).toFixed(2)} at end` : ''}`,
     `load generator: ${m.generator ?? 'none'}; ${m.rounds} interleaved round(s)${m.quick ? ' (QUICK mode: numbers are a smoke test only)' : ''}`,
-    `budgets: fs ${m.fsTimeMs} ms per task; http warm-up ${m.httpWarmupMs} ms, throughput ${m.httpDurationMs} ms (${longerWindows()}) at 16 connections (4 from 1 MiB up), latency ${m.httpLatencyMs} ms at 1 connection`,
+    modeLine(m),
+    `budgets: fs ${m.fsTimeMs} ms per task; http warm-up ${m.httpWarmupMs} ms, throughput ${m.httpDurationMs} ms (${longerWindows()}) at ${m.pin ? m.pin.connections : '16'} connections${m.pin ? '' : ' (4 from 1 MiB up)'}, latency ${m.httpLatencyMs} ms at 1 connection`,
   ];
+}
+
+// Pinned or not decides what the HTTP numbers mean: CPU per request on one core, or with a second core to borrow.
+function modeLine(m: RunMeta): string {
+  const p = m.pin;
+  if (!p) return 'mode: unpinned (servers and load generator scheduled on any core)';
+  const servers = p.serverCpus.length ? p.serverCpus.join(' / ') : 'never read';
+  return `mode: PINNED (--pin): every HTTP server on CPU ${PIN.server} (its threads' CPUs as /proc showed them: ${servers}), the load generator on CPU ${PIN.generator} (/proc: ${p.generatorCpus ?? 'never read'}), ${p.connections} keep-alive connections in every throughput run`;
 }
 
 // The cases whose throughput runs longer than the budget, and those taken in alternating slices.
