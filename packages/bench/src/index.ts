@@ -11,7 +11,7 @@ export { CEILING, contenders, startServer, type Contender, type ServerProcess } 
 export { hasWrk, pickGenerator, wrkGenerator, type GeneratorName, type LoadGenerator, type LoadJob, type LoadResult } from './load.js';
 export { ensureFixture, FIXTURE_FILES, MISSING_PATH, ROTATION_COUNT, ROTATION_DIR, rotationPath } from './fixtures.js';
 export { runMemfsCosts, memfsCostsTable, type MemfsCosts, type MirrorCost, type WriteToServed } from './memfs-costs.js';
-export { renderMarkdown, renderText, generatorCheck, hostCheck, incidents, type BenchResult, type RunMeta } from './report.js';
+export { renderMarkdown, renderText, generatorCheck, hostCheck, pinCheck, incidents, type BenchResult, type RunMeta } from './report.js';
 export { checkTargets, type TargetCheck } from './targets.js';
 export { ratioChart } from './svg.js';
 export { geomean, ratio, spread, type Spread } from './stats.js';

@@ -195,9 +195,30 @@ export function hostCheck(r: BenchResult): string | undefined {
     : `host check: the ceiling's own CPU per request moved more than ${HOST_NOISE}x across rounds in ${noisy.length} of ${n} cases (${noisy.join(', ')}): the host's speed changed under them, so read their ratios with the min–max columns`;
 }
 
+/** Share of the pinned core below which a server did not have the core to itself. */
+const PIN_BUSY = 0.9;
+
+/**
+ * The check that a pinned run measured what it means to. Pinned, a server should keep its core busy;
+ * when other processes run on that core, each server gets the share the scheduler gives it, and a
+ * server with more busy threads (a thread-pool reader like sirv) gets more: req/s then measures that
+ * share, not the server's cost. Names the servers below {@link PIN_BUSY} of the core, per case.
+ */
+export function pinCheck(r: BenchResult): string | undefined {
+  if (!r.http || !r.meta.pin) return undefined;
+  const shared = r.http.cases.flatMap((c) => {
+    const low = Object.entries(c.results).filter(([, m]) => m.serverBusy.median < PIN_BUSY);
+    return low.length ? [`${c.name} (${low.map(([n, m]) => `${n} ${m.serverBusy.median.toFixed(2)}`).join(', ')})`] : [];
+  });
+  const n = r.http.cases.length;
+  return shared.length === 0
+    ? `pin check: every server kept its core at least ${PIN_BUSY} busy in all ${n} cases`
+    : `pin check: servers used less than ${PIN_BUSY} of their core in ${shared.length} of ${n} cases: ${shared.join('; ')}. Other processes shared the core, so there req/s is the share the scheduler gave each server (more to one with more busy threads), not its cost: compare CPU per request`;
+}
+
 /** The checks that say how far a run's ratios can be trusted, one line each. */
 function checkLines(r: BenchResult): string[] {
-  return [generatorCheck(r), hostCheck(r)].filter((l) => l !== undefined);
+  return [generatorCheck(r), hostCheck(r), pinCheck(r)].filter((l) => l !== undefined);
 }
 
 /** Problems worth a line of their own: crashes, wrong statuses, errors under load. */
