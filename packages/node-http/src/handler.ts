@@ -4,7 +4,6 @@
  */
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import { release, type File, type FileSystem } from '@hotfs/core';
-import { giveBack, takeChunk } from './chunks.js';
 import type { HandlerOptions } from './options.js';
 import { errorPlan, type FileSlice, type Part, type Plan, type RequestFacts } from './respond.js';
 import { createContext, serve, type ServeContext, type Served } from './serve.js';
@@ -12,7 +11,8 @@ import { createContext, serve, type ServeContext, type Served } from './serve.js
 /** A request handler for `node:http`, and Connect/Express middleware when given `next`. */
 export type Handler = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
 
-export { CHUNK_SIZE } from './chunks.js';
+/** Bytes per read when streaming from a backend without zero-copy access. */
+export const CHUNK_SIZE = 1024 * 1024;
 
 /**
  * Creates a handler serving `fs` with Go `http.FileServer` semantics (see the package README for
@@ -197,30 +197,21 @@ async function stream(ctx: ServeContext, req: IncomingMessage, res: ServerRespon
   if (ctx.options.logger) log(ctx, req, plan, error);
 }
 
-// Each chunk goes back to the pool from its write's callback, once the kernel has its bytes; a chunk
-// whose callback never comes (the connection died with it queued) is left to the GC.
 async function streamSlice(res: ServerResponse, part: FileSlice, file: File, last: boolean): Promise<void> {
   let pos = part.start;
   while (pos < part.end) {
     if (res.destroyed) return;
-    const chunk = takeChunk(part.end - pos);
-    const want = Math.min(chunk.length, part.end - pos);
+    // A fresh buffer per chunk: the socket may still hold the previous one.
+    const buf = Buffer.allocUnsafe(Math.min(CHUNK_SIZE, part.end - pos));
     let filled = 0;
-    try {
-      while (filled < want) {
-        const n = await file.read(chunk.subarray(filled, want), pos + filled);
-        if (n === 0) throw new Error('file shrank while being served');
-        filled += n;
-      }
-    } catch (err) {
-      giveBack(chunk);
-      throw err;
+    while (filled < buf.length) {
+      const n = await file.read(buf.subarray(filled), pos + filled);
+      if (n === 0) throw new Error('file shrank while being served');
+      filled += n;
     }
     pos += filled;
-    const view = want === chunk.length ? chunk : chunk.subarray(0, want);
-    const done = (): void => giveBack(chunk);
-    if (last && pos === part.end) res.end(view, done);
-    else if (!res.write(view, done)) await drained(res);
+    if (last && pos === part.end) res.end(buf);
+    else if (!res.write(buf)) await drained(res);
   }
 }
 
