@@ -1,6 +1,6 @@
 /**
  * `pnpm bench [--quick] [--json] [--only fs|http|memfs] [--rounds N] [--generator auto|wrk|node|autocannon]
- * [--out DIR] [--fixture DIR] [--contenders a,b] [--cases a,b] [--from results.json] [--no-save] [--help]`
+ * [--pin] [--out DIR] [--fixture DIR] [--contenders a,b] [--cases a,b] [--from results.json] [--no-save] [--help]`
  *
  * Runs the FS-level and HTTP-level benches, prints a table (or JSON with `--json`), and writes
  * `results.json`, `report.md` and `chart.svg` to `packages/bench/results/<timestamp>/` (or `--out`).
@@ -20,6 +20,7 @@ import { pickCases, type HttpCase } from './http-cases.js';
 import { runMemfsCosts } from './memfs-costs.js';
 import { pickGenerator, type GeneratorName } from './load.js';
 import { CEILING, contenders } from './contenders.js';
+import { PIN, PIN_CONNECTIONS, pinUnsupported } from './pin.js';
 import { renderMarkdown, renderText, type BenchResult } from './report.js';
 import { ratioChart } from './svg.js';
 
@@ -29,6 +30,8 @@ const USAGE = `usage: pnpm bench [options]
   --only fs|http|memfs    run one part
   --rounds N              interleaved rounds (default 3, 1 with --quick)
   --generator G           auto|wrk|node|autocannon (default auto: wrk when installed)
+  --pin                   each HTTP server on CPU ${PIN.server}, the load generator on CPU ${PIN.generator} (taskset),
+                          ${PIN_CONNECTIONS} connections in every throughput run
   --contenders a,b        HTTP contenders to run besides the ceiling
   --cases a,b             HTTP cases whose names start with these (e.g. 404,640 B,rotation)
   --out DIR               where results.json, report.md and chart.svg go
@@ -52,6 +55,7 @@ try {
       only: { type: 'string' },
       rounds: { type: 'string' },
       generator: { type: 'string' },
+      pin: { type: 'boolean', default: false },
       out: { type: 'string' },
       fixture: { type: 'string' },
       contenders: { type: 'string' },
@@ -77,6 +81,13 @@ const genName = (values.generator ?? (quick ? 'node' : 'auto')) as GeneratorName
 if (!['auto', 'wrk', 'node', 'autocannon'].includes(genName)) usageError(`--generator must be auto, wrk, node or autocannon; got ${genName}`);
 const rounds = Number(values.rounds ?? (quick ? 1 : 3));
 if (!Number.isInteger(rounds) || rounds < 1) usageError(`--rounds must be a positive integer; got ${values.rounds}`);
+const pin = values.pin!;
+if (pin) {
+  if (values.from) usageError('--pin runs servers; --from runs nothing');
+  if (only !== undefined && only !== 'http') usageError(`--pin pins the HTTP servers; --only ${only} runs none`);
+  const why = pinUnsupported();
+  if (why) usageError(why);
+}
 
 // Progress goes to stderr so `--json` leaves stdout to the JSON alone.
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -99,7 +110,7 @@ try {
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const root = values.from || only === 'memfs' ? '' : ensureFixture(values.fixture);
-const generator = values.from || (only && only !== 'http') ? undefined : pickGenerator(genName);
+const generator = values.from || (only && only !== 'http') ? undefined : pickGenerator(genName, pin ? PIN.generator : undefined);
 
 const result: BenchResult = values.from ? (JSON.parse(readFileSync(values.from, 'utf8')) as BenchResult) : {
   meta: {
@@ -126,7 +137,9 @@ try {
   if (!values.from && (!only || only === 'fs')) result.fs = await runFsBench({ root, rounds, timeMs: budgets.fsTimeMs, quick, log });
   if (generator) {
     log(`http: load generator ${generator.name}`);
-    result.http = await runHttpBench({ root, generator, rounds, warmupMs: budgets.httpWarmupMs, durationMs: budgets.httpDurationMs, latencyMs: budgets.httpLatencyMs, maxRequests: budgets.maxRequests, contenders: chosen, ...(cases ? { cases } : {}), log });
+    const { serverCpus, ...http } = await runHttpBench({ root, generator, rounds, warmupMs: budgets.httpWarmupMs, durationMs: budgets.httpDurationMs, latencyMs: budgets.httpLatencyMs, maxRequests: budgets.maxRequests, contenders: chosen, ...(cases ? { cases } : {}), pin, log });
+    result.http = http;
+    if (pin) result.meta.pin = { serverCpus: serverCpus ?? [], generatorCpus: generator.cpus ?? null, connections: PIN_CONNECTIONS };
   }
   if (!values.from && (!only || only === 'memfs')) result.memfs = await runMemfsCosts({ quick, log });
 } finally {

@@ -6,6 +6,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { pinned } from './pin.js';
 
 /** A server under test: one registration in {@link contenders}. */
 export interface Contender {
@@ -42,10 +43,15 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** Starts a contender on a free loopback port and waits for it to announce the port. */
-export function startServer(contender: Contender, root: string, timeoutMs = 30_000): Promise<ServerProcess> {
+/**
+ * Starts a contender on a free loopback port and waits for it to announce the port. With `cpu`, the
+ * process runs under `taskset -c <cpu>` from its first instruction, so every thread it starts is pinned.
+ */
+export function startServer(contender: Contender, root: string, timeoutMs = 30_000, cpu?: string): Promise<ServerProcess> {
   const script = fileURLToPath(new URL(`./servers/${contender.script}.js`, import.meta.url));
-  const child: ChildProcess = fork(script, [root, '0'], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, NODE_ENV: 'production' } });
+  // fork() runs `execPath ...execArgv script`: taskset execs node in place, so the pid and the IPC channel stay.
+  const [execPath, execArgv] = cpu === undefined ? [process.execPath, process.execArgv] : pinned(cpu, process.execPath, process.execArgv);
+  const child: ChildProcess = fork(script, [root, '0'], { execPath, execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, NODE_ENV: 'production' } });
   let exit: string | undefined;
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));

@@ -8,6 +8,7 @@
 import { CEILING, contenders as defaultContenders, startServer, type Contender, type ServerProcess } from './contenders.js';
 import { LARGE, httpCases, probe, type HttpCase } from './http-cases.js';
 import type { LoadGenerator, LoadJob, LoadResult } from './load.js';
+import { PIN, PIN_CONNECTIONS, allowedCpus } from './pin.js';
 import { ratio, spread, type Spread } from './stats.js';
 
 /** One contender on one case, over all rounds. */
@@ -62,6 +63,12 @@ export interface HttpBenchOptions {
   contenders?: Contender[];
   /** The cases to run (default all of {@link httpCases}). */
   cases?: HttpCase[];
+  /**
+   * Pinned mode: every server on CPU {@link PIN}.server (checked in `/proc` at each start; a server
+   * allowed elsewhere fails its run), and {@link PIN_CONNECTIONS} connections in every throughput run.
+   * The generator is pinned by whoever made it (`pickGenerator(name, PIN.generator)`).
+   */
+  pin?: boolean;
   log?: (line: string) => void;
 }
 
@@ -75,9 +82,17 @@ interface Sample {
   cpuGiB: number;
 }
 
+/** What {@link runHttpBench} returns; `serverCpus` (pinned mode only) lists every distinct CPU list its servers' threads were allowed. */
+export interface HttpBenchResult {
+  contenders: string[];
+  cases: HttpCaseResult[];
+  serverCpus?: string[];
+}
+
 /** Runs the HTTP bench. */
-export async function runHttpBench(opts: HttpBenchOptions): Promise<{ contenders: string[]; cases: HttpCaseResult[] }> {
+export async function runHttpBench(opts: HttpBenchOptions): Promise<HttpBenchResult> {
   const list = opts.contenders ?? defaultContenders;
+  const serverCpus = new Set<string>();
   const runCases = opts.cases ?? httpCases;
   const samples = new Map<string, Sample[]>();
   const info = new Map<string, CaseInfo>();
@@ -95,8 +110,8 @@ export async function runHttpBench(opts: HttpBenchOptions): Promise<{ contenders
         info.set(k, rec);
         return { contender, rec, tally: { requests: 0, bytes: 0, seconds: 0, cpuMicros: 0 }, failed: false };
       });
-      if (c.windows) await measureInterleaved(opts, runs, c, c.windows);
-      else await measureOneByOne(opts, runs, c);
+      if (c.windows) await measureInterleaved(opts, runs, c, c.windows, serverCpus);
+      else await measureOneByOne(opts, runs, c, serverCpus);
       for (const run of runs) {
         const k = key(run.contender.name, c.name);
         if (run.sample) (samples.get(k) ?? samples.set(k, []).get(k)!).push(run.sample);
@@ -127,7 +142,7 @@ export async function runHttpBench(opts: HttpBenchOptions): Promise<{ contenders
     const ratioToCeiling = Object.fromEntries(list.map((a) => [a.name, ratio(rps(a.name), rps(CEILING))]));
     return { name: c.name, expectStatus: c.expect, results, ratioToCeiling, matrix };
   });
-  return { contenders: list.map((c) => c.name), cases };
+  return { contenders: list.map((c) => c.name), cases, ...(opts.pin ? { serverCpus: [...serverCpus].sort() } : {}) };
 }
 
 type CaseInfo = Pick<HttpMeasure, 'status' | 'socketErrors' | 'unexpectedStatus' | 'crashed' | 'error'>;
@@ -152,10 +167,10 @@ interface Run {
  * samples in a V8 runtime call inside `process.nextTick`, so which processes it hit would decide the
  * ratios.
  */
-async function measureOneByOne(opts: HttpBenchOptions, runs: Run[], c: HttpCase): Promise<void> {
+async function measureOneByOne(opts: HttpBenchOptions, runs: Run[], c: HttpCase, cpus: Set<string>): Promise<void> {
   for (const run of runs) {
     try {
-      await step(opts, run, c, () => start(opts, run, c));
+      await step(opts, run, c, () => start(opts, run, c, cpus));
       await step(opts, run, c, () => window(opts, run, c, opts.durationMs * (c.durationScale ?? 1)));
       await step(opts, run, c, () => finish(opts, run, c));
     } finally {
@@ -173,10 +188,10 @@ async function measureOneByOne(opts: HttpBenchOptions, runs: Run[], c: HttpCase)
  * minute after which the idle slowdown above was seen, and that slowdown costs per write, which for
  * a body of 1 MiB and up is a few percent of the request at most.
  */
-async function measureInterleaved(opts: HttpBenchOptions, runs: Run[], c: HttpCase, windows: number): Promise<void> {
+async function measureInterleaved(opts: HttpBenchOptions, runs: Run[], c: HttpCase, windows: number, cpus: Set<string>): Promise<void> {
   const sliceMs = (opts.durationMs * (c.durationScale ?? 1)) / windows;
   try {
-    for (const run of runs) await step(opts, run, c, () => start(opts, run, c));
+    for (const run of runs) await step(opts, run, c, () => start(opts, run, c, cpus));
     for (let w = 0; w < windows; w++) {
       for (let i = 0; i < runs.length; i++) {
         const run = runs[(i + w) % runs.length]!;
@@ -212,13 +227,24 @@ async function step(opts: HttpBenchOptions, run: Run, c: HttpCase, stage: () => 
   }
 }
 
-/** Starts the server, checks what it answers the case with, and warms it up. */
-async function start(opts: HttpBenchOptions, run: Run, c: HttpCase): Promise<void> {
-  const server = (run.server = await startServer(run.contender, opts.root));
+/**
+ * Starts the server (pinned, and checked to be, in pinned mode: its CPU list goes into `cpus`),
+ * checks what it answers the case with, and warms it up.
+ */
+async function start(opts: HttpBenchOptions, run: Run, c: HttpCase, cpus: Set<string>): Promise<void> {
+  const server = (run.server = await startServer(run.contender, opts.root, undefined, opts.pin ? PIN.server : undefined));
   const first = await probe(server.port, c.paths[0]!, {});
+  if (opts.pin) {
+    // Read after the probe, over every thread the server has started by then: each one inherits the
+    // mask taskset set at exec, so any thread allowed elsewhere means the pinning failed.
+    const allowed = allowedCpus(server.pid) ?? 'none (process gone)';
+    cpus.add(allowed);
+    if (allowed !== PIN.server) throw new Error(`pinned to CPU ${PIN.server}, but its threads may run on CPUs ${allowed}`);
+  }
   const headers = c.headers?.(first) ?? {};
   run.rec.status = c.headers ? (await probe(server.port, c.paths[0]!, headers)).status : first.status;
-  run.job = { port: server.port, paths: c.paths, headers, maxRequests: opts.maxRequests, connections: c.bodyBytes >= LARGE ? 4 : 16 };
+  const connections = opts.pin ? PIN_CONNECTIONS : c.bodyBytes >= LARGE ? 4 : 16;
+  run.job = { port: server.port, paths: c.paths, headers, maxRequests: opts.maxRequests, connections };
   if (opts.warmupMs > 0) await opts.generator.run({ ...run.job, durationMs: opts.warmupMs });
 }
 

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { allowedCpus, pinned } from './pin.js';
 
 /** One load run against 127.0.0.1:`port`. */
 export interface LoadJob {
@@ -39,6 +40,8 @@ export interface LoadResult {
 /** A load generator; {@link LoadGenerator.close} releases its process. */
 export interface LoadGenerator {
   readonly name: string;
+  /** The CPUs its threads were allowed in its last run, read from `/proc` (pinned generators only). */
+  readonly cpus?: string | undefined;
   run(job: LoadJob): Promise<LoadResult>;
   close(): Promise<void>;
 }
@@ -55,13 +58,17 @@ function luaString(s: string): string {
 /**
  * wrk with one thread (the other core runs the server) and a Lua script: requests are formatted once
  * in `init`, `request()` hands them out in turn and stops the thread at the request cap, and `done()`
- * prints the summary as one JSON line.
+ * prints the summary as one JSON line. With `cpu`, every run is pinned there with `taskset`.
  */
-export function wrkGenerator(): LoadGenerator {
+export function wrkGenerator(cpu?: string): LoadGenerator {
   const dir = mkdtempSync(join(tmpdir(), 'hotfs-wrk-'));
   let n = 0;
+  let seen: string | undefined;
   return {
     name: 'wrk',
+    get cpus() {
+      return seen;
+    },
     async run(job) {
       const script = join(dir, `job${n++}.lua`);
       const headers = Object.entries(job.headers).map(([k, v]) => `[${luaString(k)}] = ${luaString(v)}`).join(', ');
@@ -88,7 +95,9 @@ end
       );
       const secs = Math.max(1, Math.ceil(job.durationMs / 1000));
       const args = ['-t1', `-c${job.connections}`, `-d${secs}s`, '--timeout', '30s', '-s', script, `http://127.0.0.1:${job.port}/`];
-      const out = await runProcess('wrk', args, job.durationMs + 60_000);
+      const [cmd, argv] = cpu === undefined ? ['wrk', args] : pinned(cpu, 'wrk', args);
+      // wrk runs whole seconds: a quarter of one in, taskset has long exec'd it.
+      const out = await runProcess(cmd, argv, job.durationMs + 60_000, cpu === undefined ? undefined : (pid) => (seen = allowedCpus(pid) ?? seen));
       const line = out.split('\n').find((l) => l.startsWith('HOTFS '));
       if (!line) throw new Error(`wrk printed no summary:\n${out.slice(-2000)}`);
       const r = JSON.parse(line.slice(6)) as Record<string, number>;
@@ -100,10 +109,14 @@ end
   };
 }
 
-/** Runs a command to completion (killing it past `timeoutMs`), resolving to its stdout. */
-function runProcess(cmd: string, args: string[], timeoutMs: number): Promise<string> {
+/**
+ * Runs a command to completion (killing it past `timeoutMs`), resolving to its stdout; `midway` is
+ * called with its pid 250 ms in if it still runs.
+ */
+function runProcess(cmd: string, args: string[], timeoutMs: number, midway?: (pid: number) => void): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const peek = midway && setTimeout(() => child.exitCode === null && child.pid !== undefined && midway(child.pid), 250);
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -112,6 +125,7 @@ function runProcess(cmd: string, args: string[], timeoutMs: number): Promise<str
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
+      clearTimeout(peek);
       if (code === 0) resolve(out);
       else reject(new Error(`${cmd} exited with ${code}: ${err.slice(-1000)}`));
     });
@@ -122,18 +136,25 @@ function runProcess(cmd: string, args: string[], timeoutMs: number): Promise<str
  * A Node load client in a forked worker process, one job at a time over IPC: `client-worker.js`
  * (hotfs's own raw-socket client) or `load-worker.js` (autocannon).
  */
-function workerGenerator(name: string, script: string): LoadGenerator {
-  const worker: ChildProcess = fork(fileURLToPath(new URL(script, import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+function workerGenerator(name: string, script: string, cpu?: string): LoadGenerator {
+  const [execPath, execArgv] = cpu === undefined ? [process.execPath, process.execArgv] : pinned(cpu, process.execPath, process.execArgv);
+  const worker: ChildProcess = fork(fileURLToPath(new URL(script, import.meta.url)), [], { execPath, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let exited = false;
+  let seen: string | undefined;
   worker.on('exit', () => (exited = true));
   return {
     name,
+    get cpus() {
+      return seen;
+    },
     run(job) {
       return new Promise((resolve, reject) => {
         if (exited) return reject(new Error(`${name} worker exited`));
         const timer = setTimeout(() => reject(new Error(`${name} run timed out`)), job.durationMs + 60_000);
         worker.once('message', (msg: { result?: LoadResult; error?: string }) => {
           clearTimeout(timer);
+          // It answered, so taskset has exec'd node: read what its threads may run on.
+          if (cpu !== undefined) seen = allowedCpus(worker.pid!) ?? seen;
           if (msg.result) resolve(msg.result);
           else reject(new Error(msg.error ?? `${name} failed`));
         });
@@ -156,9 +177,10 @@ export type GeneratorName = 'auto' | 'wrk' | 'node' | 'autocannon';
 /**
  * A generator by name; `auto` is wrk when present (native, fastest), else hotfs's own Node client
  * (`node`). autocannon stays available but is slow for large bodies and times in whole milliseconds.
+ * With `cpu`, the generator's process runs pinned to that CPU.
  */
-export function pickGenerator(name: GeneratorName): LoadGenerator {
-  if (name === 'wrk' || (name === 'auto' && hasWrk())) return wrkGenerator();
-  if (name === 'autocannon') return workerGenerator('autocannon', './load-worker.js');
-  return workerGenerator('node (hotfs raw-socket client)', './client-worker.js');
+export function pickGenerator(name: GeneratorName, cpu?: string): LoadGenerator {
+  if (name === 'wrk' || (name === 'auto' && hasWrk())) return wrkGenerator(cpu);
+  if (name === 'autocannon') return workerGenerator('autocannon', './load-worker.js', cpu);
+  return workerGenerator('node (hotfs raw-socket client)', './client-worker.js', cpu);
 }

@@ -7,6 +7,7 @@ import type { FsCaseResult } from './fs-bench.js';
 import type { HttpCaseResult, HttpMeasure } from './http-bench.js';
 import { httpCases } from './http-cases.js';
 import { memfsCostsTable, type MemfsCosts } from './memfs-costs.js';
+import { PIN, type PinInfo } from './pin.js';
 import { geomean, ratio, type Spread } from './stats.js';
 import { checkTargets } from './targets.js';
 
@@ -29,6 +30,8 @@ export interface RunMeta {
   httpDurationMs: number;
   httpLatencyMs: number;
   httpWarmupMs: number;
+  /** Set in the pinned mode (`--pin`): the CPUs servers and generator were allowed, as `/proc` showed them. */
+  pin?: PinInfo;
 }
 
 /** Everything a run produced: what `--json` prints. */
@@ -195,9 +198,30 @@ export function hostCheck(r: BenchResult): string | undefined {
     : `host check: the ceiling's own CPU per request moved more than ${HOST_NOISE}x across rounds in ${noisy.length} of ${n} cases (${noisy.join(', ')}): the host's speed changed under them, so read their ratios with the min–max columns`;
 }
 
+/** Share of the pinned core below which a server did not have the core to itself. */
+const PIN_BUSY = 0.9;
+
+/**
+ * The check that a pinned run measured what it means to. Pinned, a server should keep its core busy;
+ * when other processes run on that core, each server gets the share the scheduler gives it, and a
+ * server with more busy threads (a thread-pool reader like sirv) gets more: req/s then measures that
+ * share, not the server's cost. Names the servers below {@link PIN_BUSY} of the core, per case.
+ */
+export function pinCheck(r: BenchResult): string | undefined {
+  if (!r.http || !r.meta.pin) return undefined;
+  const shared = r.http.cases.flatMap((c) => {
+    const low = Object.entries(c.results).filter(([, m]) => m.serverBusy.median < PIN_BUSY);
+    return low.length ? [`${c.name} (${low.map(([n, m]) => `${n} ${m.serverBusy.median.toFixed(2)}`).join(', ')})`] : [];
+  });
+  const n = r.http.cases.length;
+  return shared.length === 0
+    ? `pin check: every server kept its core at least ${PIN_BUSY} busy in all ${n} cases`
+    : `pin check: servers used less than ${PIN_BUSY} of their core in ${shared.length} of ${n} cases: ${shared.join('; ')}. Other processes shared the core, so there req/s is the share the scheduler gave each server (more to one with more busy threads), not its cost: compare CPU per request`;
+}
+
 /** The checks that say how far a run's ratios can be trusted, one line each. */
 function checkLines(r: BenchResult): string[] {
-  return [generatorCheck(r), hostCheck(r)].filter((l) => l !== undefined);
+  return [generatorCheck(r), hostCheck(r), pinCheck(r)].filter((l) => l !== undefined);
 }
 
 /** Problems worth a line of their own: crashes, wrong statuses, errors under load. */
@@ -222,8 +246,17 @@ function metaLines(m: RunMeta): string[] {
     `command: ${m.command}`,
     `machine: ${m.cpus} x ${m.cpuModel}, ${m.memGiB} GiB, ${m.platform}; Node ${m.node}${m.loadavg ? `; load average ${m.loadavg[0].toFixed(2)} at start, ${(m.loadavg[1] ?? Number.NaN).toFixed(2)} at end` : ''}`,
     `load generator: ${m.generator ?? 'none'}; ${m.rounds} interleaved round(s)${m.quick ? ' (QUICK mode: numbers are a smoke test only)' : ''}`,
-    `budgets: fs ${m.fsTimeMs} ms per task; http warm-up ${m.httpWarmupMs} ms, throughput ${m.httpDurationMs} ms (${longerWindows()}) at 16 connections (4 from 1 MiB up), latency ${m.httpLatencyMs} ms at 1 connection`,
+    modeLine(m),
+    `budgets: fs ${m.fsTimeMs} ms per task; http warm-up ${m.httpWarmupMs} ms, throughput ${m.httpDurationMs} ms (${longerWindows()}) at ${m.pin ? m.pin.connections : '16'} connections${m.pin ? '' : ' (4 from 1 MiB up)'}, latency ${m.httpLatencyMs} ms at 1 connection`,
   ];
+}
+
+// Pinned or not decides what the HTTP numbers mean: CPU per request on one core, or with a second core to borrow.
+function modeLine(m: RunMeta): string {
+  const p = m.pin;
+  if (!p) return 'mode: unpinned (servers and load generator scheduled on any core)';
+  const servers = p.serverCpus.length ? p.serverCpus.join(' / ') : 'never read';
+  return `mode: PINNED (--pin): every HTTP server on CPU ${PIN.server} (its threads' CPUs as /proc showed them: ${servers}), the load generator on CPU ${PIN.generator} (/proc: ${p.generatorCpus ?? 'never read'}), ${p.connections} keep-alive connections in every throughput run`;
 }
 
 // The cases whose throughput runs longer than the budget, and those taken in alternating slices.

@@ -37,6 +37,8 @@ describe('pnpm bench --quick', () => {
     expect(result.meta.quick).toBe(true);
     expect(result.meta.node).toBe(process.version);
     expect(result.meta.generator).toMatch(/node/);
+    // Not pinned unless asked (test/pin.test.ts runs the pinned mode).
+    expect(result.meta.pin).toBeUndefined();
   });
 
   it('has every FS case for every backend, with finite numbers and ratios', () => {
@@ -101,6 +103,7 @@ describe('pnpm bench --quick', () => {
     for (const c of result.http.cases) expect(md).toContain(`| ${c.name} |`);
     expect(md).toContain('## Targets (issue 5)');
     expect(md).toContain('## MemFS costs');
+    expect(md).toContain('- mode: unpinned');
     expect(md).toMatch(/MemFS write to served p99 < 100 ms \| p99 \d/);
     // The budgets line says which cases ran longer or in alternating slices, from the cases themselves.
     const budgets = md.split('\n').find((l) => l.startsWith('- budgets:')) ?? '';
@@ -118,6 +121,7 @@ describe('pnpm bench with bad flags', () => {
     [['--only', 'disk'], /--only must be fs, http or memfs; got disk/],
     [['--contenders', 'nginx'], /unknown contender\(s\): nginx/],
     [['--cases', '404,nope'], /no HTTP case starts with "nope"/],
+    [['--pin', '--only', 'fs'], /--pin pins the HTTP servers; --only fs runs none/],
   ])('%j: one line naming it, the usage, exit 2, no stack', (args, message) => {
     const run = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 30_000 });
     expect(run.status).toBe(2);
