@@ -117,6 +117,19 @@ describe('MemFS', () => {
     await mirrorsDisk(fs, dir, expect);
   });
 
+  it('shows the children of a directory renamed over an existing empty one (the watch names only that path)', async () => {
+    const { dir, fs } = await mirrored(async (d) => {
+      await mkdir(join(d, 'target'));
+      await mkdir(join(d, 'moved/sub'), { recursive: true });
+      await writeFile(join(d, 'moved/one.txt'), 'one');
+      await writeFile(join(d, 'moved/sub/two.txt'), 'two');
+    });
+    expect(await fs.readdir('/target')).toEqual([]);
+    await rename(join(dir, 'moved'), join(dir, 'target'));
+    await mirrorsDisk(fs, dir, expect);
+    expect(text(await readFile(fs, '/target/sub/two.txt'))).toBe('two');
+  });
+
   it('keeps the second of two writes 10 ms apart (chokidar throttles the second event)', async () => {
     const { dir, fs } = await mirrored(async (d) => writeFile(join(d, 'f.txt'), 'v0'));
     for (let trial = 1; trial <= 8; trial++) {

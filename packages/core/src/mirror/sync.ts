@@ -73,11 +73,15 @@ async function syncDirectory(ctx: SyncContext, path: string, host: string, stats
     ctx.warn(`not mirroring ${path}: it is a symbolic link to one of its own ancestors`);
     return forget(ctx, path);
   }
-  const existed = store.get(path)?.info.isDirectory === true;
+  const old = store.get(path);
+  const existed = old?.info.isDirectory === true;
+  // Another directory renamed over this one (a new inode) brings children no event named: the
+  // parent's watch reports only this path. List it as if it were new.
+  const replaced = existed && !old.stamp.startsWith(`${stats.ino}:`);
   const info: FileInfo = { name: baseName(path), size: 0, mtimeMs: Math.floor(stats.mtimeMs), isDirectory: true };
   const change = store.putDirectory(path, info, host, stampOf(stats));
   if (change) ctx.changed(change, path);
-  if (existed && !deep) return;
+  if (existed && !deep && !replaced) return;
   let entries: Dirent[];
   try {
     entries = await readdir(host, { withFileTypes: true });
