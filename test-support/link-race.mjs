@@ -58,7 +58,7 @@ async function readWhole(fs, path) {
   try {
     const info = await file.stat();
     const chunks = [];
-    for (let pos = 0; ; ) {
+    for (let pos = 0; ;) {
       const buf = Buffer.alloc(Math.max(info.size, 1) + 64);
       const n = await file.read(buf, pos);
       if (n === 0) break;
@@ -92,7 +92,10 @@ export async function raceReads(fs, rounds, ms) {
   for (; seen.rounds < rounds && Date.now() < deadline; seen.rounds++) {
     if (check('/link', await readWhole(fs, '/link'))) seen.insideLink++;
     if (check('/d/f.txt', await readWhole(fs, '/d/f.txt'))) seen.insideNested++;
-    const names = await fs.readdir('/d').then((l) => l.map((e) => e.name), () => undefined);
+    const names = await fs.readdir('/d').then(
+      (l) => l.map((e) => e.name),
+      () => undefined,
+    );
     if (names?.includes('secret-name.txt')) {
       seen.leaks++;
       seen.leak ??= `readdir /d: ${names.join(',')}`;

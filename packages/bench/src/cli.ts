@@ -112,32 +112,46 @@ const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const root = values.from || only === 'memfs' ? '' : ensureFixture(values.fixture);
 const generator = values.from || (only && only !== 'http') ? undefined : pickGenerator(genName, pin ? PIN.generator : undefined);
 
-const result: BenchResult = values.from ? (JSON.parse(readFileSync(values.from, 'utf8')) as BenchResult) : {
-  meta: {
-    date: new Date().toISOString(),
-    // Under `pnpm bench` name that (it builds first); run directly, name the script.
-    command: [process.env.npm_lifecycle_event === 'bench' ? 'npx -y pnpm@10.34.9 bench' : 'node packages/bench/dist/cli.js', ...process.argv.slice(2)].join(' '),
-    node: process.version,
-    platform: `${process.platform} ${process.arch}`,
-    cpuModel: cpus()[0]?.model ?? 'unknown',
-    cpus: cpus().length,
-    memGiB: Math.round(totalmem() / 2 ** 30),
-    loadavg: [loadavg()[0]!, Number.NaN],
-    generator: generator?.name ?? null,
-    quick,
-    rounds,
-    fsTimeMs: budgets.fsTimeMs,
-    httpDurationMs: budgets.httpDurationMs,
-    httpLatencyMs: budgets.httpLatencyMs,
-    httpWarmupMs: budgets.httpWarmupMs,
-  },
-};
+const result: BenchResult = values.from
+  ? (JSON.parse(readFileSync(values.from, 'utf8')) as BenchResult)
+  : {
+      meta: {
+        date: new Date().toISOString(),
+        // Under `pnpm bench` name that (it builds first); run directly, name the script.
+        command: [process.env.npm_lifecycle_event === 'bench' ? 'npx -y pnpm@10.34.9 bench' : 'node packages/bench/dist/cli.js', ...process.argv.slice(2)].join(' '),
+        node: process.version,
+        platform: `${process.platform} ${process.arch}`,
+        cpuModel: cpus()[0]?.model ?? 'unknown',
+        cpus: cpus().length,
+        memGiB: Math.round(totalmem() / 2 ** 30),
+        loadavg: [loadavg()[0]!, Number.NaN],
+        generator: generator?.name ?? null,
+        quick,
+        rounds,
+        fsTimeMs: budgets.fsTimeMs,
+        httpDurationMs: budgets.httpDurationMs,
+        httpLatencyMs: budgets.httpLatencyMs,
+        httpWarmupMs: budgets.httpWarmupMs,
+      },
+    };
 
 try {
   if (!values.from && (!only || only === 'fs')) result.fs = await runFsBench({ root, rounds, timeMs: budgets.fsTimeMs, quick, log });
   if (generator) {
     log(`http: load generator ${generator.name}`);
-    const { serverCpus, ...http } = await runHttpBench({ root, generator, rounds, warmupMs: budgets.httpWarmupMs, durationMs: budgets.httpDurationMs, latencyMs: budgets.httpLatencyMs, maxRequests: budgets.maxRequests, contenders: chosen, ...(cases ? { cases } : {}), pin, log });
+    const { serverCpus, ...http } = await runHttpBench({
+      root,
+      generator,
+      rounds,
+      warmupMs: budgets.httpWarmupMs,
+      durationMs: budgets.httpDurationMs,
+      latencyMs: budgets.httpLatencyMs,
+      maxRequests: budgets.maxRequests,
+      contenders: chosen,
+      ...(cases ? { cases } : {}),
+      pin,
+      log,
+    });
     result.http = http;
     if (pin) result.meta.pin = { serverCpus: serverCpus ?? [], generatorCpus: generator.cpus ?? null, connections: PIN_CONNECTIONS };
   }

@@ -24,7 +24,9 @@ const CHUNKED = /\r\ntransfer-encoding:[^\r]*chunked/i;
 /** Runs one job: `connections` sockets, each sending its next request when the previous answer ends. */
 function run(job: LoadJob): Promise<LoadResult> {
   const host = `Host: 127.0.0.1:${job.port}\r\n`;
-  const extra = Object.entries(job.headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  const extra = Object.entries(job.headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
   const requests = job.paths.map((p) => Buffer.from(`GET ${p} HTTP/1.1\r\n${host}${extra}\r\n`, 'latin1'));
   const latencies = new Float64Array(Math.min(job.maxRequests, 4_000_000));
   let sent = 0;

@@ -288,6 +288,9 @@ function count(run: Run, c: HttpCase, load: LoadResult): void {
 
 /** The line of a crash's stderr that says what went wrong (the error, not the stack under it). */
 function crashLine(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines.find((l) => /^(\w*Error|Assertion|FATAL|Uncaught)\b|ERR_/.test(l)) ?? lines.at(-1) ?? 'no output';
 }

@@ -71,7 +71,9 @@ export function wrkGenerator(cpu?: string): LoadGenerator {
     },
     async run(job) {
       const script = join(dir, `job${n++}.lua`);
-      const headers = Object.entries(job.headers).map(([k, v]) => `[${luaString(k)}] = ${luaString(v)}`).join(', ');
+      const headers = Object.entries(job.headers)
+        .map(([k, v]) => `[${luaString(k)}] = ${luaString(v)}`)
+        .join(', ');
       writeFileSync(
         script,
         `local paths = { ${job.paths.map(luaString).join(', ')} }

@@ -86,8 +86,14 @@ function inChild<T>(arg: Mode): Promise<T> {
 /** Runs the MemFS costs part. `quick` shrinks the trees and the number of writes. */
 export async function runMemfsCosts(opts: { quick: boolean; log?: (l: string) => void }): Promise<MemfsCosts> {
   const trees = opts.quick
-    ? [{ tree: '1,000 files x 1 KiB', files: 1000, size: 1024 }, { tree: '16 MiB (16 files x 1 MiB)', files: 16, size: 1 << 20 }]
-    : [{ tree: '10,000 files x 1 KiB', files: 10_000, size: 1024 }, { tree: '1 GiB (64 files x 16 MiB)', files: 64, size: 16 << 20 }];
+    ? [
+        { tree: '1,000 files x 1 KiB', files: 1000, size: 1024 },
+        { tree: '16 MiB (16 files x 1 MiB)', files: 16, size: 1 << 20 },
+      ]
+    : [
+        { tree: '10,000 files x 1 KiB', files: 10_000, size: 1024 },
+        { tree: '1 GiB (64 files x 16 MiB)', files: 64, size: 16 << 20 },
+      ];
   const mirrors: MirrorCost[] = [];
   for (const t of trees) {
     const root = makeTree(t.files, t.size);

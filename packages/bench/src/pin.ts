@@ -75,7 +75,7 @@ export function expandCpuList(list: string): number[] {
 export function formatCpuList(cpuIds: number[]): string {
   const sorted = [...new Set(cpuIds)].sort((x, y) => x - y);
   const out: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < sorted.length;) {
     let j = i;
     while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
     out.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);

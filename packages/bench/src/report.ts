@@ -125,9 +125,8 @@ function httpTables(http: NonNullable<BenchResult['http']>): Table[] {
   return [
     per('Requests per second (keep-alive), median (min–max) over rounds', (m) => withSpread(m.rps, (n) => si(n))),
     per('Ratio to the ceiling (median req/s over the ceiling’s)', (_m, c, n) => fixed(c.ratioToCeiling[n]!)),
-    per(
-      'CPU efficiency relative to the ceiling: ceiling’s server CPU per request over the contender’s (steadier than req/s on a shared machine)',
-      (m, c) => fixed((c.results.ceiling?.cpuUsPerReq.median ?? Number.NaN) / m.cpuUsPerReq.median),
+    per('CPU efficiency relative to the ceiling: ceiling’s server CPU per request over the contender’s (steadier than req/s on a shared machine)', (m, c) =>
+      fixed((c.results.ceiling?.cpuUsPerReq.median ?? Number.NaN) / m.cpuUsPerReq.median),
     ),
     per('Bytes per second received (headers included), median', (m) => bytesRate(m.bytesPerSec.median)),
     per('Latency at 1 connection: p50 / p99 (ms), medians over rounds', (m) => `${fixed(m.p50Ms.median, 3)} / ${fixed(m.p99Ms.median, 3)}`),
@@ -170,10 +169,15 @@ export function generatorCheck(r: BenchResult): string | undefined {
   const n = r.http.cases.length;
   // A ceiling below ~80% of a core was starved of requests: the generator or a noisy machine, not Node, limited it.
   const starved = r.http.cases.filter((c) => (c.results.ceiling?.serverBusy.median ?? 1) < 0.8).map((c) => c.name);
-  const starvedNote = starved.length ? `; the ceiling used < 0.8 of a core in ${starved.length} of ${n} cases (${starved.join(', ')}): it was starved, so those ratios flatter the contenders` : '';
-  return (beaten.length === 0
-    ? `generator check: the ceiling out-served every contender in all ${n} cases (so ${r.meta.generator} was not what limited them)`
-    : `generator check: the ceiling out-served every contender in ${n - new Set(beaten.map((b) => b.split(':')[0])).size} of ${n} cases; not in ${beaten.join('; ')}`) + starvedNote;
+  const starvedNote = starved.length
+    ? `; the ceiling used < 0.8 of a core in ${starved.length} of ${n} cases (${starved.join(', ')}): it was starved, so those ratios flatter the contenders`
+    : '';
+  return (
+    (beaten.length === 0
+      ? `generator check: the ceiling out-served every contender in all ${n} cases (so ${r.meta.generator} was not what limited them)`
+      : `generator check: the ceiling out-served every contender in ${n - new Set(beaten.map((b) => b.split(':')[0])).size} of ${n} cases; not in ${beaten.join('; ')}`) +
+    starvedNote
+  );
 }
 
 /** How far the ceiling's own CPU per request may move across rounds before the host is what moved. */
@@ -262,7 +266,13 @@ function modeLine(m: RunMeta): string {
 // The cases whose throughput runs longer than the budget, and those taken in alternating slices.
 function longerWindows(): string {
   const scales = [...new Set(httpCases.map((c) => c.durationScale).filter((x) => x !== undefined))];
-  const longer = scales.map((x) => `x${x}: ${httpCases.filter((c) => c.durationScale === x).map((c) => c.name).join(', ')}`);
+  const longer = scales.map(
+    (x) =>
+      `x${x}: ${httpCases
+        .filter((c) => c.durationScale === x)
+        .map((c) => c.name)
+        .join(', ')}`,
+  );
   const sliced = httpCases.filter((c) => c.windows).map((c) => `${c.name} ${c.windows}`);
   return [...longer, `slices alternating between contenders: ${sliced.join(', ')}`].join('; ');
 }

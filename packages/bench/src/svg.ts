@@ -29,7 +29,10 @@ export function ratioChart(cases: HttpCaseResult[], contenders: string[]): strin
     `<text x="${left}" y="20" font-size="14" font-weight="bold">req/s as a ratio to the ceiling (bare node:http from a Map), per case</text>`,
   ];
   for (let t = 0; t <= max + 1e-9; t += max > 2 ? 0.5 : 0.25) {
-    parts.push(`<line x1="${left}" x2="${width - 10}" y1="${y(t)}" y2="${y(t)}" stroke="#e0e0e0"/>`, `<text x="${left - 6}" y="${y(t) + 4}" text-anchor="end">${t.toFixed(2)}</text>`);
+    parts.push(
+      `<line x1="${left}" x2="${width - 10}" y1="${y(t)}" y2="${y(t)}" stroke="#e0e0e0"/>`,
+      `<text x="${left - 6}" y="${y(t) + 4}" text-anchor="end">${t.toFixed(2)}</text>`,
+    );
   }
   parts.push(`<line x1="${left}" x2="${width - 10}" y1="${y(1)}" y2="${y(1)}" stroke="#000" stroke-dasharray="4 3"/>`);
   cases.forEach((c, ci) => {

@@ -68,7 +68,11 @@ export function checkTargets(r: BenchResult): TargetCheck[] {
     const others = all.filter((x) => !targeted.includes(x)).map((x) => `${x.name} ${f2(x.v)}x`);
     const worst = lowest(targeted);
     const vsAsync = fs.backends.includes(DISK_ASYNC) ? `; over ${DISK_ASYNC}: lowest ${f2(lowest(speedup(DISK_ASYNC)).v)}x` : '';
-    out.push({ target: 'FS level: MemFS/DiskFS >= 20x (missing path, every file size)', measured: `lowest ${f2(worst.v)}x (${worst.name}), geomean ${f2(geomean(targeted.map((x) => x.v)))}x; not in the target: ${others.join(', ')}${vsAsync}`, met: targeted.every((x) => x.v >= 20) });
+    out.push({
+      target: 'FS level: MemFS/DiskFS >= 20x (missing path, every file size)',
+      measured: `lowest ${f2(worst.v)}x (${worst.name}), geomean ${f2(geomean(targeted.map((x) => x.v)))}x; not in the target: ${others.join(', ')}${vsAsync}`,
+      met: targeted.every((x) => x.v >= 20),
+    });
   } else out.push({ target: 'FS level: MemFS/DiskFS >= 20x', measured: fs ? 'MemFS or DiskFS not run' : 'FS level not run', met: null });
 
   const http = r.http;
@@ -76,7 +80,11 @@ export function checkTargets(r: BenchResult): TargetCheck[] {
     const c = http?.cases.find((x) => x.name === name);
     const v = c?.ratioToCeiling[HOTFS_MEM];
     const ok = c?.results[HOTFS_MEM]?.statusOk;
-    out.push({ target: `HTTP ${name}: ${HOTFS_MEM}/ceiling >= ${min}`, measured: v === undefined ? notMeasured(http, c, HOTFS_MEM) : f2(v), met: v === undefined ? null : ok === true && v >= min });
+    out.push({
+      target: `HTTP ${name}: ${HOTFS_MEM}/ceiling >= ${min}`,
+      measured: v === undefined ? notMeasured(http, c, HOTFS_MEM) : f2(v),
+      met: v === undefined ? null : ok === true && v >= min,
+    });
   }
   // From 1 MiB up the server's CPU per GiB of body is the cost that matters, not only req/s.
   for (const c of http?.cases.filter((x) => x.results.ceiling?.cpuMsPerGiB && x.results[HOTFS_MEM]?.cpuMsPerGiB) ?? []) {
@@ -91,20 +99,37 @@ export function checkTargets(r: BenchResult): TargetCheck[] {
       return best.p ? { text: `${c.name} ${f2(mine / best.v)}x ${best.p}`, behind: !(mine >= best.v) } : undefined;
     };
     // The issue asks for every size. A 404 or a 304 has no body: reported, not part of the target.
-    const sized = http.cases.filter((c) => !BODILESS.includes(c.name)).map(vsBest).filter((x) => x !== undefined);
-    const bodiless = http.cases.filter((c) => BODILESS.includes(c.name)).map(vsBest).filter((x) => x !== undefined);
+    const sized = http.cases
+      .filter((c) => !BODILESS.includes(c.name))
+      .map(vsBest)
+      .filter((x) => x !== undefined);
+    const bodiless = http.cases
+      .filter((c) => BODILESS.includes(c.name))
+      .map(vsBest)
+      .filter((x) => x !== undefined);
     const misses = sized.filter((x) => x.behind).map((x) => x.text);
-    const sizes = misses.length ? `behind in ${misses.join(', ')}` : `ahead at every size (lowest: ${sized.map((x) => x.text).sort((a, b) => ratioOf(a) - ratioOf(b))[0] ?? 'n/a'})`;
-    out.push({ target: `HTTP: ${HOTFS_DISK} >= best disk peer (${DISK_PEERS.join(', ')}) at every size`, measured: `${sizes}; no body (not a size): ${bodiless.map((x) => x.text).join(', ') || 'n/a'}`, met: misses.length === 0 });
+    const sizes = misses.length
+      ? `behind in ${misses.join(', ')}`
+      : `ahead at every size (lowest: ${sized.map((x) => x.text).sort((a, b) => ratioOf(a) - ratioOf(b))[0] ?? 'n/a'})`;
+    out.push({
+      target: `HTTP: ${HOTFS_DISK} >= best disk peer (${DISK_PEERS.join(', ')}) at every size`,
+      measured: `${sizes}; no body (not a size): ${bodiless.map((x) => x.text).join(', ') || 'n/a'}`,
+      met: misses.length === 0,
+    });
   } else out.push({ target: `HTTP: ${HOTFS_DISK} >= best disk peer`, measured: http ? `${HOTFS_DISK} not run` : 'HTTP level not run', met: null });
   const memfs = r.memfs;
   if (memfs) {
     const held = memfs.mirrors.map((m) => `${m.tree}: ${f2(m.heldBytes / m.budgetBytes)} of budget`);
     out.push({ target: `MemFS held <= ${HELD_PER_BYTE}x bytes + 2 KiB per file`, measured: held.join('; '), met: memfs.mirrors.every(withinBudget) });
     const many = memfs.mirrors.find((m) => m.files >= 10_000);
-    if (many) out.push({ target: `MemFS: ${many.files} files ready in < ${MIRROR_10K_MS / 1000} s`, measured: `${Math.round(many.mirrorMs)} ms`, met: many.mirrorMs < MIRROR_10K_MS });
+    if (many)
+      out.push({ target: `MemFS: ${many.files} files ready in < ${MIRROR_10K_MS / 1000} s`, measured: `${Math.round(many.mirrorMs)} ms`, met: many.mirrorMs < MIRROR_10K_MS });
     const w = memfs.writeToServed;
-    out.push({ target: `MemFS write to served p99 < ${WRITE_P99_MS} ms`, measured: `p99 ${f2(w.p99Ms)} ms (p50 ${f2(w.p50Ms)}), ${w.lost} lost`, met: w.lost === 0 && w.p99Ms < WRITE_P99_MS });
+    out.push({
+      target: `MemFS write to served p99 < ${WRITE_P99_MS} ms`,
+      measured: `p99 ${f2(w.p99Ms)} ms (p50 ${f2(w.p50Ms)}), ${w.lost} lost`,
+      met: w.lost === 0 && w.p99Ms < WRITE_P99_MS,
+    });
   } else out.push({ target: 'MemFS costs', measured: 'not run', met: null });
   return out;
 }

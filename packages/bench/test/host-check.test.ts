@@ -12,12 +12,26 @@ function run(ceilingCpu: Record<string, [number, number]>): BenchResult {
     name,
     expectStatus: 200,
     results: {
-      ceiling: { rps: spread(1, 1), bytesPerSec: spread(0, 0), p50Ms: spread(0, 0), p99Ms: spread(0, 0), cpuUsPerReq: spread(min, max), serverBusy: spread(1, 1), status: 200, statusOk: true, socketErrors: 0, unexpectedStatus: 0 },
+      ceiling: {
+        rps: spread(1, 1),
+        bytesPerSec: spread(0, 0),
+        p50Ms: spread(0, 0),
+        p99Ms: spread(0, 0),
+        cpuUsPerReq: spread(min, max),
+        serverBusy: spread(1, 1),
+        status: 200,
+        statusOk: true,
+        socketErrors: 0,
+        unexpectedStatus: 0,
+      },
     },
     ratioToCeiling: { ceiling: 1 },
     matrix: {},
   }));
-  return { meta: { date: 'd', command: 'c', node: 'v20', cpus: 2, cpuModel: 'cpu', memGiB: 1, platform: 'linux', rounds: 5, quick: false } as BenchResult['meta'], http: { contenders: ['ceiling'], cases } };
+  return {
+    meta: { date: 'd', command: 'c', node: 'v20', cpus: 2, cpuModel: 'cpu', memGiB: 1, platform: 'linux', rounds: 5, quick: false } as BenchResult['meta'],
+    http: { contenders: ['ceiling'], cases },
+  };
 }
 
 describe('hostCheck', () => {

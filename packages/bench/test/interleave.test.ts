@@ -50,7 +50,10 @@ describe('interleaved throughput slices', () => {
       const mine = slices.filter((c) => c.job.port === port).map((c) => c.result);
       const rps = mine.reduce((n, r) => n + r.requests, 0) / mine.reduce((s, r) => s + r.seconds, 0);
       const medians = Object.values(result.cases[0]!.results).map((m) => m.rps.median);
-      expect(medians.some((m) => Math.abs(m - rps) < 1e-9 * rps), `port ${port}: ${rps} in ${medians.join(', ')}`).toBe(true);
+      expect(
+        medians.some((m) => Math.abs(m - rps) < 1e-9 * rps),
+        `port ${port}: ${rps} in ${medians.join(', ')}`,
+      ).toBe(true);
     }
   }, 60_000);
 });

@@ -12,12 +12,38 @@ function run(busy: Record<string, Record<string, number>>, pinned = true): Bench
     name,
     expectStatus: 200,
     results: Object.fromEntries(
-      Object.entries(servers).map(([n, b]) => [n, { rps: spread(1), bytesPerSec: spread(0), p50Ms: spread(0), p99Ms: spread(0), cpuUsPerReq: spread(1), serverBusy: spread(b), status: 200, statusOk: true, socketErrors: 0, unexpectedStatus: 0 }]),
+      Object.entries(servers).map(([n, b]) => [
+        n,
+        {
+          rps: spread(1),
+          bytesPerSec: spread(0),
+          p50Ms: spread(0),
+          p99Ms: spread(0),
+          cpuUsPerReq: spread(1),
+          serverBusy: spread(b),
+          status: 200,
+          statusOk: true,
+          socketErrors: 0,
+          unexpectedStatus: 0,
+        },
+      ]),
     ),
     ratioToCeiling: {},
     matrix: {},
   }));
-  const meta = { date: 'd', command: 'c', node: 'v20', cpus: 2, cpuModel: 'cpu', memGiB: 1, platform: 'linux', rounds: 2, quick: false, loadavg: [1, 1], ...(pinned ? { pin: { serverCpus: ['0'], generatorCpus: '1', connections: 32 } } : {}) } as BenchResult['meta'];
+  const meta = {
+    date: 'd',
+    command: 'c',
+    node: 'v20',
+    cpus: 2,
+    cpuModel: 'cpu',
+    memGiB: 1,
+    platform: 'linux',
+    rounds: 2,
+    quick: false,
+    loadavg: [1, 1],
+    ...(pinned ? { pin: { serverCpus: ['0'], generatorCpus: '1', connections: 32 } } : {}),
+  } as BenchResult['meta'];
   return { meta, http: { contenders: Object.keys(Object.values(busy)[0] ?? {}), cases } };
 }
 

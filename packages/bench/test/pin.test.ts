@@ -83,7 +83,9 @@ describe.skipIf(pinUnsupported() !== undefined)('pnpm bench --quick --pin', () =
     const result = JSON.parse(stdout);
     expect(result.meta.pin).toEqual({ serverCpus: ['0'], generatorCpus: '1', connections: 32 });
     const md = readFileSync(join(out, 'report.md'), 'utf8');
-    expect(md).toContain('- mode: PINNED (--pin): every HTTP server on CPU 0 (its threads\' CPUs as /proc showed them: 0), the load generator on CPU 1 (/proc: 1), 32 keep-alive connections');
+    expect(md).toContain(
+      "- mode: PINNED (--pin): every HTTP server on CPU 0 (its threads' CPUs as /proc showed them: 0), the load generator on CPU 1 (/proc: 1), 32 keep-alive connections",
+    );
     expect(md).toMatch(/throughput 150 ms \([^)]*\) at 32 connections,/);
   });
 });

@@ -8,7 +8,18 @@ import { checkTargets, type BenchResult } from '../src/index.js';
 const spread = (median: number) => ({ median, min: median, max: median });
 
 function measure(rps: number) {
-  return { rps: spread(rps), bytesPerSec: spread(0), p50Ms: spread(0), p99Ms: spread(0), cpuUsPerReq: spread(0), serverBusy: spread(1), status: 200, statusOk: true, socketErrors: 0, unexpectedStatus: 0 };
+  return {
+    rps: spread(rps),
+    bytesPerSec: spread(0),
+    p50Ms: spread(0),
+    p99Ms: spread(0),
+    cpuUsPerReq: spread(0),
+    serverBusy: spread(1),
+    status: 200,
+    statusOk: true,
+    socketErrors: 0,
+    unexpectedStatus: 0,
+  };
 }
 
 /** An HTTP-only run: req/s per case for hotfs+DiskFS and sirv. */

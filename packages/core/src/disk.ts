@@ -44,7 +44,8 @@ const diskOptionNames = new Set(['symlinks', 'io']);
 // DiskFS takes no logger: it does no work in the background, so every failure reaches the caller
 // as the FsError of the call that met it, and there is nothing else to report.
 function checkDiskOptions(options: DiskFSOptions): { symlinks: SymlinkPolicy; io: 'sync' | 'async' } {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new TypeError(`DiskFS options must be an object; got ${JSON.stringify(options) ?? String(options)}`);
+  if (options === null || typeof options !== 'object' || Array.isArray(options))
+    throw new TypeError(`DiskFS options must be an object; got ${JSON.stringify(options) ?? String(options)}`);
   for (const key of Object.keys(options)) if (!diskOptionNames.has(key)) throw new TypeError(`unknown DiskFS option '${key}'`);
   return { symlinks: checkSymlinkPolicy(options.symlinks), io: checkIo(options.io) };
 }

@@ -2,17 +2,7 @@
  * Error codes a backend uses. The HTTP layer maps them to statuses (ENOENT/ENOTDIR → 404,
  * EACCES → 403, EINVAL → 400, anything else → 500). Other Node error codes pass through as they are.
  */
-export type FsErrorCode =
-  | 'ENOENT'
-  | 'ENOTDIR'
-  | 'EISDIR'
-  | 'EACCES'
-  | 'EINVAL'
-  | 'ELOOP'
-  | 'EBADF'
-  | 'EMFILE'
-  | 'EIO'
-  | (string & {});
+export type FsErrorCode = 'ENOENT' | 'ENOTDIR' | 'EISDIR' | 'EACCES' | 'EINVAL' | 'ELOOP' | 'EBADF' | 'EMFILE' | 'EIO' | (string & {});
 
 /**
  * Marks every {@link FsError}, whichever copy of `@hotfs/core` made it: `Symbol.for` returns the same

@@ -129,7 +129,9 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Fi
     this.#loading = false;
     const { files, directories, bytes, filesOnDisk } = this.size;
     const ms = Math.round(performance.now() - started);
-    this.#options.logger.info(`hotfs: mirrored ${this.root}: ${files} files, ${directories} directories, ${bytes} bytes in ${ms} ms${filesOnDisk ? ` (${filesOnDisk} files over the memory budget stay on disk)` : ''}`);
+    this.#options.logger.info(
+      `hotfs: mirrored ${this.root}: ${files} files, ${directories} directories, ${bytes} bytes in ${ms} ms${filesOnDisk ? ` (${filesOnDisk} files over the memory budget stay on disk)` : ''}`,
+    );
     this.#scheduleReconcile();
   }
 

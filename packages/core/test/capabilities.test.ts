@@ -88,7 +88,7 @@ describe('capability guards', () => {
 // The README's capability example, verbatim.
 /** The bytes of `path` when the backend hands them over at once, without a promise; else undefined. */
 function bytesNow(fs: FileSystem, path: string): Uint8Array | undefined {
-  if (!hasTryOpenSync(fs)) return undefined;     // from here on, fs is a TryOpenSyncFS
+  if (!hasTryOpenSync(fs)) return undefined; // from here on, fs is a TryOpenSyncFS
   const file = fs.tryOpenSync(path);
   if (file === undefined) return undefined;
   try {

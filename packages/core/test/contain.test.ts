@@ -32,7 +32,12 @@ describe('containment under a link racer', () => {
       // The mirror reads on watcher events, which a racer this fast floods and coalesces: rescans
       // make it also read the tree as it stands, again and again, while the links move.
       let racing = true;
-      const rescans = fs instanceof MemFS ? (async () => { while (racing) await fs.rescan(); })() : undefined;
+      const rescans =
+        fs instanceof MemFS
+          ? (async () => {
+              while (racing) await fs.rescan();
+            })()
+          : undefined;
       const seen = await raceReads(fs, 3000, 12_000).finally(async () => {
         racing = false;
         await rescans;
@@ -52,20 +57,27 @@ describe('containment under a link racer', () => {
 const namespaces = spawnSync('unshare', ['-U', '-r', '-m', 'true']).status === 0;
 
 describe('containment under a link racer, without /proc', () => {
-  it.skipIf(!namespaces && !process.env.CI)('the portable check (realpath, then the same inode) keeps every backend inside while file links swap', () => {
-    // /proc hidden under an empty tmpfs in a user + mount namespace: only this child is affected.
-    const script = fileURLToPath(new URL('./fixtures/race-no-proc.mjs', import.meta.url));
-    const child = spawnSync('unshare', ['-U', '-r', '-m', 'sh', '-c', 'mount -t tmpfs tmpfs /proc && exec "$1" "$2" 1500', 'sh', process.execPath, script], { encoding: 'utf8', timeout: 90_000 });
-    expect(child.status, child.stderr).toBe(0);
-    const results = JSON.parse(child.stdout) as Record<string, RaceSeen> & { procFd: boolean };
-    expect(results.procFd).toBe(false);
-    for (const name of ['sync', 'async', 'mem']) {
-      const seen = results[name]!;
-      expect([name, seen.leak, seen.leaks]).toEqual([name, undefined, 0]);
-      expect(seen.rounds, name).toBeGreaterThan(300);
-      expect(Math.min(seen.insideLink, seen.insideNested, seen.insideListing), name).toBeGreaterThan(0);
-    }
-  }, 120_000);
+  it.skipIf(!namespaces && !process.env.CI)(
+    'the portable check (realpath, then the same inode) keeps every backend inside while file links swap',
+    () => {
+      // /proc hidden under an empty tmpfs in a user + mount namespace: only this child is affected.
+      const script = fileURLToPath(new URL('./fixtures/race-no-proc.mjs', import.meta.url));
+      const child = spawnSync('unshare', ['-U', '-r', '-m', 'sh', '-c', 'mount -t tmpfs tmpfs /proc && exec "$1" "$2" 1500', 'sh', process.execPath, script], {
+        encoding: 'utf8',
+        timeout: 90_000,
+      });
+      expect(child.status, child.stderr).toBe(0);
+      const results = JSON.parse(child.stdout) as Record<string, RaceSeen> & { procFd: boolean };
+      expect(results.procFd).toBe(false);
+      for (const name of ['sync', 'async', 'mem']) {
+        const seen = results[name]!;
+        expect([name, seen.leak, seen.leaks]).toEqual([name, undefined, 0]);
+        expect(seen.rounds, name).toBeGreaterThan(300);
+        expect(Math.min(seen.insideLink, seen.insideNested, seen.insideListing), name).toBeGreaterThan(0);
+      }
+    },
+    120_000,
+  );
 });
 
 describe('the descriptor check, without the race', () => {

@@ -15,15 +15,24 @@ class MapFS implements FileSystem {
     const info = await this.stat(path);
     const bytes = Buffer.from(this.files.get(cleanPath(path))!);
     let closed = false;
-    const check = () => { if (closed) throw new FsError('EBADF', path); };
+    const check = () => {
+      if (closed) throw new FsError('EBADF', path);
+    };
     return {
       stat: async () => (check(), info),
       read: async (into, position) => (check(), position >= bytes.length ? 0 : bytes.copy(into, 0, position)),
-      readdir: async () => { check(); throw new FsError('ENOTDIR', path); },
-      close: async () => { closed = true; },
+      readdir: async () => {
+        check();
+        throw new FsError('ENOTDIR', path);
+      },
+      close: async () => {
+        closed = true;
+      },
     };
   }
-  async readdir(path: string): Promise<FileInfo[]> { throw new FsError('ENOTDIR', cleanPath(path)); }
+  async readdir(path: string): Promise<FileInfo[]> {
+    throw new FsError('ENOTDIR', cleanPath(path));
+  }
   async close() {}
 }
 

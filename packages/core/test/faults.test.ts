@@ -13,7 +13,10 @@ if (!namespaces && !process.env.CI) console.warn('faults.test.ts: SKIPPED: `unsh
 describe('backend faults', () => {
   it.skipIf(!namespaces && !process.env.CI)('without /proc, DiskFS checks its link policy with realpath instead and still conforms', () => {
     // /proc hidden under an empty tmpfs in a user + mount namespace: only this child is affected.
-    const child = spawnSync('unshare', ['-U', '-r', '-m', 'sh', '-c', 'mount -t tmpfs tmpfs /proc && exec "$1" "$2"', 'sh', process.execPath, fixture('no-proc.mjs')], { encoding: 'utf8', timeout: 60_000 });
+    const child = spawnSync('unshare', ['-U', '-r', '-m', 'sh', '-c', 'mount -t tmpfs tmpfs /proc && exec "$1" "$2"', 'sh', process.execPath, fixture('no-proc.mjs')], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(child.status, child.stderr).toBe(0);
     expect(JSON.parse(child.stdout)).toEqual({ procFd: false, failures: [] });
   });
@@ -22,10 +25,14 @@ describe('backend faults', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hotfs-full-'));
     try {
       // A private 2 MiB tmpfs in a user + mount namespace: only this child sees it.
-      const child = spawnSync('unshare', ['-U', '-r', '-m', 'sh', '-c', 'mount -t tmpfs -o size=2m tmpfs "$1" && exec "$2" "$3" "$1"', 'sh', dir, process.execPath, fixture('disk-full.mjs')], {
-        encoding: 'utf8',
-        timeout: 30_000,
-      });
+      const child = spawnSync(
+        'unshare',
+        ['-U', '-r', '-m', 'sh', '-c', 'mount -t tmpfs -o size=2m tmpfs "$1" && exec "$2" "$3" "$1"', 'sh', dir, process.execPath, fixture('disk-full.mjs')],
+        {
+          encoding: 'utf8',
+          timeout: 30_000,
+        },
+      );
       expect(child.status, child.stderr).toBe(0);
       const result = JSON.parse(child.stdout) as { errors: string[]; written: number[]; equal: boolean; disk: object; mem: object };
       expect(result.errors).toContain('ENOSPC');

@@ -52,7 +52,9 @@ describe('MemFS under churn', () => {
       expect(await exited).toBe(0);
       await Promise.all(readers);
       const { counts, stalls } = JSON.parse(output) as { counts: Record<string, number>; stalls: Stall[] };
-      expect(Object.keys(counts).filter((k) => !k.startsWith('failed'))).toEqual(expect.arrayContaining(['inPlace', 'editorSave', 'truncateThenWrite', 'deleteAndCreate', 'renameDir']));
+      expect(Object.keys(counts).filter((k) => !k.startsWith('failed'))).toEqual(
+        expect.arrayContaining(['inPlace', 'editorSave', 'truncateThenWrite', 'deleteAndCreate', 'renameDir']),
+      );
       const result = account(bad, stalls, reads);
       console.log(`mem-churn: ${result.summary}`);
       expect(result.details, result.summary).toEqual([]);

@@ -8,7 +8,10 @@ import { mirrorsDisk, sleep, tempDir } from './support.js';
 /** Small name space (12 paths), so operations collide: the same paths are created, replaced, moved, removed. */
 const segment = fc.constantFrom('a', 'b', 'c d', 'é');
 const relPath = fc.array(segment, { minLength: 1, maxLength: 2 }).map((s) => s.join('/'));
-const content = fc.oneof(fc.string({ maxLength: 40 }), fc.integer({ min: 0, max: 200_000 }).map((n) => 'x'.repeat(n)));
+const content = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.integer({ min: 0, max: 200_000 }).map((n) => 'x'.repeat(n)),
+);
 
 type Op = { kind: string; run: (root: string) => Promise<unknown>; [fc.toStringMethod]: () => string };
 /** An operation that prints as what it does, so a counterexample reads as a shell session. */
@@ -37,24 +40,28 @@ const SEED = Number(process.env['HOTFS_FC_SEED'] ?? Date.now() % 2 ** 31);
 const RUNS = Number(process.env['HOTFS_FC_RUNS'] ?? 100);
 
 describe('MemFS property', () => {
-  it('settles to exactly the tree DiskFS shows, after any sequence of operations', async () => {
-    console.log(`mem-property: seed ${SEED}, ${RUNS} runs (HOTFS_FC_SEED / HOTFS_FC_RUNS override)`);
-    let runs = 0;
-    await fc.assert(
-      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 25, size: 'medium' }), async (ops) => {
-        runs++;
-        const { dir, remove } = await tempDir();
-        const fs = await MemFS.mirror(dir, { reconcileIntervalMs: 0 });
-        try {
-          for (const o of ops) await o.run(dir).catch(() => {}); // an op the disk refuses is just skipped
-          await mirrorsDisk(fs, dir, expect, 5_000);
-        } finally {
-          await fs.close();
-          await remove();
-        }
-      }),
-      { numRuns: RUNS, seed: SEED, endOnFailure: true },
-    );
-    expect(runs).toBe(RUNS);
-  }, 60_000 + RUNS * 1_000);
+  it(
+    'settles to exactly the tree DiskFS shows, after any sequence of operations',
+    async () => {
+      console.log(`mem-property: seed ${SEED}, ${RUNS} runs (HOTFS_FC_SEED / HOTFS_FC_RUNS override)`);
+      let runs = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 25, size: 'medium' }), async (ops) => {
+          runs++;
+          const { dir, remove } = await tempDir();
+          const fs = await MemFS.mirror(dir, { reconcileIntervalMs: 0 });
+          try {
+            for (const o of ops) await o.run(dir).catch(() => {}); // an op the disk refuses is just skipped
+            await mirrorsDisk(fs, dir, expect, 5_000);
+          } finally {
+            await fs.close();
+            await remove();
+          }
+        }),
+        { numRuns: RUNS, seed: SEED, endOnFailure: true },
+      );
+      expect(runs).toBe(RUNS);
+    },
+    60_000 + RUNS * 1_000,
+  );
 });

@@ -26,10 +26,10 @@ async function mirrored(setup: (dir: string) => Promise<void>) {
 function recordWatches(): string[] {
   const watched: string[] = [];
   const original = nodeFs.watch;
-  nodeFs.watch = ((path: nodeFs.PathLike, ...rest: unknown[]) => {
+  nodeFs.watch = (path: nodeFs.PathLike, ...rest: unknown[]) => {
     watched.push(String(path));
     return (original as (...args: unknown[]) => nodeFs.FSWatcher)(path, ...rest);
-  });
+  };
   syncBuiltinESMExports();
   cleanups.push(() => {
     nodeFs.watch = original;
@@ -55,10 +55,13 @@ describe('MemFS watcher', () => {
     ['truncate', (f: string) => truncate(f, 2)],
     ['delete', (f: string) => rm(f)],
     ['rename within the directory', (f: string) => rename(f, `${f}.renamed`)],
-    ['editor save (write temp, rename over)', async (f: string) => {
-      await writeFile(`${f}.swp`, 'saved by an editor');
-      await rename(`${f}.swp`, f);
-    }],
+    [
+      'editor save (write temp, rename over)',
+      async (f: string) => {
+        await writeFile(`${f}.swp`, 'saved by an editor');
+        await rename(`${f}.swp`, f);
+      },
+    ],
     ['touch (times only)', (f: string) => utimes(f, 1_600_000_000, 1_600_000_000)],
     ['create beside it', (f: string) => writeFile(`${f}.new`, 'new')],
   ])('sees a change to a file it does not watch: %s', async (_name, change) => {

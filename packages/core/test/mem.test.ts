@@ -50,7 +50,7 @@ describe('MemFS', () => {
     const { dir, fs } = await mirrored(async (d) => {
       await mkdir(join(d, 'empty dir'));
       await writeFile(join(d, 'ünï cødé.txt'), 'x'.repeat(1234));
-      await utimes(join(d, "ünï cødé.txt"), 1_600_000_000.25, 1_600_000_000.5);
+      await utimes(join(d, 'ünï cødé.txt'), 1_600_000_000.25, 1_600_000_000.5);
     });
     expect((await fs.stat('/ünï cødé.txt')).mtimeMs).toBe(1_600_000_000_500);
     expect(await fs.readdir('/empty dir')).toEqual([]);
@@ -81,27 +81,39 @@ describe('MemFS', () => {
     ['append', async (d: string) => appendFile(join(d, 'a.txt'), ' and more')],
     ['truncate', async (d: string) => truncate(join(d, 'a.txt'), 2)],
     ['delete', async (d: string) => rm(join(d, 'a.txt'))],
-    ['editor save (write temp, rename over)', async (d: string) => {
-      await writeFile(join(d, '.a.txt.swp'), 'saved by an editor');
-      await rename(join(d, '.a.txt.swp'), join(d, 'a.txt'));
-    }],
-    ['mkdir -p', async (d: string) => {
-      await mkdir(join(d, 'x/y/z'), { recursive: true });
-      await writeFile(join(d, 'x/y/z/f.txt'), 'deep');
-    }],
+    [
+      'editor save (write temp, rename over)',
+      async (d: string) => {
+        await writeFile(join(d, '.a.txt.swp'), 'saved by an editor');
+        await rename(join(d, '.a.txt.swp'), join(d, 'a.txt'));
+      },
+    ],
+    [
+      'mkdir -p',
+      async (d: string) => {
+        await mkdir(join(d, 'x/y/z'), { recursive: true });
+        await writeFile(join(d, 'x/y/z/f.txt'), 'deep');
+      },
+    ],
     ['rm -rf of a tree', async (d: string) => rm(join(d, 'tree'), { recursive: true })],
     ['rename a directory with contents', async (d: string) => rename(join(d, 'tree'), join(d, 'moved'))],
     ['move a tree in from outside', async (d: string) => rename(join(d, '..', `${d.split('/').pop()}-outside`), join(d, 'arrived'))],
     ['move a tree out', async (d: string) => rename(join(d, 'tree'), join(d, '..', `${d.split('/').pop()}-gone`))],
-    ['replace a file with a directory', async (d: string) => {
-      await rm(join(d, 'a.txt'));
-      await mkdir(join(d, 'a.txt'));
-      await writeFile(join(d, 'a.txt', 'inner'), 'inner');
-    }],
-    ['replace a directory with a file', async (d: string) => {
-      await rm(join(d, 'tree'), { recursive: true });
-      await writeFile(join(d, 'tree'), 'now a file');
-    }],
+    [
+      'replace a file with a directory',
+      async (d: string) => {
+        await rm(join(d, 'a.txt'));
+        await mkdir(join(d, 'a.txt'));
+        await writeFile(join(d, 'a.txt', 'inner'), 'inner');
+      },
+    ],
+    [
+      'replace a directory with a file',
+      async (d: string) => {
+        await rm(join(d, 'tree'), { recursive: true });
+        await writeFile(join(d, 'tree'), 'now a file');
+      },
+    ],
   ])('shows a change: %s', async (_name, change) => {
     const { dir, fs } = await mirrored(async (d) => {
       await writeFile(join(d, 'a.txt'), 'original');
@@ -174,11 +186,14 @@ describe('MemFS', () => {
     fs.on('change', ({ path }: ChangeEvent) => {
       if (path !== '/big.bin') return;
       reads.push(
-        fs.open(path).then(async (file) => {
-          const [info, bytes] = [await file.stat(), await readAll(file)];
-          versions.push(`${info.size}:${bytes.length}:${bytes.every((b) => b === 1)}`);
-          await file.close();
-        }).catch((err: Error) => void failedReads.push(err.message)),
+        fs
+          .open(path)
+          .then(async (file) => {
+            const [info, bytes] = [await file.stat(), await readAll(file)];
+            versions.push(`${info.size}:${bytes.length}:${bytes.every((b) => b === 1)}`);
+            await file.close();
+          })
+          .catch((err: Error) => void failedReads.push(err.message)),
       );
     });
     const { open } = await import('node:fs/promises');
@@ -211,7 +226,12 @@ describe('MemFS', () => {
     const missing: Promise<string | undefined>[] = [];
     fs.on('change', (event) => {
       events.push(event);
-      missing.push(fs.tryStat(event.path).then((info) => (info ? undefined : `${event.type} ${event.path}: not in the mirror when emitted`), (err: Error) => `${event.type} ${event.path}: ${err.message}`));
+      missing.push(
+        fs.tryStat(event.path).then(
+          (info) => (info ? undefined : `${event.type} ${event.path}: not in the mirror when emitted`),
+          (err: Error) => `${event.type} ${event.path}: ${err.message}`,
+        ),
+      );
     });
     await writeFile(join(dir, 'new.txt'), 'hi');
     await eventually(() => expect(events).toContainEqual({ type: 'add', path: '/new.txt' }));
@@ -220,11 +240,14 @@ describe('MemFS', () => {
   });
 
   it('leaves ignored paths out', async () => {
-    const { dir, fs } = await mirrored(async (d) => {
-      await mkdir(join(d, 'node_modules/x'), { recursive: true });
-      await writeFile(join(d, 'node_modules/x/i.js'), '1');
-      await writeFile(join(d, 'keep.txt'), '1');
-    }, { ignore: /^\/node_modules(\/|$)/ });
+    const { dir, fs } = await mirrored(
+      async (d) => {
+        await mkdir(join(d, 'node_modules/x'), { recursive: true });
+        await writeFile(join(d, 'node_modules/x/i.js'), '1');
+        await writeFile(join(d, 'keep.txt'), '1');
+      },
+      { ignore: /^\/node_modules(\/|$)/ },
+    );
     expect((await fs.readdir('/')).map((i) => i.name)).toEqual(['keep.txt']);
     await writeFile(join(dir, 'node_modules/late.js'), '2');
     await writeFile(join(dir, 'later.txt'), '2');
@@ -233,12 +256,15 @@ describe('MemFS', () => {
   });
 
   it('keeps files over maxFileSize or past maxBytes on disk, with their metadata mirrored', async () => {
-    const { dir, fs } = await mirrored(async (d) => {
-      await writeFile(join(d, 'small.txt'), 'x'.repeat(100));
-      await writeFile(join(d, 'big.bin'), Buffer.alloc(5000, 2));
-      await writeFile(join(d, 'mid1.bin'), Buffer.alloc(800, 3));
-      await writeFile(join(d, 'mid2.bin'), Buffer.alloc(800, 4));
-    }, { maxFileSize: 1000, maxBytes: 1000 });
+    const { dir, fs } = await mirrored(
+      async (d) => {
+        await writeFile(join(d, 'small.txt'), 'x'.repeat(100));
+        await writeFile(join(d, 'big.bin'), Buffer.alloc(5000, 2));
+        await writeFile(join(d, 'mid1.bin'), Buffer.alloc(800, 3));
+        await writeFile(join(d, 'mid2.bin'), Buffer.alloc(800, 4));
+      },
+      { maxFileSize: 1000, maxBytes: 1000 },
+    );
     const { bytes, filesOnDisk } = fs.size;
     expect(bytes).toBeLessThanOrEqual(1000);
     expect(filesOnDisk).toBe(2); // big.bin (too large) and one of mid1/mid2 (budget)
@@ -328,9 +354,12 @@ describe('MemFS', () => {
 describe('MemFS progress', () => {
   it('reports the initial mirror as it goes and once at the end, never going backwards', async () => {
     const calls: number[] = [];
-    const { fs } = await mirrored(async (d) => {
-      for (let i = 0; i < 500; i++) await writeFile(join(d, `f${i}.txt`), 'x'.repeat(100));
-    }, { progress: ({ files }) => calls.push(files) });
+    const { fs } = await mirrored(
+      async (d) => {
+        for (let i = 0; i < 500; i++) await writeFile(join(d, `f${i}.txt`), 'x'.repeat(100));
+      },
+      { progress: ({ files }) => calls.push(files) },
+    );
     expect(calls.at(-1)).toBe(500);
     expect(fs.size.files).toBe(500);
     expect(calls).toEqual([...calls].sort((a, b) => a - b));

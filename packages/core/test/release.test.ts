@@ -78,7 +78,13 @@ describe('release', () => {
           throw new Error('close failed');
         },
       };
-      const throwing: File = { ...rejecting, closeSync: () => { closes++; throw new Error('closeSync failed'); } };
+      const throwing: File = {
+        ...rejecting,
+        closeSync: () => {
+          closes++;
+          throw new Error('closeSync failed');
+        },
+      };
       expect(() => release(rejecting)).not.toThrow();
       expect(() => release(throwing)).not.toThrow();
       expect(closes).toBe(2);

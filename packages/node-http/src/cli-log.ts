@@ -24,11 +24,13 @@ interface Sink {
 export function cliOutput(level: LogLevel, stdout: Sink = process.stdout, stderr: Sink & { isTTY?: boolean } = process.stderr): CliOutput {
   // The progress line is redrawn in place on stderr; the next log line clears it first.
   let progressShown = false;
-  const line = (sink: Sink) => (message: string): void => {
-    if (progressShown) stderr.write('\r\x1b[K');
-    progressShown = false;
-    sink.write(message + '\n');
-  };
+  const line =
+    (sink: Sink) =>
+    (message: string): void => {
+      if (progressShown) stderr.write('\r\x1b[K');
+      progressShown = false;
+      sink.write(message + '\n');
+    };
   const none = (): void => {};
   const logger: Logger = {
     info: level === 'quiet' ? none : line(stdout),

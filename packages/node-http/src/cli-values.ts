@@ -24,12 +24,18 @@ const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as co
  */
 export function parseDuration(text: string, flag: string, { bare, unit, max }: { bare: 'ms' | 's'; unit: 'ms' | 's'; max?: number }): number {
   const m = /^(\d+)(ms|s|m|h|d)?$/.exec(text);
-  if (!m) throw usageError(flag, `must be a duration like ${bare === 's' ? '60, 10s, 5m, 1h or 7d (bare numbers are seconds)' : '500ms, 10s, 5m or 1h (bare numbers are milliseconds)'}`, text);
+  if (!m)
+    throw usageError(
+      flag,
+      `must be a duration like ${bare === 's' ? '60, 10s, 5m, 1h or 7d (bare numbers are seconds)' : '500ms, 10s, 5m or 1h (bare numbers are milliseconds)'}`,
+      text,
+    );
   const ms = Number(m[1]) * UNIT_MS[(m[2] ?? bare) as keyof typeof UNIT_MS];
   if (!Number.isSafeInteger(ms)) throw usageError(flag, 'is too large', text);
   if (unit === 's' && ms % 1000 !== 0) throw usageError(flag, 'must be a whole number of seconds', text);
   const value = unit === 's' ? ms / 1000 : ms;
-  if (max !== undefined && value > max) throw usageError(flag, `must be at most ${max} ${unit === 's' ? 'seconds' : 'ms'} (about ${Math.floor((unit === 's' ? max * 1000 : max) / UNIT_MS.d)} days)`, text);
+  if (max !== undefined && value > max)
+    throw usageError(flag, `must be at most ${max} ${unit === 's' ? 'seconds' : 'ms'} (about ${Math.floor((unit === 's' ? max * 1000 : max) / UNIT_MS.d)} days)`, text);
   return value;
 }
 
@@ -74,7 +80,8 @@ export function parseHeaders(texts: readonly string[]): Record<string, string> {
 export function parseIndex(texts: readonly string[]): string[] {
   const names = texts.flatMap((t) => t.split(','));
   for (const name of names) {
-    if (name === '' || name.includes('/') || name === '.' || name === '..') throw usageError('--index', `${JSON.stringify(name)} is not a file name (not empty, no '/', not . or ..)`, texts.join(' '));
+    if (name === '' || name.includes('/') || name === '.' || name === '..')
+      throw usageError('--index', `${JSON.stringify(name)} is not a file name (not empty, no '/', not . or ..)`, texts.join(' '));
   }
   return names;
 }

@@ -33,7 +33,16 @@ export function createFetchHandler(fs: FileSystem, options?: HandlerOptions): Fe
       const h = request.headers;
       const get = (name: string): string | undefined => h.get(name) ?? undefined;
       const url = new URL(request.url);
-      const facts = { method, range: get('range'), accept: get('accept'), ifMatch: get('if-match'), ifNoneMatch: get('if-none-match'), ifModifiedSince: get('if-modified-since'), ifUnmodifiedSince: get('if-unmodified-since'), ifRange: get('if-range') };
+      const facts = {
+        method,
+        range: get('range'),
+        accept: get('accept'),
+        ifMatch: get('if-match'),
+        ifNoneMatch: get('if-none-match'),
+        ifModifiedSince: get('if-modified-since'),
+        ifUnmodifiedSince: get('if-unmodified-since'),
+        ifRange: get('if-range'),
+      };
       ({ plan, file, error } = await new Promise<Served>((resolve) => serveContent(ctx, facts, url.pathname + url.search, resolve)));
     }
     const headers = new Headers();

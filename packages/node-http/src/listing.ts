@@ -56,7 +56,9 @@ export function listingHtml(dirPath: string, entries: readonly FileInfo[], paren
   for (const e of entries) {
     const name = escapeHtml(e.name) + (e.isDirectory ? '/' : '');
     const size = e.isDirectory ? '' : `<span title="${e.size} bytes">${formatSize(e.size)}</span>`;
-    rows.push(`<tr${e.isDirectory ? ' class="d"' : ''}><td class="n"><a href="${escapeHtml(entryHref(e))}">${name}</a></td><td class="s">${size}</td><td class="t">${formatTime(e.mtimeMs)}</td></tr>`);
+    rows.push(
+      `<tr${e.isDirectory ? ' class="d"' : ''}><td class="n"><a href="${escapeHtml(entryHref(e))}">${name}</a></td><td class="s">${size}</td><td class="t">${formatTime(e.mtimeMs)}</td></tr>`,
+    );
   }
   return `<!doctype html>
 <html lang="en">

@@ -76,7 +76,10 @@ function lastSegment(path: string): string {
  */
 export function absoluteLocation(cleanDecodedPath: string, query: string): string {
   // Exactly one leading slash: `//host` would be a protocol-relative URL, an open redirect.
-  const segments = cleanDecodedPath.split('/').filter((s) => s !== '').map(escapeSegment);
+  const segments = cleanDecodedPath
+    .split('/')
+    .filter((s) => s !== '')
+    .map(escapeSegment);
   const escaped = segments.length === 0 ? '/' : '/' + segments.join('/') + (cleanDecodedPath.endsWith('/') ? '/' : '');
   return query === '' ? escaped : `${escaped}?${escapeQuery(query)}`;
 }

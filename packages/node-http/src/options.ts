@@ -70,7 +70,18 @@ export interface ResolvedOptions {
 
 const known = new Set(['prefix', 'dotfiles', 'index', 'listing', 'maxAge', 'immutable', 'headers', 'logger', 'fallthrough']);
 // Headers the handler computes itself; overriding them would break the semantics it promises.
-const reserved = new Set(['content-length', 'content-range', 'content-type', 'etag', 'last-modified', 'accept-ranges', 'transfer-encoding', 'content-encoding', 'location', 'allow']);
+const reserved = new Set([
+  'content-length',
+  'content-range',
+  'content-type',
+  'etag',
+  'last-modified',
+  'accept-ranges',
+  'transfer-encoding',
+  'content-encoding',
+  'location',
+  'allow',
+]);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /** Validates options and applies defaults. @throws TypeError naming the first bad option. */

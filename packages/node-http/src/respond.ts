@@ -252,6 +252,14 @@ export function planListing(facts: RequestFacts, dir: FileInfo, json: boolean, b
     if (pre.outcome === 'not-modified') return { status: 304, headers: common, body: undefined };
   }
   const bytes = encoder.encode(body);
-  const headers = ['Content-Type', json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8', 'Content-Length', String(bytes.length), 'X-Content-Type-Options', 'nosniff', ...common];
+  const headers = [
+    'Content-Type',
+    json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8',
+    'Content-Length',
+    String(bytes.length),
+    'X-Content-Type-Options',
+    'nosniff',
+    ...common,
+  ];
   return { status: 200, headers, body: facts.method === 'HEAD' ? undefined : [bytes] };
 }

@@ -28,7 +28,9 @@ describe('hotfs flag values', () => {
   it('refuses any other duration, naming the flag and the value', () => {
     for (const bad of ['', 'soon', '-1', '1.5s', '10 s', '10S', '1w', 's', '1h30m', '0x10', '1e3']) {
       expect(() => parseDuration(bad, '--settle', ms), bad).toThrow(UsageError);
-      expect(() => parseDuration(bad, '--settle', ms), bad).toThrow(`--settle: must be a duration like 500ms, 10s, 5m or 1h (bare numbers are milliseconds) (got ${JSON.stringify(bad)})`);
+      expect(() => parseDuration(bad, '--settle', ms), bad).toThrow(
+        `--settle: must be a duration like 500ms, 10s, 5m or 1h (bare numbers are milliseconds) (got ${JSON.stringify(bad)})`,
+      );
     }
     expect(() => parseDuration('1500ms', '--max-age', seconds)).toThrow('--max-age: must be a whole number of seconds (got "1500ms")');
     expect(() => parseDuration('99999999999999999d', '--x', ms)).toThrow(/--x: is too large/);
@@ -70,7 +72,35 @@ describe('hotfs command line', () => {
   });
 
   it('has a flag for every handler, server and backend option', () => {
-    const disk = config(['--backend', 'disk', '--index', 'a.html,b.html', '--index', 'c.html', '--no-listing', '--max-age', '1h', '--immutable', '--header', 'X-A: 1', '--header', 'X-B: 2', '--symlinks', 'never', '--io', 'async', '--headers-timeout', '10s', '--request-timeout', '1m', '--keep-alive-timeout', '7000', '--quiet', '--dotfiles', 'deny']);
+    const disk = config([
+      '--backend',
+      'disk',
+      '--index',
+      'a.html,b.html',
+      '--index',
+      'c.html',
+      '--no-listing',
+      '--max-age',
+      '1h',
+      '--immutable',
+      '--header',
+      'X-A: 1',
+      '--header',
+      'X-B: 2',
+      '--symlinks',
+      'never',
+      '--io',
+      'async',
+      '--headers-timeout',
+      '10s',
+      '--request-timeout',
+      '1m',
+      '--keep-alive-timeout',
+      '7000',
+      '--quiet',
+      '--dotfiles',
+      'deny',
+    ]);
     expect(disk).toMatchObject({
       backend: 'disk',
       log: 'quiet',
@@ -78,7 +108,22 @@ describe('hotfs command line', () => {
       server: { headersTimeout: 10_000, requestTimeout: 60_000, keepAliveTimeout: 7000 },
       backendOptions: { symlinks: 'never', io: 'async' },
     });
-    const mem = config(['--no-index', '--listing', '--ignore', '^/node_modules(/|$)', '--max-file-size', '512k', '--max-bytes', '2g', '--settle', '250ms', '--reconcile-interval', '0', '--no-watch', '--verbose']);
+    const mem = config([
+      '--no-index',
+      '--listing',
+      '--ignore',
+      '^/node_modules(/|$)',
+      '--max-file-size',
+      '512k',
+      '--max-bytes',
+      '2g',
+      '--settle',
+      '250ms',
+      '--reconcile-interval',
+      '0',
+      '--no-watch',
+      '--verbose',
+    ]);
     expect(mem).toMatchObject({
       log: 'verbose',
       handler: { index: false, listing: true },

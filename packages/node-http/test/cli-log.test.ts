@@ -29,7 +29,7 @@ describe('requestLogger', () => {
   });
 });
 
-describe('the command\'s output levels', () => {
+describe("the command's output levels", () => {
   it('quiet keeps errors only; info goes to stdout, warnings and errors to stderr; progress only on a terminal', () => {
     for (const level of ['quiet', 'normal', 'verbose'] as const) {
       const out: string[] = [];

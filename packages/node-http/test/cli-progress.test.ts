@@ -15,7 +15,10 @@ describe('hotfs command progress while mirroring', () => {
     try {
       for (let i = 0; i < 2000; i++) await writeFile(join(dir, `f${i}.txt`), 'x');
       // The command runs until killed; `timeout` ends it once it has started.
-      const run = spawnSync('script', ['-qfec', `timeout -s INT 4 ${process.execPath} ${cli} --path ${dir} --addr 127.0.0.1:0`, '/dev/null'], { encoding: 'utf8', timeout: 20_000 });
+      const run = spawnSync('script', ['-qfec', `timeout -s INT 4 ${process.execPath} ${cli} --path ${dir} --addr 127.0.0.1:0`, '/dev/null'], {
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
       expect(run.stdout).toMatch(/hotfs: mirroring… 2000 files, 0\.0 MiB/);
       // eslint-disable-next-line no-control-regex -- the progress line is redrawn with ESC [K, which is what this checks
       expect(run.stdout).toMatch(/\r\x1b\[Khotfs: mirrored .*: 2000 files/);

@@ -149,7 +149,7 @@ describe('hotfs command', () => {
     [['--bogus'], /^hotfs: Unknown option '--bogus'/],
     [['extra'], /^hotfs: Unexpected argument 'extra'/],
   ])('%j: exit 2 at once, the flag and the problem on stderr, nothing started', async (args, message) => {
-    const h = spawnHotfs([...base(), ...(args)]);
+    const h = spawnHotfs([...base(), ...args]);
     expect(await h.exit(8000)).toBe(2);
     expect(h.stderr()).toMatch(message);
     expect(h.stderr()).toMatch(/Run 'hotfs --help' for usage\.\n$/);
@@ -210,7 +210,10 @@ describe('hotfs command', () => {
     const deadline = Date.now() + 10_000;
     let status = 0;
     while (status === 0) {
-      status = await request(port, '/memfs/hello.txt').then((r) => r.status, () => 0);
+      status = await request(port, '/memfs/hello.txt').then(
+        (r) => r.status,
+        () => 0,
+      );
       if (status === 0) {
         expect(h.child.exitCode, h.output()).toBeNull();
         expect(Date.now(), 'port never answered').toBeLessThan(deadline);

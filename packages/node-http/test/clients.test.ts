@@ -59,18 +59,18 @@ async function startServer(backend: 'disk' | 'mem', root: string, headersTimeout
   });
   let id = 0;
   const stats = (gc: boolean): Promise<Stats> =>
-      new Promise<Stats>((resolve, reject) => {
-        const mine = ++id;
-        const timer = setTimeout(() => reject(new Error('no stats within 10 s')), 10_000);
-        const on = (m: { id?: number; stats?: Stats }): void => {
-          if (m.id !== mine) return;
-          clearTimeout(timer);
-          child.off('message', on);
-          resolve(m.stats!);
-        };
-        child.on('message', on);
-        child.send({ cmd: 'stats', id: mine, gc });
-      });
+    new Promise<Stats>((resolve, reject) => {
+      const mine = ++id;
+      const timer = setTimeout(() => reject(new Error('no stats within 10 s')), 10_000);
+      const on = (m: { id?: number; stats?: Stats }): void => {
+        if (m.id !== mine) return;
+        clearTimeout(timer);
+        child.off('message', on);
+        resolve(m.stats!);
+      };
+      child.on('message', on);
+      child.send({ cmd: 'stats', id: mine, gc });
+    });
   return {
     port,
     stats: () => stats(true),
@@ -220,7 +220,9 @@ describe('slowloris: the header and request timeouts cut off clients that never 
   });
 
   it('the hotfs command enforces --headers-timeout promptly (Node sweeps only every 30 s by default)', async () => {
-    const child = spawn(process.execPath, [cli, '--path', dir, '--addr', '127.0.0.1:0', '--backend', 'disk', '--headers-timeout', '1000', '--request-timeout', '2000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, '--path', dir, '--addr', '127.0.0.1:0', '--backend', 'disk', '--headers-timeout', '1000', '--request-timeout', '2000'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     try {
       let out = '';
       child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -282,7 +284,9 @@ for (const backend of ['mem', 'disk'] as const) {
       }
       const during = await server.stats();
       const grown = { arrayBuffers: during.arrayBuffers - before.arrayBuffers, heapUsed: during.heapUsed - before.heapUsed, rss: during.rss - before.rss };
-      console.log(`${backend}: 4 slow readers got ${received.map(mb).join(', ')}; server grew arrayBuffers ${mb(grown.arrayBuffers)}, heap ${mb(grown.heapUsed)}, rss ${mb(grown.rss)}`);
+      console.log(
+        `${backend}: 4 slow readers got ${received.map(mb).join(', ')}; server grew arrayBuffers ${mb(grown.arrayBuffers)}, heap ${mb(grown.heapUsed)}, rss ${mb(grown.rss)}`,
+      );
       expect(during.connections).toBe(4);
       // Still mid-body: the measurement means something only while the server holds the rest.
       for (const n of received) expect(n).toBeLessThan(60 * MiB);
@@ -328,7 +332,9 @@ for (const backend of ['mem', 'disk'] as const) {
       expect(settled.fds, 'open descriptors after the aborts, before any GC').toBe(before.fds);
       expect(server.stderr()).not.toMatch(/Closing file descriptor|FileHandle/);
       const after = await server.stats();
-      console.log(`${backend}: ${total} aborted downloads; fds ${before.fds} -> ${settled.fds} (before GC) -> ${after.fds}; arrayBuffers ${mb(before.arrayBuffers)} -> ${mb(after.arrayBuffers)}; heap ${mb(before.heapUsed)} -> ${mb(after.heapUsed)}`);
+      console.log(
+        `${backend}: ${total} aborted downloads; fds ${before.fds} -> ${settled.fds} (before GC) -> ${after.fds}; arrayBuffers ${mb(before.arrayBuffers)} -> ${mb(after.arrayBuffers)}; heap ${mb(before.heapUsed)} -> ${mb(after.heapUsed)}`,
+      );
       expect(after.connections).toBe(0);
       expect(after.fds).toBe(before.fds);
       expect(after.arrayBuffers - before.arrayBuffers).toBeLessThan(8 * MiB);

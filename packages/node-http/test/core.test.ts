@@ -182,7 +182,15 @@ describe('the pure core', () => {
   });
 
   it('maps backend codes to statuses', () => {
-    expect([statusForCode('ENOENT'), statusForCode('ENOTDIR'), statusForCode('EACCES'), statusForCode('EINVAL'), statusForCode('EMFILE'), statusForCode('EIO'), statusForCode(undefined)]).toEqual([404, 404, 403, 400, 503, 500, 500]);
+    expect([
+      statusForCode('ENOENT'),
+      statusForCode('ENOTDIR'),
+      statusForCode('EACCES'),
+      statusForCode('EINVAL'),
+      statusForCode('EMFILE'),
+      statusForCode('EIO'),
+      statusForCode(undefined),
+    ]).toEqual([404, 404, 403, 400, 503, 500, 500]);
     expect(new TextDecoder().decode(errorPlan(500).body![0] as Uint8Array)).toBe('500 Internal Server Error\n');
   });
 });
@@ -283,7 +291,19 @@ describe('options validation', () => {
     expect(() => createHandler({} as never)).toThrow(TypeError);
   });
   it('accepts every documented option', () => {
-    expect(() => createHandler(fs, { prefix: '/s/', dotfiles: 'deny', index: ['index.html', 'index.htm'], listing: false, maxAge: 60, immutable: true, headers: { 'X-Frame-Options': 'DENY' }, logger: () => {}, fallthrough: true })).not.toThrow();
+    expect(() =>
+      createHandler(fs, {
+        prefix: '/s/',
+        dotfiles: 'deny',
+        index: ['index.html', 'index.htm'],
+        listing: false,
+        maxAge: 60,
+        immutable: true,
+        headers: { 'X-Frame-Options': 'DENY' },
+        logger: () => {},
+        fallthrough: true,
+      }),
+    ).not.toThrow();
   });
 });
 
@@ -309,7 +329,7 @@ describe('streaming from a backend without bytes()', () => {
       socket.write('GET /huge.bin HTTP/1.1\r\nHost: x\r\n\r\n');
       // Until the server has stopped reading on its own (the paused client's backpressure): reads
       // begun and then unchanged over five polls 20 ms apart, within 5 s.
-      for (let last = -1, still = 0, deadline = Date.now() + 5000; still < 5 && Date.now() < deadline; ) {
+      for (let last = -1, still = 0, deadline = Date.now() + 5000; still < 5 && Date.now() < deadline;) {
         await new Promise((resolve) => setTimeout(resolve, 20));
         still = reads > 0 && reads === last ? still + 1 : 0;
         last = reads;
@@ -376,7 +396,15 @@ describe('serve over a backend with tryOpenSync (DiskFS on a temp dir)', () => {
 
   it('answers files, misses and redirects without a promise; listings and io: async await', async () => {
     const ctx = ctxFor(new DiskFS(dir));
-    for (const [target, status] of [['/a.txt', 200], ['/noext', 200], ['/big.bin', 200], ['/nope', 404], ['/sub', 301], ['/a.txt/', 301], ['/%zz', 400]] as const) {
+    for (const [target, status] of [
+      ['/a.txt', 200],
+      ['/noext', 200],
+      ['/big.bin', 200],
+      ['/nope', 404],
+      ['/sub', 301],
+      ['/a.txt/', 301],
+      ['/%zz', 400],
+    ] as const) {
       const { now } = serve(ctx, GET, target);
       expect(now, target).toBeDefined();
       expect(now!.plan.status, target).toBe(status);

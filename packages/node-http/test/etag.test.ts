@@ -69,7 +69,8 @@ for (const backend of backends) {
       await settle();
       const first = await request(port, '/fresh.txt');
       const tag = first.headers['etag']!;
-      if (fs instanceof MemFS) expect(tag).toMatch(/^"[^"]+"$/); // the content's hash: strong at once
+      if (fs instanceof MemFS)
+        expect(tag).toMatch(/^"[^"]+"$/); // the content's hash: strong at once
       else expect(tag).toMatch(/^W\/"[^"]+"$/);
       for (const validator of [tag, first.headers['last-modified']!]) {
         const r = await request(port, '/fresh.txt', { range: 'bytes=0-3', 'if-range': validator });

@@ -12,7 +12,16 @@ describe('export map', () => {
 
   it('@hotfs/node-http/protocol offers the pure protocol functions, nothing else', async () => {
     const protocol = await import('@hotfs/node-http/protocol');
-    expect(Object.keys(protocol).sort()).toEqual(['contentTypeByName', 'evaluatePreconditions', 'formatHttpDate', 'listingHtml', 'listingJson', 'parseHttpDate', 'parseRange', 'sniffContentType']);
+    expect(Object.keys(protocol).sort()).toEqual([
+      'contentTypeByName',
+      'evaluatePreconditions',
+      'formatHttpDate',
+      'listingHtml',
+      'listingJson',
+      'parseHttpDate',
+      'parseRange',
+      'sniffContentType',
+    ]);
     expect(protocol.parseRange('bytes=-3', 10)).toEqual([{ start: 7, end: 9 }]);
   });
 

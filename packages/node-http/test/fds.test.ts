@@ -28,7 +28,9 @@ describe('too few file descriptors (the hotfs command under ulimit -n)', () => {
     const { dir, remove } = await tempTree();
     try {
       for (let i = 0; i < 40; i++) await writeFile(join(dir, `f${i}.bin`), Buffer.alloc(8 * 1024 * 1024, i));
-      const child = spawn('sh', ['-c', 'ulimit -n 48 && exec "$0" "$@"', process.execPath, cli, '--path', dir, '--backend', 'disk', '--addr', '127.0.0.1:0', '--prefix', '/'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('sh', ['-c', 'ulimit -n 48 && exec "$0" "$@"', process.execPath, cli, '--path', dir, '--backend', 'disk', '--addr', '127.0.0.1:0', '--prefix', '/'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let output = '';
       child.stdout.on('data', (d: Buffer) => (output += d.toString()));
       child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -47,7 +49,10 @@ describe('too few file descriptors (the hotfs command under ulimit -n)', () => {
       const counts: Record<string, number> = {};
       for (const r of results) counts[String(r)] = (counts[String(r)] ?? 0) + 1;
       expect(counts['503'], JSON.stringify(counts)).toBeGreaterThan(0);
-      expect(Object.keys(counts).every((k) => k === '200' || k === '503'), JSON.stringify(counts)).toBe(true);
+      expect(
+        Object.keys(counts).every((k) => k === '200' || k === '503'),
+        JSON.stringify(counts),
+      ).toBe(true);
       expect(output).toMatch(/503 FsError: EMFILE/);
       expect(output).not.toMatch(/^\s+at /m); // errors are reported in one line, never as a stack trace
       agent.destroy();

@@ -60,13 +60,79 @@ function multipartParts(body: Buffer, boundary: string): Array<{ range: string; 
 // ---------------------------------------------------------------- generators
 
 const tricks = [
-  '..', '.', '...', '%2e%2e', '%2E%2E', '%2E.', '.%2e', '%2e', '%2f', '%2F', '..%2f', '%2f..', '..%2F..%2F',
-  '%5c', '%5C', '..%5c', '\\', '..\\', '\\..', '%00', 'a%00b', '%c0%ae', '%c0%ae%c0%ae', '%c0%af', '%c1%9c',
-  '%e0%80%ae', '%e0%80%ae%e0%80%ae', '%f0%80%80%ae', '%252e', '%252e%252e', '%252f', '%25', '%', '%zz', '%2',
-  '%%32%65', '%u002e', '%ef%bc%8e', '%ed%a0%80', '%ff', '', '', 'secret.txt', 'hello.txt', 'docs', 'guide', 'more',
-  'link-outside.txt', 'link-parent', 'link-dir', 'link-inside.txt', 'link-dangling', 'index.html', 'empty-dir',
-  'medium.bin', '%e2%82%ac', '€', 'ünïcødé €.txt', '%C3%BC', '100%25.txt', '100%.txt', 'a%23b%3Fc.txt',
-  '.hidden', '.git', ';', ';x=1', '~', 'con', 'NUL', 'C:', 'c:%5c', '%20', '+',
+  '..',
+  '.',
+  '...',
+  '%2e%2e',
+  '%2E%2E',
+  '%2E.',
+  '.%2e',
+  '%2e',
+  '%2f',
+  '%2F',
+  '..%2f',
+  '%2f..',
+  '..%2F..%2F',
+  '%5c',
+  '%5C',
+  '..%5c',
+  '\\',
+  '..\\',
+  '\\..',
+  '%00',
+  'a%00b',
+  '%c0%ae',
+  '%c0%ae%c0%ae',
+  '%c0%af',
+  '%c1%9c',
+  '%e0%80%ae',
+  '%e0%80%ae%e0%80%ae',
+  '%f0%80%80%ae',
+  '%252e',
+  '%252e%252e',
+  '%252f',
+  '%25',
+  '%',
+  '%zz',
+  '%2',
+  '%%32%65',
+  '%u002e',
+  '%ef%bc%8e',
+  '%ed%a0%80',
+  '%ff',
+  '',
+  '',
+  'secret.txt',
+  'hello.txt',
+  'docs',
+  'guide',
+  'more',
+  'link-outside.txt',
+  'link-parent',
+  'link-dir',
+  'link-inside.txt',
+  'link-dangling',
+  'index.html',
+  'empty-dir',
+  'medium.bin',
+  '%e2%82%ac',
+  '€',
+  'ünïcødé €.txt',
+  '%C3%BC',
+  '100%25.txt',
+  '100%.txt',
+  'a%23b%3Fc.txt',
+  '.hidden',
+  '.git',
+  ';',
+  ';x=1',
+  '~',
+  'con',
+  'NUL',
+  'C:',
+  'c:%5c',
+  '%20',
+  '+',
 ];
 
 const segment = fc.oneof(
@@ -90,17 +156,46 @@ const pathTarget = fc
 
 // Tens of KB (past Node's header limit) and just under it; the tiny inputs are in pathTarget.
 const hugeTarget = fc
-  .tuple(fc.constantFrom('..%2f', '%2e%2e/', '../', 'a/', '%252e', '%c0%ae', '//', 'x'), fc.constantFrom(1_000, 3_000, 4_000, 10_000, 20_000), fc.constantFrom('secret.txt', 'hello.txt', ''))
+  .tuple(
+    fc.constantFrom('..%2f', '%2e%2e/', '../', 'a/', '%252e', '%c0%ae', '//', 'x'),
+    fc.constantFrom(1_000, 3_000, 4_000, 10_000, 20_000),
+    fc.constantFrom('secret.txt', 'hello.txt', ''),
+  )
   .map(([unit, count, tail]) => ('/' + unit.repeat(Math.ceil(count / unit.length))).slice(0, count) + tail);
 
 // Mostly real names, so requests get past the decoder to the backend, the symlinks and the redirects.
 const realName = fc.constantFrom(
-  'docs', 'guide', 'more', 'deeper.txt', 'deep.md', 'index.html', 'hello.txt', 'empty.txt', 'medium.bin', 'empty-dir',
-  'secret.txt', 'link-dir', 'link-parent', 'link-inside.txt', 'link-outside.txt', 'link-dangling', 'with%20space.txt',
-  '%C3%BC%6E%C3%AF%63%C3%B8%64%C3%A9%20%E2%82%AC.txt', '100%25.txt', 'a%23b%3Fc.txt', '.', '', 'missing',
+  'docs',
+  'guide',
+  'more',
+  'deeper.txt',
+  'deep.md',
+  'index.html',
+  'hello.txt',
+  'empty.txt',
+  'medium.bin',
+  'empty-dir',
+  'secret.txt',
+  'link-dir',
+  'link-parent',
+  'link-inside.txt',
+  'link-outside.txt',
+  'link-dangling',
+  'with%20space.txt',
+  '%C3%BC%6E%C3%AF%63%C3%B8%64%C3%A9%20%E2%82%AC.txt',
+  '100%25.txt',
+  'a%23b%3Fc.txt',
+  '.',
+  '',
+  'missing',
 );
 const nearTarget = fc
-  .tuple(fc.array(fc.tuple(realName, fc.constantFrom('/', '/', '/', '//', '/./')), { maxLength: 5 }), fc.oneof(realName, realName, segment), fc.option(fc.tuple(fc.nat(5), segment), { nil: undefined }), fc.boolean())
+  .tuple(
+    fc.array(fc.tuple(realName, fc.constantFrom('/', '/', '/', '//', '/./')), { maxLength: 5 }),
+    fc.oneof(realName, realName, segment),
+    fc.option(fc.tuple(fc.nat(5), segment), { nil: undefined }),
+    fc.boolean(),
+  )
   .map(([middle, last, trick, slash]) => {
     const parts = middle.map(([name, sep]) => name + sep);
     if (trick !== undefined) parts.splice(trick[0] % (parts.length + 1), 0, trick[1] + '/');
@@ -110,7 +205,11 @@ const nearTarget = fc
 const target = fc.oneof({ weight: 5, arbitrary: pathTarget }, { weight: 5, arbitrary: nearTarget }, { weight: 1, arbitrary: hugeTarget });
 
 const bigNumber = fc.constantFrom('99999999999999999999', '18446744073709551616', '9007199254740993', '9007199254740991', '1e3', '0x10', '00000000000000000000000001', '+5');
-const position = fc.oneof({ weight: 4, arbitrary: fc.nat({ max: 70_000 }).map(String) }, { weight: 1, arbitrary: bigNumber }, { weight: 1, arbitrary: fc.constantFrom('', ' ', '-1', '-0', '1.5', 'a') });
+const position = fc.oneof(
+  { weight: 4, arbitrary: fc.nat({ max: 70_000 }).map(String) },
+  { weight: 1, arbitrary: bigNumber },
+  { weight: 1, arbitrary: fc.constantFrom('', ' ', '-1', '-0', '1.5', 'a') },
+);
 const ws = fc.constantFrom('', '', '', ' ', '\t', '  ');
 
 const rangeSpec = fc.oneof(
@@ -127,7 +226,16 @@ const manyRanges = fc
   .map(([n, spec]) => Array.from({ length: Math.min(n, Math.floor(15_000 / (spec.length + 1))) }, () => spec).join(','));
 
 const rangeHeader = fc.oneof(
-  { weight: 6, arbitrary: fc.tuple(fc.constantFrom('bytes=', 'bytes=', 'bytes=', 'bytes=', 'bytes=', 'bytes=', 'Bytes=', 'BYTES=', ' bytes=', 'bytes =', 'bytes= ', 'items=', 'bytes', '', 'none=', 'bytes=,'), fc.array(rangeSpec, { minLength: 0, maxLength: 12 }), fc.constantFrom(',', ',', ', ', ' ,', ',,')).map(([unit, specs, sep]) => unit + specs.join(sep)) },
+  {
+    weight: 6,
+    arbitrary: fc
+      .tuple(
+        fc.constantFrom('bytes=', 'bytes=', 'bytes=', 'bytes=', 'bytes=', 'bytes=', 'Bytes=', 'BYTES=', ' bytes=', 'bytes =', 'bytes= ', 'items=', 'bytes', '', 'none=', 'bytes=,'),
+        fc.array(rangeSpec, { minLength: 0, maxLength: 12 }),
+        fc.constantFrom(',', ',', ', ', ' ,', ',,'),
+      )
+      .map(([unit, specs, sep]) => unit + specs.join(sep)),
+  },
   { weight: 1, arbitrary: manyRanges.map((s) => 'bytes=' + s) },
   // eslint-disable-next-line no-control-regex -- strips control characters from generated values on purpose
   { weight: 1, arbitrary: fc.string({ maxLength: 40 }).map((s) => s.replace(/[\x00-\x1f\x7f]/g, '')) },
@@ -284,7 +392,28 @@ for (const backend of backends) {
     });
 
     it('equivalent spellings of a real path (escapes, //, /./) get the same answer as the path itself', async () => {
-      const canonical = ['/', '/hello.txt', '/docs/', '/docs', '/docs/guide/deep.md', '/docs/index.html', '/link-dir/deep.md', '/link-inside.txt', '/link-outside.txt', '/link-parent/secret.txt', '/secret.txt', '/empty-dir/', '/with%20space.txt', '/100%25.txt', '/a%23b%3Fc.txt', '/%C3%BC%6E%C3%AF%63%C3%B8%64%C3%A9%20%E2%82%AC.txt', '/medium.bin', '/empty.txt', '/missing.txt', '/hello.txt/'];
+      const canonical = [
+        '/',
+        '/hello.txt',
+        '/docs/',
+        '/docs',
+        '/docs/guide/deep.md',
+        '/docs/index.html',
+        '/link-dir/deep.md',
+        '/link-inside.txt',
+        '/link-outside.txt',
+        '/link-parent/secret.txt',
+        '/secret.txt',
+        '/empty-dir/',
+        '/with%20space.txt',
+        '/100%25.txt',
+        '/a%23b%3Fc.txt',
+        '/%C3%BC%6E%C3%AF%63%C3%B8%64%C3%A9%20%E2%82%AC.txt',
+        '/medium.bin',
+        '/empty.txt',
+        '/missing.txt',
+        '/hello.txt/',
+      ];
       const expected = new Map<string, RawResponse>();
       for (const c of canonical) expected.set(c, await request(port, c));
       const spelling = fc.tuple(fc.constantFrom(...canonical), fc.infiniteStream(fc.tuple(fc.nat(5), fc.boolean(), fc.constantFrom('/', '//', '/./', '///')))).map(([c, coins]) => {
@@ -387,11 +516,16 @@ for (const backend of backends) {
           const [wd, dd, mon, yyyy, time] = imf.replace(',', '').split(' ') as [string, string, string, string, string];
           const long = { Sun: 'Sunday', Mon: 'Monday', Tue: 'Tuesday', Wed: 'Wednesday', Thu: 'Thursday', Fri: 'Friday', Sat: 'Saturday' }[wd] ?? wd;
           switch (form) {
-            case 'imf': return imf;
-            case 'rfc850': return `${long}, ${dd}-${mon}-${yyyy.slice(-2)} ${time} GMT`;
-            case 'asctime': return `${wd} ${mon} ${String(Number(dd)).padStart(2, ' ')} ${time} ${yyyy}`;
-            case 'lower': return imf.toLowerCase();
-            default: return imf.replace('GMT', 'PST').slice(0, 20 + (Math.abs(d) % 8));
+            case 'imf':
+              return imf;
+            case 'rfc850':
+              return `${long}, ${dd}-${mon}-${yyyy.slice(-2)} ${time} GMT`;
+            case 'asctime':
+              return `${wd} ${mon} ${String(Number(dd)).padStart(2, ' ')} ${time} ${yyyy}`;
+            case 'lower':
+              return imf.toLowerCase();
+            default:
+              return imf.replace('GMT', 'PST').slice(0, 20 + (Math.abs(d) % 8));
           }
         },
       }));
@@ -405,7 +539,10 @@ for (const backend of backends) {
           ifNoneMatch: tagList,
           ifModifiedSince: dateText,
           ifUnmodifiedSince: dateText,
-          ifRange: fc.oneof(tag.map((t) => ({ tag: t })), dateText.map((date) => ({ date }))),
+          ifRange: fc.oneof(
+            tag.map((t) => ({ tag: t })),
+            dateText.map((date) => ({ date })),
+          ),
           range: fc.option(fc.constantFrom('bytes=0-3', 'bytes=2-', 'bytes=-4', 'bytes=0-0,5-6', 'bytes=99999-', 'bytes=0-99999999999999999999'), { nil: undefined }),
         },
         { requiredKeys: [] },
@@ -435,7 +572,8 @@ for (const backend of backends) {
           }
           // 304 only where the client's validator matches: '*' or the ETag in If-None-Match, or a date.
           if (r.status === 304) expect(h['If-None-Match'] !== undefined || h['If-Modified-Since'] !== undefined, what).toBe(true);
-          if (r.status === 304 && h['If-None-Match'] !== undefined) expect(/\*|"/.test(h['If-None-Match']) && (h['If-None-Match'].includes('*') || h['If-None-Match'].includes(etag.slice(1, -1))), what).toBe(true);
+          if (r.status === 304 && h['If-None-Match'] !== undefined)
+            expect(/\*|"/.test(h['If-None-Match']) && (h['If-None-Match'].includes('*') || h['If-None-Match'].includes(etag.slice(1, -1))), what).toBe(true);
           record('conditional', r);
         }),
         params,

@@ -13,7 +13,19 @@ describe('HTTP dates', () => {
     expect(parseHttpDate('Saturday, 01-Jan-05 00:00:00 GMT')).toBe(Date.UTC(2005, 0, 1));
   });
   it('rejects everything else', () => {
-    for (const s of ['', 'garbage', '1994-11-06T08:49:37Z', 'Sun, 06 Nov 1994 08:49:37 PST', 'Sun, 6 Nov 1994 08:49:37 GMT', 'Sun, 31 Feb 1994 08:49:37 GMT', 'Sun, 06 Nov 1994 25:49:37 GMT', 'Xyz, 06 Nov 1994 08:49:37 GMT', 'Sun, 06 Foo 1994 08:49:37 GMT', 'Funday, 06-Nov-94 08:49:37 GMT', String(t)]) {
+    for (const s of [
+      '',
+      'garbage',
+      '1994-11-06T08:49:37Z',
+      'Sun, 06 Nov 1994 08:49:37 PST',
+      'Sun, 6 Nov 1994 08:49:37 GMT',
+      'Sun, 31 Feb 1994 08:49:37 GMT',
+      'Sun, 06 Nov 1994 25:49:37 GMT',
+      'Xyz, 06 Nov 1994 08:49:37 GMT',
+      'Sun, 06 Foo 1994 08:49:37 GMT',
+      'Funday, 06-Nov-94 08:49:37 GMT',
+      String(t),
+    ]) {
       expect(parseHttpDate(s), s).toBeUndefined();
     }
   });

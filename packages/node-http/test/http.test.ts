@@ -95,7 +95,14 @@ for (const backend of backends) {
       });
 
       it('HEAD sends exactly the GET headers and no body', async () => {
-        for (const [target, headers] of [['/hello.txt', {}], ['/large.bin', { range: 'bytes=0-9,20-29' }], ['/README', {}], ['/docs/', {}], ['/empty-dir/', { accept: 'application/json' }], ['/nope', {}]] as const) {
+        for (const [target, headers] of [
+          ['/hello.txt', {}],
+          ['/large.bin', { range: 'bytes=0-9,20-29' }],
+          ['/README', {}],
+          ['/docs/', {}],
+          ['/empty-dir/', { accept: 'application/json' }],
+          ['/nope', {}],
+        ] as const) {
           const g = await get(target, headers);
           const h = await get(target, headers, 'HEAD');
           expect(h.status, target).toBe(g.status);
@@ -458,12 +465,29 @@ for (const backend of backends) {
           h(req, res);
         });
         const r = await request(p, '/hello.txt');
-        expect([r.status, r.headers['content-type'], r.headers['content-length'], r.headers['x-wrapped'], r.body.toString()]).toEqual([200, 'text/plain; charset=utf-8', '14', 'yes', 'Hello, hotfs!\n']);
+        expect([r.status, r.headers['content-type'], r.headers['content-length'], r.headers['x-wrapped'], r.body.toString()]).toEqual([
+          200,
+          'text/plain; charset=utf-8',
+          '14',
+          'yes',
+          'Hello, hotfs!\n',
+        ]);
         expect((await request(p, '/nope')).headers['content-type']).toBe('text/plain; charset=utf-8');
       });
 
       it('survives a logger and a next() that throw', async () => {
-        const p = await serverWith({ fallthrough: true, logger: () => { throw new Error('logger broke'); } }, (h) => (req, res) => h(req, res, () => { throw new Error('next broke'); }));
+        const p = await serverWith(
+          {
+            fallthrough: true,
+            logger: () => {
+              throw new Error('logger broke');
+            },
+          },
+          (h) => (req, res) =>
+            h(req, res, () => {
+              throw new Error('next broke');
+            }),
+        );
         expect((await request(p, '/hello.txt')).status).toBe(200);
         expect((await request(p, '/nope')).status).toBe(500);
         expect((await request(p, '/hello.txt')).status).toBe(200);

@@ -27,7 +27,12 @@ describe('HTTP under a link racer', () => {
       const racer = await startRacer(tree.base, 60_000);
       let racing = true;
       // MemFS reads on watcher events, which the racer floods: rescans make it read the tree again and again.
-      const rescans = fs instanceof MemFS ? (async () => { while (racing) await fs.rescan(); })() : undefined;
+      const rescans =
+        fs instanceof MemFS
+          ? (async () => {
+              while (racing) await fs.rescan();
+            })()
+          : undefined;
       const seen = { leaks: [] as string[], statuses: new Map<number, number>(), inside: 0, insideListing: 0, rounds: 0 };
       const deadline = Date.now() + TIME_LIMIT_MS;
       try {

@@ -199,7 +199,9 @@ describe.each([
       if (problem) bad.push({ path: slice.path, problem, at: slice.at });
     }
     const reads = account(bad, stalls, verified + slices.length);
-    console.log(`load-churn ${backend}: ${reads.summary}; ${slices.length} of them 206 slices (checked in ${Date.now() - checkStart} ms against ${written.length} versions written); answers ${JSON.stringify(statuses)}`);
+    console.log(
+      `load-churn ${backend}: ${reads.summary}; ${slices.length} of them 206 slices (checked in ${Date.now() - checkStart} ms against ${written.length} versions written); answers ${JSON.stringify(statuses)}`,
+    );
 
     expect(failures.slice(0, 30), `server said:\n${server.output().slice(-3000)}`).toEqual([]);
     expect(sockets.size).toBeGreaterThanOrEqual(CONNECTIONS);

@@ -45,20 +45,23 @@ afterAll(async () => {
 });
 
 describe('unreadable files and directories over HTTP', () => {
-  it.skipIf(blocker !== undefined && !process.env.CI).each(['disk', 'mem'] as const)('%s: 403 Forbidden for a mode-000 file and for anything inside a mode-000 directory', async (backend) => {
-    expect(blocker, 'CI must run this permission check').toBeUndefined();
-    expect(uid).not.toBe(0);
-    const port = ports![backend];
-    const get = async (path: string) => {
-      const r = await request(port, path);
-      return [r.status, r.status === 301 ? r.headers['location'] : r.body.toString()];
-    };
-    expect(await get('/ok.txt')).toEqual([200, 'readable\n']);
-    expect(await get('/locked.txt')).toEqual([403, '403 Forbidden\n']);
-    // The directory cannot be opened, so no redirect to the slash either (Go's http.FileServer alike).
-    expect(await get('/lockeddir')).toEqual([403, '403 Forbidden\n']);
-    expect(await get('/lockeddir/')).toEqual([403, '403 Forbidden\n']);
-    expect(await get('/lockeddir/inside.txt')).toEqual([403, '403 Forbidden\n']);
-    expect(await get('/lockeddir/missing.txt')).toEqual([403, '403 Forbidden\n']);
-  });
+  it.skipIf(blocker !== undefined && !process.env.CI).each(['disk', 'mem'] as const)(
+    '%s: 403 Forbidden for a mode-000 file and for anything inside a mode-000 directory',
+    async (backend) => {
+      expect(blocker, 'CI must run this permission check').toBeUndefined();
+      expect(uid).not.toBe(0);
+      const port = ports![backend];
+      const get = async (path: string) => {
+        const r = await request(port, path);
+        return [r.status, r.status === 301 ? r.headers['location'] : r.body.toString()];
+      };
+      expect(await get('/ok.txt')).toEqual([200, 'readable\n']);
+      expect(await get('/locked.txt')).toEqual([403, '403 Forbidden\n']);
+      // The directory cannot be opened, so no redirect to the slash either (Go's http.FileServer alike).
+      expect(await get('/lockeddir')).toEqual([403, '403 Forbidden\n']);
+      expect(await get('/lockeddir/')).toEqual([403, '403 Forbidden\n']);
+      expect(await get('/lockeddir/inside.txt')).toEqual([403, '403 Forbidden\n']);
+      expect(await get('/lockeddir/missing.txt')).toEqual([403, '403 Forbidden\n']);
+    },
+  );
 });

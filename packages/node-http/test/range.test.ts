@@ -43,6 +43,11 @@ describe('parseRange', () => {
     expect(parseRange('bytes=9007199254740993-9007199254740999', 10)).toBe('unsatisfiable');
   });
   it('sums range lengths for the abuse guard', () => {
-    expect(sumRanges([{ start: 0, end: 9 }, { start: 0, end: 0 }])).toBe(11);
+    expect(
+      sumRanges([
+        { start: 0, end: 9 },
+        { start: 0, end: 0 },
+      ]),
+    ).toBe(11);
   });
 });

@@ -26,7 +26,13 @@ function readmeHandler(root: string) {
       const etag = `"${info.size}-${info.mtimeMs}"`;
       const h = req.headers;
       const { outcome, useRange } = evaluatePreconditions(
-        { ifMatch: h['if-match'], ifNoneMatch: h['if-none-match'], ifModifiedSince: h['if-modified-since'], ifUnmodifiedSince: h['if-unmodified-since'], ifRange: h['if-range'] as string | undefined },
+        {
+          ifMatch: h['if-match'],
+          ifNoneMatch: h['if-none-match'],
+          ifModifiedSince: h['if-modified-since'],
+          ifUnmodifiedSince: h['if-unmodified-since'],
+          ifRange: h['if-range'] as string | undefined,
+        },
         { etag, mtimeMs: info.mtimeMs },
         true,
       );

@@ -23,4 +23,3 @@ export function sameBytes(fail: (m: string) => void, what: string, got: Uint8Arr
     if (got[i] !== want[i]) return void fail(`${what}: bytes differ first at offset ${i}`);
   }
 }
-

@@ -46,7 +46,8 @@ export async function checkSyncOpen(fs: TryOpenSyncFS, tree: Map<string, Expecte
     if (got !== undefined) fail(`tryOpenSync ${path}: ${got instanceof Error ? describeError(got) : 'found a missing path'}, want undefined`);
   }
   const nul = open('/hello\0.txt');
-  if (!isFsError(nul, 'EINVAL')) fail(`tryOpenSync "/hello\\0.txt": ${nul instanceof Error ? describeError(nul) : nul === undefined ? 'undefined' : 'opened a file'}, want FsError EINVAL`);
+  if (!isFsError(nul, 'EINVAL'))
+    fail(`tryOpenSync "/hello\\0.txt": ${nul instanceof Error ? describeError(nul) : nul === undefined ? 'undefined' : 'opened a file'}, want FsError EINVAL`);
   if (secret) {
     for (const climb of [`/../${secret.name}`, `/../../${secret.name}`, `/a/../../${secret.name}`]) {
       const got = open(climb);

@@ -77,7 +77,9 @@ export function readHiddenPaths(hostRoot: string): string[] {
         hidden.push(child);
         // Below it, what really lies outside too (a name that leads back into the root is fine).
         if (stats.isDirectory()) {
-          const outside = readdirSync(real).sort(compareNames).filter((below) => !isInside(realOrSelf(join(real, below)), root));
+          const outside = readdirSync(real)
+            .sort(compareNames)
+            .filter((below) => !isInside(realOrSelf(join(real, below)), root));
           for (const below of outside.slice(0, 3)) hidden.push(joinPath(child, below));
         }
       } else if (!stats.isFile() && !stats.isDirectory()) {
