@@ -81,7 +81,7 @@ const genName = (values.generator ?? (quick ? 'node' : 'auto')) as GeneratorName
 if (!['auto', 'wrk', 'node', 'autocannon'].includes(genName)) usageError(`--generator must be auto, wrk, node or autocannon; got ${genName}`);
 const rounds = Number(values.rounds ?? (quick ? 1 : 3));
 if (!Number.isInteger(rounds) || rounds < 1) usageError(`--rounds must be a positive integer; got ${values.rounds}`);
-const pin = values.pin!;
+const pin = values.pin;
 if (pin) {
   if (values.from) usageError('--pin runs servers; --from runs nothing');
   if (only !== undefined && only !== 'http') usageError(`--pin pins the HTTP servers; --only ${only} runs none`);

@@ -11,6 +11,12 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expandCpuList, formatCpuList, pinUnsupported } from '@hotfs/bench';
 
+/** The parts of the bench's JSON document these tests read. */
+interface BenchJson {
+  http: { cases: Array<{ name: string; results: Record<string, { rps: { median: number } }> }> };
+  meta: { pin?: unknown };
+}
+
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const out = mkdtempSync(join(tmpdir(), 'hotfs-bench-pin-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -63,9 +69,9 @@ describe.skipIf(pinUnsupported() !== undefined)('pnpm bench --quick --pin', () =
 
   it('exits 0 with one JSON document and numbers for every contender', () => {
     expect(status, stderr).toBe(0);
-    const result = JSON.parse(stdout);
+    const result = JSON.parse(stdout) as BenchJson;
     for (const c of result.http.cases) {
-      for (const n of ['ceiling', 'hotfs+DiskFS']) expect(Number.isFinite(c.results[n].rps.median), `${n} / ${c.name}`).toBe(true);
+      for (const n of ['ceiling', 'hotfs+DiskFS']) expect(Number.isFinite(c.results[n]?.rps.median), `${n} / ${c.name}`).toBe(true);
     }
   });
 
@@ -80,7 +86,7 @@ describe.skipIf(pinUnsupported() !== undefined)('pnpm bench --quick --pin', () =
   });
 
   it('reports the mode with what /proc showed, and 32 connections', () => {
-    const result = JSON.parse(stdout);
+    const result = JSON.parse(stdout) as BenchJson;
     expect(result.meta.pin).toEqual({ serverCpus: ['0'], generatorCpus: '1', connections: 32 });
     const md = readFileSync(join(out, 'report.md'), 'utf8');
     expect(md).toContain(
