@@ -146,7 +146,7 @@ function httpTables(http: NonNullable<BenchResult['http']>): Table[] {
 
 function targetsTable(r: BenchResult): Table {
   return {
-    title: 'Targets (issue 5)',
+    title: 'Targets',
     head: ['target', 'measured', 'met'],
     rows: checkTargets(r).map((t) => [t.target, t.measured, t.met === null ? 'pending' : t.met ? 'yes' : 'NO']),
   };
