@@ -1,10 +1,11 @@
-import { closeSync, constants, fstatSync, openSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, openSync, realpathSync, statSync, type Stats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { resolve as resolveHostPath } from 'node:path';
-import { allowed, descriptorPath, isInside, openedAllowed, openedAllowedSync } from './contain.js';
+import { allowed, isInside, openedAllowed, openedAllowedSync } from './contain.js';
 import { DirectoryFile } from './directory.js';
-import { DiskFile, OPEN_FLAGS, SYNC_READ_LIMIT, SmallDiskFile, closeAsync, fstatAsync, infoFromStats, isServable, openAsync } from './disk-file.js';
+import { DiskFile, OPEN_FLAGS, SYNC_READ_LIMIT, SmallDiskFile, fstatAsync, infoFromStats, isServable, openAsync } from './disk-file.js';
 import { FsError, isFsError, toFsError } from './errors.js';
+import { listCheckedDirectory } from './host-dir.js';
 import { baseName, cleanPath, compareNames } from './path.js';
 import type { File, FileInfo, FileSystem } from './types.js';
 
@@ -263,27 +264,20 @@ export class DiskFS implements FileSystem {
   }
 
   // Listings stay async in both modes: their cost grows with the directory. The directory is opened
-  // and checked like a file, then listed through its descriptor where /proc/self/fd exists, so a
-  // link swapped in after the check cannot show a name from outside. Without /proc it is listed by
-  // path, and the path must still name the checked directory afterwards (narrower, not exact: see
-  // openedAllowedSync).
+  // and checked like a file, then listed through its descriptor (host-dir.ts).
   async readdir(path: string): Promise<FileInfo[]> {
     const { clean, host } = await this.#resolve(path);
-    let fd: number | undefined;
+    let infos: (FileInfo | undefined)[] | undefined;
     try {
-      fd = await openAsync(host, DIR_FLAGS);
-      const stats = await fstatAsync(fd);
-      if (!(await openedAllowed(this, fd, host, stats))) throw new FsError('ENOENT', clean, 'symbolic link not followed');
-      const dir = descriptorPath(fd) ?? host;
-      const names = await fsp.readdir(dir);
-      const infos = await Promise.all(names.map((name) => this.#entryInfo(dir, name)));
-      if (dir === host && !(await sameInode(host, stats))) throw new FsError('ENOENT', clean, 'directory replaced while listed');
-      return infos.filter((info): info is FileInfo => info !== undefined).sort((a, b) => compareNames(a.name, b.name));
+      infos = await listCheckedDirectory(this, host, async (dir) => {
+        const names = await fsp.readdir(dir);
+        return Promise.all(names.map((name) => this.#entryInfo(dir, name)));
+      });
     } catch (err) {
       throw toFsError(err, clean);
-    } finally {
-      if (fd !== undefined) await closeAsync(fd);
     }
+    if (infos === undefined) throw new FsError('ENOENT', clean, 'symbolic link not followed');
+    return infos.filter((info): info is FileInfo => info !== undefined).sort((a, b) => compareNames(a.name, b.name));
   }
 
   // An entry the policy hides, or that vanished since the listing, is left out.
@@ -306,13 +300,4 @@ export class DiskFS implements FileSystem {
   async close(): Promise<void> {
     this.#closed = true;
   }
-}
-
-// O_DIRECTORY: a file or FIFO fails with ENOTDIR at once, as a listing of it must.
-const DIR_FLAGS = OPEN_FLAGS | (constants.O_DIRECTORY ?? 0);
-
-// Without /proc: the path still names the checked directory itself, not a link swapped in to it.
-async function sameInode(host: string, opened: Stats): Promise<boolean> {
-  const now = await fsp.lstat(host).catch(() => undefined);
-  return now !== undefined && now.dev === opened.dev && now.ino === opened.ino;
 }

@@ -1,11 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, fstatSync, openSync, renameSync, symlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, renameSync, symlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DiskFS, MemFS, type FileSystem } from '@hotfs/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { layRaceTree, raceReads, startRacer, type RaceSeen } from '../../../test-support/link-race.mjs';
 import { openedAllowedSync, portableAllowed, portableAllowedSync, type Containment } from '../src/contain.js';
+import { DiskFS as SourceDiskFS } from '../src/disk.js';
+import { listCheckedDirectory } from '../src/host-dir.js';
+import { MirrorStore } from '../src/mirror/store.js';
+import { syncPath, type SyncContext } from '../src/mirror/sync.js';
 
 // Every host open checks what it opened: a racer process swaps links under the root in a tight
 // loop (a file between inside and a secret outside; a directory between a real one and a link
@@ -138,5 +142,94 @@ describe('the descriptor check, without the race', () => {
     writeFileSync(join(tree.base, 'new'), 'other');
     renameSync(join(tree.base, 'new'), host);
     expect(portableAllowedSync({ root: tree.root, symlinks: 'inside' }, host, opened)).toBe(false);
+  });
+});
+
+describe('listings and mirrored metadata, with a link swapped in at a known moment', () => {
+  // The directory /d swapped for a link to a directory outside the root.
+  function swapDirOut(tree: { base: string; root: string }): void {
+    renameSync(join(tree.root, 'd'), join(tree.base, 'd-moved'));
+    symlinkSync(join(tree.base, 'outside-dir'), join(tree.root, 'd'));
+  }
+
+  it('a listing names what the checked descriptor holds, though its path now leads outside', async () => {
+    const tree = layRaceTree();
+    cleanups.push(() => tree.remove());
+    const c: Containment = { root: tree.root, symlinks: 'inside' };
+    const names = await listCheckedDirectory(c, join(tree.root, 'd'), async (dir) => {
+      swapDirOut(tree);
+      return readdirSync(dir).sort();
+    });
+    expect(names).toEqual(['f.txt', 'inside-name.txt']);
+    // Opened through the link, it is refused before anything is listed.
+    let listed = false;
+    const refused = await listCheckedDirectory(c, join(tree.root, 'd'), async () => (listed = true));
+    expect([refused, listed]).toEqual([undefined, false]);
+  });
+
+  // The sync engine with a store of its own. The hooks run at known moments: `ignored` as a listed
+  // entry is taken up (before its stat), `fits` after a file's stat and before its metadata is kept.
+  function mirrorContext(root: string, hooks: { ignored?: (path: string) => void; fits?: () => void }): { ctx: SyncContext; retried: string[] } {
+    const retried: string[] = [];
+    const ctx: SyncContext = {
+      store: new MirrorStore(),
+      disk: new SourceDiskFS(root),
+      ignored: (path) => {
+        hooks.ignored?.(path);
+        return false;
+      },
+      fits: () => {
+        hooks.fits?.();
+        return false;
+      },
+      changed: () => {},
+      unstable: (path) => retried.push(path),
+      warn: () => {},
+      readSlot: (read) => read(),
+    };
+    return { ctx, retried };
+  }
+
+  it('the mirror records no metadata of an outside file swapped in for one it keeps on disk', async () => {
+    const tree = layRaceTree();
+    cleanups.push(() => tree.remove());
+    const secretSize = fstatSync(openSync(join(tree.base, 'outside-dir', 'secret-name.txt'), 'r')).size;
+    let swapped = false;
+    const { ctx, retried } = mirrorContext(tree.root, {
+      fits: () => {
+        if (swapped) return;
+        swapped = true;
+        const tmp = join(tree.base, 'swap');
+        symlinkSync(join(tree.base, 'outside-dir', 'secret-name.txt'), tmp);
+        renameSync(tmp, join(tree.root, 'inside.txt'));
+      },
+    });
+    await syncPath(ctx, '/', true);
+    expect(swapped).toBe(true);
+    // Not recorded with the outside file's metadata, and looked at again (where the link is refused).
+    expect(ctx.store.get('/inside.txt')?.info.size).not.toBe(secretSize);
+    expect(retried).toContain('/inside.txt');
+    await syncPath(ctx, '/inside.txt', false);
+    expect(ctx.store.get('/inside.txt')).toBeUndefined();
+  });
+
+  it('the mirror lists no name from outside when a listed directory is swapped for a link before its own listing', async () => {
+    const tree = layRaceTree();
+    cleanups.push(() => tree.remove());
+    let swapped = false;
+    const { ctx, retried } = mirrorContext(tree.root, {
+      ignored: (path) => {
+        if (path !== '/d' || swapped) return;
+        swapped = true;
+        swapDirOut(tree);
+      },
+    });
+    await syncPath(ctx, '/', true);
+    expect(swapped).toBe(true);
+    expect(ctx.store.get('/d/secret-name.txt')).toBeUndefined();
+    expect(ctx.store.childNames('/d')).not.toContain('secret-name.txt');
+    expect(retried).toContain('/d');
+    await syncPath(ctx, '/d', true);
+    expect(ctx.store.get('/d')).toBeUndefined();
   });
 });

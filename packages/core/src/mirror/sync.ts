@@ -1,8 +1,10 @@
 import { hash } from 'node:crypto';
 import type { Dirent, Stats } from 'node:fs';
 import { readdir } from 'node:fs/promises';
+import { portableAllowed } from '../contain.js';
 import { resolveHost, type DiskFS } from '../disk.js';
 import { isFsError } from '../errors.js';
+import { listCheckedDirectory } from '../host-dir.js';
 import { baseName, dirName, joinPath } from '../path.js';
 import type { FileInfo } from '../types.js';
 import { readStable, stampOf, stat } from './read.js';
@@ -65,7 +67,7 @@ function forget(ctx: SyncContext, path: string): void {
   for (const { path: p, type } of removed) ctx.changed(type, p);
 }
 
-async function syncDirectory(ctx: SyncContext, path: string, host: string, stats: Stats, deep: boolean): Promise<void> {
+async function syncDirectory(ctx: SyncContext, path: string, host: string, pathStats: Stats, deep: boolean): Promise<void> {
   const { store } = ctx;
   const parentHost = path === '/' ? undefined : store.get(dirName(path))?.host;
   // A directory link back into its own ancestry would make the tree infinite: leave it out.
@@ -75,23 +77,31 @@ async function syncDirectory(ctx: SyncContext, path: string, host: string, stats
   }
   const old = store.get(path);
   const existed = old?.info.isDirectory === true;
-  // Another directory renamed over this one (a new inode) brings children no event named: the
-  // parent's watch reports only this path. List it as if it were new.
-  const replaced = existed && !old.stamp.startsWith(`${stats.ino}:`);
-  const info: FileInfo = { name: baseName(path), size: 0, mtimeMs: Math.floor(stats.mtimeMs), isDirectory: true };
-  const change = store.putDirectory(path, info, host, stampOf(stats));
-  if (change) ctx.changed(change, path);
-  if (existed && !deep && !replaced) return;
-  let entries: Dirent[];
+  let listed: { stats: Stats; entries: Dirent[] | undefined } | undefined;
   try {
-    entries = await readdir(host, { withFileTypes: true });
+    // Opened and checked like a file, then listed through its descriptor (host-dir.ts): a link
+    // swapped in for the directory cannot bring names or metadata from outside into the mirror.
+    listed = await listCheckedDirectory(ctx.disk, host, async (dir, stats) => {
+      // Another directory renamed over this one (a new inode) brings children no event named: the
+      // parent's watch reports only this path. List it as if it were new.
+      const replaced = existed && !old.stamp.startsWith(`${stats.ino}:`);
+      return { stats, entries: existed && !deep && !replaced ? undefined : await readdir(dir, { withFileTypes: true }) };
+    });
   } catch (err) {
     if (changedUnderUs(err)) return ctx.unstable(path);
-    // Unreadable: it exists, but it and everything below answer with its error, as on disk.
+    // Unreadable: it exists, but it and everything below answer with its error, as on disk. Its
+    // metadata comes from the path, so the path must still lead where the policy allows.
+    if (!(await portableAllowed(ctx.disk, host, pathStats))) return ctx.unstable(path);
+    putDirectory(ctx, path, host, pathStats);
     for (const name of store.childNames(path)) forget(ctx, joinPath(path, name));
     store.unreadable.set(path, (err as NodeJS.ErrnoException).code ?? 'EIO');
     return;
   }
+  // Refused: a link swapped in since the path was resolved. Resolved again later, it settles.
+  if (listed === undefined) return ctx.unstable(path);
+  const { stats, entries } = listed;
+  putDirectory(ctx, path, host, stats);
+  if (entries === undefined) return;
   store.unreadable.delete(path);
   const onDisk = new Set(entries.map((e) => e.name));
   for (const name of store.childNames(path)) if (!onDisk.has(name)) forget(ctx, joinPath(path, name));
@@ -106,6 +116,12 @@ async function syncDirectory(ctx: SyncContext, path: string, host: string, stats
   );
 }
 
+function putDirectory(ctx: SyncContext, path: string, host: string, stats: Stats): void {
+  const info: FileInfo = { name: baseName(path), size: 0, mtimeMs: Math.floor(stats.mtimeMs), isDirectory: true };
+  const change = ctx.store.putDirectory(path, info, host, stampOf(stats));
+  if (change) ctx.changed(change, path);
+}
+
 async function syncFile(ctx: SyncContext, path: string, host: string, stats: Stats): Promise<void> {
   const { store } = ctx;
   const old = store.get(path);
@@ -113,8 +129,9 @@ async function syncFile(ctx: SyncContext, path: string, host: string, stats: Sta
   const fits = ctx.fits(path, stats.size);
   if (old && !old.info.isDirectory && old.stamp === stamp && store.hostOf(path) === host && (!old.onDisk || !fits)) return;
   if (!fits) {
-    const info = onDiskInfo(path, stats, stamp);
-    return ctx.changed(store.putFile(path, info, host, stamp, undefined), path);
+    // Metadata only, from the path: the path must still lead where the policy allows.
+    if (!(await portableAllowed(ctx.disk, host, stats))) return ctx.unstable(path);
+    return ctx.changed(store.putFile(path, onDiskInfo(path, stats, stamp), host, stamp, undefined), path);
   }
   let read;
   try {
@@ -122,7 +139,8 @@ async function syncFile(ctx: SyncContext, path: string, host: string, stats: Sta
   } catch (err) {
     if (changedUnderUs(err)) return ctx.unstable(path);
     // Unreadable (EACCES, EIO…): mirror the metadata and let DiskFS answer for the content, so
-    // MemFS fails exactly where DiskFS does.
+    // MemFS fails exactly where DiskFS does. The metadata comes from the path, checked as above.
+    if (!(await portableAllowed(ctx.disk, host, stats))) return ctx.unstable(path);
     if (!old?.onDisk) ctx.warn(`cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)}): its content is served from disk`);
     return ctx.changed(store.putFile(path, onDiskInfo(path, stats, stamp), host, stamp, undefined), path);
   }
