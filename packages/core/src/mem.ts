@@ -61,8 +61,9 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Fi
     try {
       await fs.#start();
     } catch (err) {
-      // The watcher may be live already: left open, it would keep the process running.
-      await fs.close();
+      // The watcher may be live already: left open, it would keep the process running. A failure
+      // to close must not hide why the mirror could not start.
+      await fs.close().catch(() => {});
       throw err;
     }
     return fs;
