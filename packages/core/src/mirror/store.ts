@@ -84,7 +84,12 @@ export class MirrorStore {
   putDirectory(path: string, info: FileInfo, host: string, stamp: string): ChangeType | undefined {
     const old = this.index.get(path);
     if (old && !old.info.isDirectory) this.remove(path);
-    else if (old && sameInfo(old.info, info) && old.host === host) return undefined;
+    else if (old && sameInfo(old.info, info) && old.host === host) {
+      // Same listing-visible info; the stamp still moves on, or a renamed-over directory would be
+      // taken for replaced, and listed again, at every later event.
+      if (old.stamp !== stamp) this.index.set(path, { ...old, stamp });
+      return undefined;
+    }
     if (path !== '/' && !this.vol.existsSync(path)) this.vol.mkdirSync(path);
     this.index.set(path, { info: Object.freeze(info), onDisk: false, host, stamp });
     this.#touched(path);
