@@ -45,6 +45,20 @@ export function createFetchHandler(fs: FileSystem, options?: HandlerOptions): Fe
       };
       ({ plan, file, error } = await new Promise<Served>((resolve) => serveContent(ctx, facts, url.pathname + url.search, resolve)));
     }
+    let views: Uint8Array[] | undefined;
+    if (plan.body !== undefined && method !== 'HEAD' && (file === undefined || hasBytes(file))) {
+      // Taken before the status is committed: a file that fails or shrinks now still gets a 500.
+      try {
+        views = inMemoryViews(plan.body, file === undefined ? EMPTY : file.bytes());
+      } catch (err) {
+        error ??= err;
+        plan = errorPlan(500);
+        views = inMemoryViews(plan.body!, EMPTY);
+      } finally {
+        if (file !== undefined) release(file);
+        file = undefined;
+      }
+    }
     const headers = new Headers();
     for (let i = 0; i < plan.headers.length; i += 2) headers.append(plan.headers[i]!, plan.headers[i + 1]!);
     try {
@@ -53,18 +67,23 @@ export function createFetchHandler(fs: FileSystem, options?: HandlerOptions): Fe
       // A broken logger must not turn a good response into a rejection.
     }
     const body = plan.body;
-    if (body === undefined || method === 'HEAD') {
+    if (views !== undefined) return new Response(views.length === 1 ? views[0]! : new Blob(views), { status: plan.status, headers });
+    if (body === undefined || method === 'HEAD' || file === undefined) {
       if (file !== undefined) release(file);
       return new Response(null, { status: plan.status, headers });
     }
-    if (file === undefined || hasBytes(file)) {
-      const content = file === undefined ? EMPTY : file.bytes();
-      const views = body.map((part) => (part instanceof Uint8Array ? part : content.subarray(part.start, part.end)));
-      if (file !== undefined) release(file);
-      return new Response(views.length === 1 ? views[0]! : new Blob(views), { status: plan.status, headers });
-    }
     return new Response(streamParts(body, file), { status: plan.status, headers });
   };
+}
+
+// Zero-copy views of the file's bytes; a file shorter than the plan's slices is an error, never a
+// body shorter than its Content-Length.
+function inMemoryViews(parts: readonly Part[], content: Uint8Array): Uint8Array[] {
+  return parts.map((part) => {
+    if (part instanceof Uint8Array) return part;
+    if (part.end > content.length) throw new Error('file shrank while being served');
+    return content.subarray(part.start, part.end);
+  });
 }
 
 // Pull-based, so the consumer's pace is the backpressure; the file is closed at the end or on cancel.

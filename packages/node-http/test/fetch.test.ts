@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DiskFS } from '@hotfs/core';
+import { DiskFS, FsError, isFsError, type File, type FileSystem } from '@hotfs/core';
 import { createFixture, type Fixture } from '@hotfs/core/conformance';
 import { createFetchHandler, type FetchHandler } from '../src/index.js';
 
@@ -46,5 +46,73 @@ describe('fetch adapter (Request -> Response) over DiskFS', () => {
     expect((await handle(new Request(`${base}/hello.txt`, { method: 'POST', body: 'x' }))).status).toBe(405);
     const outside = await handle(new Request(`${base}/%2e%2e/%2e%2e/secret.txt`));
     expect(await outside.text()).not.toContain('TOP-SECRET');
+  });
+});
+
+describe('fetch adapter: a file that fails after it was opened', () => {
+  let fixture: Fixture;
+  beforeAll(async () => {
+    fixture = await createFixture();
+  });
+  afterAll(async () => {
+    await fixture.remove();
+  });
+
+  // A real DiskFS with something done to each file between its open and the response.
+  function after(opened: (file: File, path: string) => Promise<void>): FileSystem {
+    const disk = new DiskFS(fixture.root);
+    return {
+      open: async (path) => {
+        const file = await disk.open(path);
+        await opened(file, path);
+        return file;
+      },
+      stat: (path) => disk.stat(path),
+      readdir: (path) => disk.readdir(path),
+      close: () => disk.close(),
+    };
+  }
+
+  it('answers 500 (never a body shorter than its Content-Length) when the file shrank', async () => {
+    const handle = createFetchHandler(after((_file, path) => truncate(join(fixture.root, path), 3)));
+    await writeFile(join(fixture.root, 'shrinks.txt'), 'twelve bytes');
+    const r = await handle(new Request('http://hotfs.test/shrinks.txt'));
+    expect(r.status).toBe(500);
+    expect((await r.text()).length).toBe(Number(r.headers.get('content-length')));
+  });
+
+  it('answers 500, logs why and releases the file when its bytes cannot be read', async () => {
+    const disk = new DiskFS(fixture.root);
+    let closed = 0;
+    // A backend whose in-memory read fails after the open (a device error on the page-in): the
+    // handler has planned a 200 from the file's info by then.
+    const failing: FileSystem = {
+      open: async (path) => {
+        const file = await disk.open(path);
+        return {
+          stat: () => file.stat(),
+          read: (into, position) => file.read(into, position),
+          readdir: () => file.readdir(),
+          close: async () => {
+            closed++;
+            await file.close();
+          },
+          bytes: () => {
+            throw new FsError('EIO', path);
+          },
+        };
+      },
+      stat: (path) => disk.stat(path),
+      readdir: (path) => disk.readdir(path),
+      close: () => disk.close(),
+    };
+    const errors: unknown[] = [];
+    const handle = createFetchHandler(failing, { logger: (entry) => errors.push(entry.error) });
+    const r = await handle(new Request('http://hotfs.test/hello.txt'));
+    expect(r.status).toBe(500);
+    expect(errors).toHaveLength(1);
+    expect(isFsError(errors[0], 'EIO')).toBe(true);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(closed).toBe(1);
   });
 });
