@@ -3,6 +3,7 @@
  * {@link UsageError} that names the flag and says what is wrong with the value.
  * @module
  */
+import { isIPv6 } from 'node:net';
 
 /** A command-line mistake: reported on stderr with exit code 2. */
 export class UsageError extends Error {}
@@ -54,10 +55,16 @@ export function parseAddr(addr: string): { host: string | undefined; port: numbe
   if (colon < 0) throw usageError('--addr', 'must be host:port or :port', addr);
   let host = addr.slice(0, colon);
   const portText = addr.slice(colon + 1);
-  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
   const port = Number(portText);
   if (!/^\d{1,5}$/.test(portText) || port > 65535) throw usageError('--addr', `has an invalid port ${JSON.stringify(portText)}`, addr);
-  if (host.includes(':') && !addr.startsWith('[')) throw usageError('--addr', 'write IPv6 hosts in brackets, like [::1]:9999', addr);
+  if (host.startsWith('[') || host.endsWith(']')) {
+    // An empty or malformed bracket would otherwise mean "every interface", the opposite of intended.
+    const inner = /^\[([^\]]*)\]$/.exec(host)?.[1];
+    if (inner === undefined || !isIPv6(inner)) throw usageError('--addr', 'has no valid IPv6 address between its brackets', addr);
+    host = inner;
+  } else if (host.includes(':')) {
+    throw usageError('--addr', 'write IPv6 hosts in brackets, like [::1]:9999', addr);
+  }
   return { host: host === '' ? undefined : host, port };
 }
 

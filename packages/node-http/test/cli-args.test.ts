@@ -17,7 +17,8 @@ describe('hotfs flag values', () => {
     expect(parseAddr('127.0.0.1:0')).toEqual({ host: '127.0.0.1', port: 0 });
     expect(parseAddr('localhost:8080')).toEqual({ host: 'localhost', port: 8080 });
     expect(parseAddr('[::1]:80')).toEqual({ host: '::1', port: 80 });
-    for (const bad of ['9999', 'host:', 'host:70000', 'host:-1', '::1:80', 'host:80x']) expect(() => parseAddr(bad), bad).toThrow(/^--addr: /);
+    for (const bad of ['9999', 'host:', 'host:70000', 'host:-1', '::1:80', 'host:80x', '[]:9999', '[::1:9999', '::1]:9999', '[127.0.0.1]:80', '[[::1]]:80'])
+      expect(() => parseAddr(bad), bad).toThrow(/^--addr: /);
   });
 
   it('parses durations with units, and bare numbers in the unit the flag always took', () => {
