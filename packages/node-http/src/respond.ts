@@ -86,12 +86,13 @@ export function fileMeta(info: FileInfo, o: ResolvedOptions, contentType = conte
  * millisecond of file time keeps it, and a strong tag must never name two contents.
  */
 function quoteEtag(info: FileInfo): string {
-  if (usable(info.etag)) return `"${info.etag}"`;
-  if (usable(info.weakEtag)) return `W/"${info.weakEtag}"`;
+  if (usableEtag(info.etag)) return `"${info.etag}"`;
+  if (usableEtag(info.weakEtag)) return `W/"${info.weakEtag}"`;
   return `W/"${info.size.toString(36)}-${Math.max(0, info.mtimeMs).toString(36)}"`;
 }
 
-function usable(e: unknown): e is string {
+/** Whether a backend's tag can be sent as an entity-tag (RFC 9110 §8.8.3: etagc only, bounded). */
+export function usableEtag(e: unknown): e is string {
   return typeof e === 'string' && e !== '' && e.length <= 200 && isEtagText(e);
 }
 

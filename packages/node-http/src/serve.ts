@@ -10,7 +10,7 @@ import { decodeTarget, dotSegments, isDotName } from './decode-path.js';
 import { listingHtml, listingJson, wantsJson } from './listing.js';
 import { absoluteLocation, directoryLocation, fileLocation, relativeLocation } from './location.js';
 import { resolveOptions, type HandlerOptions, type ResolvedOptions } from './options.js';
-import { errorPlan, fileMeta, planFile, planListing, redirectPlan, statusForCode, type FileMeta, type Plan, type RequestFacts } from './respond.js';
+import { errorPlan, fileMeta, planFile, planListing, redirectPlan, statusForCode, usableEtag, type FileMeta, type Plan, type RequestFacts } from './respond.js';
 
 /** Per-handler state shared by all requests. */
 export interface ServeContext {
@@ -198,10 +198,11 @@ function remember(ctx: ServeContext, info: FileInfo, key: string | undefined, me
 }
 
 // A name never holds '/', so the key is unambiguous; the ETag, strong or weak, fixes the size, and
-// the W/ keeps a weak version's headers apart from the strong ones of the same tag.
+// the W/ keeps a weak version's headers apart from the strong ones of the same tag. Only a tag that
+// is sent names a version: an unusable one ('' say) could be shared by files of different sizes.
 function versionKey(info: FileInfo): string | undefined {
-  if (typeof info.etag === 'string') return `${info.name}/${info.mtimeMs}/${info.etag}`;
-  return typeof info.weakEtag === 'string' ? `${info.name}/${info.mtimeMs}/W/${info.weakEtag}` : undefined;
+  if (usableEtag(info.etag)) return `${info.name}/${info.mtimeMs}/${info.etag}`;
+  return usableEtag(info.weakEtag) ? `${info.name}/${info.mtimeMs}/W/${info.weakEtag}` : undefined;
 }
 
 async function readHead(file: File, length: number): Promise<Uint8Array> {

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemFS, type FileSystem } from '@hotfs/core';
-import { createHandler } from '../src/index.js';
+import { FsError, MemFS, type FileInfo, type FileSystem } from '@hotfs/core';
+import { createFetchHandler, createHandler } from '../src/index.js';
 import { backends } from './backends.js';
 import { close, listen, request } from './client.js';
 
@@ -85,3 +85,51 @@ for (const backend of backends) {
     });
   });
 }
+
+describe('headers cached per version', () => {
+  // A backend whose tags cannot be sent (''): two files of one name and mtime but different sizes
+  // in two directories must not share headers, whichever is asked for first.
+  function backendWithUnusableTags(): FileSystem {
+    const files = new Map([
+      ['/a/x.txt', 'short'],
+      ['/b/x.txt', 'much longer'],
+    ]);
+    const infoOf = (path: string): FileInfo => {
+      const text = files.get(path);
+      if (text !== undefined) return { name: 'x.txt', size: text.length, mtimeMs: 1_000_000, isDirectory: false, etag: '', weakEtag: '' };
+      if (path === '/' || path === '/a' || path === '/b') return { name: path.slice(1), size: 0, mtimeMs: 1_000_000, isDirectory: true };
+      throw new FsError('ENOENT', path);
+    };
+    return {
+      open: async (path) => {
+        const info = infoOf(path);
+        const bytes = new TextEncoder().encode(files.get(path) ?? '');
+        return {
+          stat: async () => info,
+          read: async (into, position) => {
+            const part = bytes.subarray(position, position + into.length);
+            into.set(part);
+            return part.length;
+          },
+          readdir: async () => [],
+          close: async () => {},
+        };
+      },
+      stat: async (path) => infoOf(path),
+      readdir: async () => [],
+      close: async () => {},
+    };
+  }
+
+  it('a tag that cannot be sent does not name a version', async () => {
+    const handle = createFetchHandler(backendWithUnusableTags());
+    for (const [path, text] of [
+      ['/a/x.txt', 'short'],
+      ['/b/x.txt', 'much longer'],
+      ['/a/x.txt', 'short'],
+    ]) {
+      const r = await handle(new Request(`http://hotfs.test${path}`));
+      expect([path, r.status, r.headers.get('content-length'), await r.text()]).toEqual([path, 200, String(text!.length), text]);
+    }
+  });
+});
