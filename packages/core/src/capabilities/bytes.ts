@@ -28,8 +28,10 @@ export async function readAll(file: File): Promise<Uint8Array> {
 }
 
 /**
- * Reads bytes `[start, end)` of an open file into a new buffer. Stops early at the end of the file,
- * so the result can be shorter than asked if the file shrank.
+ * Bytes `[start, end)` of an open file. From a file that offers {@link BytesFile.bytes} it is a view
+ * of the backend's own bytes (zero-copy: do not write into it); otherwise they are read into a new
+ * buffer. Stops early at the end of the file, so the result can be shorter than asked if the file
+ * shrank.
  */
 export async function readRange(file: File, start: number, end: number): Promise<Uint8Array> {
   if (hasBytes(file)) return file.bytes().subarray(start, end);
