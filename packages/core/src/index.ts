@@ -13,5 +13,6 @@ export { hasTryOpen, tryOpen, type TryOpenFS } from './capabilities/try-open.js'
 export { hasTryStat, tryStat, type TryStatFS } from './capabilities/try-stat.js';
 export { hasTryOpenSync, type TryOpenSyncFS } from './capabilities/try-open-sync.js';
 export { DiskFS, SYNC_READ_LIMIT, type DiskFSOptions, type SymlinkPolicy } from './disk.js';
-export { MemFS, type ChangeEvent, type ChangeType, type MemFSOptions, type MemFSLogger } from './mem.js';
+export { hasChangeFeed, type ChangeEvent, type ChangeFeedFS, type ChangeListener, type ChangeType } from './capabilities/change-feed.js';
+export { MemFS, type MemFSOptions, type MemFSLogger } from './mem.js';
 export type { Logger } from './logger.js';

@@ -4,23 +4,16 @@ import { DiskFS, openSyncOnDisk, type SymlinkPolicy } from './disk.js';
 import { DirectoryFile } from './directory.js';
 import { FsError } from './errors.js';
 import { cleanPath, dirName } from './path.js';
-import type { File, FileInfo, FileSystem } from './types.js';
+import type { File, FileInfo } from './types.js';
 import { MemFile } from './mirror/file.js';
-import { MirrorStore, type ChangeType, type MirrorEntry } from './mirror/store.js';
+import { MirrorStore, type MirrorEntry } from './mirror/store.js';
+import type { ChangeEvent, ChangeFeedFS, ChangeListener, ChangeType } from './capabilities/change-feed.js';
 import { limiter } from './mirror/read.js';
 import { syncPath, type SyncContext } from './mirror/sync.js';
 import { startWatcher, watcherErrorHint } from './mirror/watch.js';
 import { checkOptions, type MemFSOptions, type ResolvedOptions } from './mem-options.js';
 
 export type { MemFSLogger, MemFSOptions } from './mem-options.js';
-export type { ChangeType } from './mirror/store.js';
-
-/** One applied change, as the change feed reports it. */
-export interface ChangeEvent {
-  type: ChangeType;
-  /** Clean hotfs path. */
-  path: string;
-}
 
 /**
  * An exact in-memory mirror of a directory, kept in sync by a file watcher and a periodic reconcile.
@@ -29,14 +22,14 @@ export interface ChangeEvent {
  * @example
  * ```ts
  * const fs = await MemFS.mirror('./public', { logger: console, verbose: true });
- * fs.on('change', ({ type, path }) => console.log(type, path)); // after the mirror applied it
+ * const stop = fs.watch(({ type, path }) => console.log(type, path)); // after the mirror applied it
  * const file = await fs.open('/index.html');
  * const bytes = await readAll(file);                              // no copy: MemFS offers bytes()
  * await file.close();
  * await fs.close();
  * ```
  */
-export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements FileSystem {
+export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements ChangeFeedFS {
   /** The real, absolute path of the mirrored directory. */
   readonly root: string;
   readonly #store = new MirrorStore();
@@ -298,6 +291,24 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Fi
     if (!entry) throw new FsError('ENOENT', clean);
     if (!entry.info.isDirectory) throw new FsError('ENOTDIR', clean);
     return this.#store.listing(clean).slice();
+  }
+
+  /**
+   * The change feed ({@link ChangeFeedFS}): `listener` hears every change after the mirror applied
+   * it, as the `'change'` event does. Returns the function that stops it.
+   */
+  watch(listener: ChangeListener): () => void {
+    const call = (event: ChangeEvent): void => {
+      try {
+        listener(event);
+      } catch (err) {
+        this.#options.logger.error(`hotfs: a change listener threw: ${(err as Error)?.message ?? String(err)}`);
+      }
+    };
+    this.on('change', call);
+    return () => {
+      this.off('change', call);
+    };
   }
 
   /** Stops the watcher and the reconcile, and releases all memory. Open files keep their bytes. */

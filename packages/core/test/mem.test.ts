@@ -2,7 +2,7 @@ import { appendFile, mkdir, rename, rm, truncate, utimes, writeFile, symlink } f
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FsError, MemFS, readAll, readFile, type ChangeEvent } from '@hotfs/core';
+import { FsError, hasChangeFeed, MemFS, readAll, readFile, type ChangeEvent } from '@hotfs/core';
 import { checkFileSystem, createFixture } from '@hotfs/core/conformance';
 import { eventually, mirrorsDisk, recordingLogger, sleep, tempDir } from './support.js';
 
@@ -377,3 +377,30 @@ async function held(fs: MemFS, path: string): Promise<boolean> {
     await b.close();
   }
 }
+
+describe('MemFS change feed (watch)', () => {
+  it('announces a change once it is visible, stops when told, and survives a throwing listener', async () => {
+    const logger = recordingLogger();
+    const { dir, fs } = await mirrored(undefined, { logger, reconcileIntervalMs: 0 });
+    expect(hasChangeFeed(fs)).toBe(true);
+    const seen: string[] = [];
+    const visible: Promise<boolean>[] = [];
+    const stopThrowing = fs.watch(() => {
+      throw new Error('listener bug');
+    });
+    const stop = fs.watch(({ type, path }) => {
+      seen.push(`${type} ${path}`);
+      visible.push(fs.tryStat(path).then((info) => (type.startsWith('unlink') ? info === undefined : info !== undefined)));
+    });
+    await writeFile(join(dir, 'a.txt'), 'a');
+    await eventually(() => expect(seen).toContain('add /a.txt'));
+    stop();
+    stop();
+    stopThrowing();
+    await writeFile(join(dir, 'b.txt'), 'b');
+    await eventually(async () => expect(await fs.tryStat('/b.txt')).toBeDefined());
+    expect(seen).not.toContain('add /b.txt');
+    expect(await Promise.all(visible)).not.toContain(false);
+    expect(logger.lines.some((line) => line.includes('a change listener threw: listener bug'))).toBe(true);
+  });
+});

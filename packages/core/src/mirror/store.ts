@@ -25,7 +25,8 @@ export interface MirrorEntry {
 }
 
 /** What a store operation did, for the change feed. */
-export type ChangeType = 'add' | 'change' | 'unlink' | 'addDir' | 'unlinkDir';
+import type { ChangeType } from '../capabilities/change-feed.js';
+export type { ChangeType };
 
 /**
  * The mirror's state: a memfs Volume (the store of record for bytes and structure) and an index from
