@@ -146,5 +146,11 @@ describe('runConformance', () => {
     await expect(runConformance(fs, data, { capabilities: { mtime: 'roughly' as never } })).rejects.toThrow(/'capabilities\.mtime' must be 'exact' or 'any'/);
     await expect(runConformance(fs, data, { eventTimeoutMs: 0 })).rejects.toThrow(/'eventTimeoutMs' must be a positive number/);
     await expect(runConformance(fs, 42 as never)).rejects.toThrow(TypeError);
+    await expect(runConformance(fs, data, { capability: {} } as never)).rejects.toThrow(/unknown conformance option 'capability'/);
+    await expect(runConformance(fs, data, { capabilities: { watch: true } as never })).rejects.toThrow(/unknown capability 'capabilities\.watch'/);
+    await expect(runConformance(fs, data, { capabilities: { changes: { write: async () => {} } as never } })).rejects.toThrow(
+      /'capabilities\.changes' must be a ChangeDriver: its 'remove'/,
+    );
+    await expect(runConformance(fs, data, { concurrentOpens: 1.5 })).rejects.toThrow(/'concurrentOpens' must be a positive integer/);
   });
 });

@@ -7,6 +7,12 @@ export type TinyFault = 'unsorted listing' | 'read ignores position' | 'announce
 /**
  * A small in-memory backend with a change feed, written only for the kit's tests: right by
  * default, wrong in exactly the ways named in `faults`. It is also its own {@link ChangeDriver}.
+ *
+ * @example
+ * ```ts
+ * const fs = new TinyFS({ 'a.txt': 'a', 'empty/': '' }, ['unsorted listing']);
+ * const report = await runConformance(fs, { 'a.txt': 'a', 'empty/': '' }, { capabilities: { changes: fs } });
+ * ```
  */
 export class TinyFS implements ChangeFeedFS, ChangeDriver {
   readonly #nodes = new Map<string, { info: FileInfo; bytes?: Uint8Array }>();

@@ -70,12 +70,11 @@ export interface ConformanceReport {
  * @throws TypeError when `expected` is not a tree or an option is wrong.
  */
 export async function runConformance(fs: FileSystem, expected: ExpectedTree, options: ConformanceOptions = {}): Promise<ConformanceReport> {
+  checkOptions(options);
   const { tree, kind, hostRoot } = await resolveExpected(expected);
   const mtime = options.capabilities?.mtime ?? (kind === 'data' ? 'any' : 'exact');
-  if (mtime !== 'exact' && mtime !== 'any') throw new TypeError(`option 'capabilities.mtime' must be 'exact' or 'any'; got ${JSON.stringify(mtime)}`);
   if (mtime === 'exact' && kind === 'data') throw new TypeError("option 'capabilities.mtime' cannot be 'exact' for an expected tree given as data (it has no times)");
   const timeout = options.eventTimeoutMs ?? 5000;
-  if (!(Number.isFinite(timeout) && timeout > 0)) throw new TypeError(`option 'eventTimeoutMs' must be a positive number; got ${String(timeout)}`);
   const report: ConformanceReport = { failures: [], passed: [], skipped: [] };
   const secret = options.secretPath === undefined ? undefined : { name: basename(options.secretPath), bytes: readFileSync(options.secretPath) };
   const checks: [CheckName, (ctx: CheckContext) => Promise<string | void>][] = [
@@ -109,6 +108,29 @@ export async function runConformance(fs: FileSystem, expected: ExpectedTree, opt
     else report.passed.push(name);
   }
   return report;
+}
+
+const optionNames = new Set(['secretPath', 'concurrentOpens', 'capabilities', 'eventTimeoutMs']);
+const capabilityNames = new Set(['mtime', 'changes']);
+
+/** Refuses a misspelt or mistyped option with a TypeError that names it. */
+function checkOptions(options: ConformanceOptions): void {
+  for (const key of Object.keys(options)) if (!optionNames.has(key)) throw new TypeError(`unknown conformance option '${key}'`);
+  const { secretPath, concurrentOpens, capabilities = {}, eventTimeoutMs } = options;
+  if (secretPath !== undefined && typeof secretPath !== 'string') throw new TypeError(`option 'secretPath' must be a host path; got ${typeof secretPath}`);
+  if (concurrentOpens !== undefined && !(Number.isSafeInteger(concurrentOpens) && concurrentOpens > 0)) {
+    throw new TypeError(`option 'concurrentOpens' must be a positive integer; got ${String(concurrentOpens)}`);
+  }
+  if (eventTimeoutMs !== undefined && !(Number.isFinite(eventTimeoutMs) && eventTimeoutMs > 0)) {
+    throw new TypeError(`option 'eventTimeoutMs' must be a positive number; got ${String(eventTimeoutMs)}`);
+  }
+  for (const key of Object.keys(capabilities)) if (!capabilityNames.has(key)) throw new TypeError(`unknown capability 'capabilities.${key}'`);
+  const { mtime, changes } = capabilities;
+  if (mtime !== undefined && mtime !== 'exact' && mtime !== 'any') throw new TypeError(`option 'capabilities.mtime' must be 'exact' or 'any'; got ${JSON.stringify(mtime)}`);
+  for (const method of ['write', 'remove', 'mkdir'] as const) {
+    if (changes !== undefined && typeof changes?.[method] !== 'function')
+      throw new TypeError(`option 'capabilities.changes' must be a ChangeDriver: its '${method}' is not a function`);
+  }
 }
 
 /** The report as lines a test prints: what ran, what was skipped and why, and the failures. */
