@@ -148,8 +148,10 @@ describe('MapFS bad input', () => {
 
   it('leaves the tree unchanged after a refused set', async () => {
     const fs = new MapFS({ '/a': 'x' });
-    expect(() => fs.set('/a/b/c', 'y')).toThrow(TypeError);
+    expect(() => fs.set('/a/b/c', 'y')).toThrow(/'\/a' would be both/);
+    expect(() => fs.set('/a/', {})).toThrow(/'\/a' would be both/);
     expect((await fs.readdir('/')).map((i) => i.name)).toEqual(['a']);
+    expect(await fs.tryStat('/a/b')).toBeUndefined();
   });
 });
 
