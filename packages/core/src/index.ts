@@ -17,3 +17,4 @@ export { hasChangeFeed, type ChangeEvent, type ChangeFeedFS, type ChangeListener
 export { MemFS, type MemFSOptions, type MemFSLogger } from './mem.js';
 export type { Logger } from './logger.js';
 export { MapFS, type MapFSEntries, type MapFSEntry, type MapFSValue } from './map.js';
+export { VolumeFS, type VolumeFSOptions } from './volume-fs.js';
