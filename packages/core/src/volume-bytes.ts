@@ -12,8 +12,8 @@ import type { Volume } from 'memfs';
 interface MemfsNode {
   buf: Uint8Array;
   getSize(): number;
-  write(...args: unknown[]): number;
-  truncate(...args: unknown[]): void;
+  write: (this: MemfsNode, ...args: unknown[]) => number;
+  truncate: (this: MemfsNode, ...args: unknown[]) => void;
 }
 interface MemfsCore {
   getResolvedLinkOrThrow(path: string): { getNode(): MemfsNode };

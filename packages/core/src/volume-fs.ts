@@ -61,12 +61,14 @@ export class VolumeFS implements ChangeFeedFS {
   /** @throws TypeError naming a bad option, or when `volume` is not a memfs Volume. */
   constructor(volume: Volume, options: VolumeFSOptions = {}) {
     for (const method of ['statSync', 'readdirSync', 'realpathSync', 'readFileSync', 'watch'] as const) {
-      if (typeof (volume as Partial<Volume> | null)?.[method] !== 'function') throw new TypeError(`VolumeFS needs a memfs Volume; got ${String(volume)} without ${method}()`);
+      if (typeof (volume as Partial<Volume> | null)?.[method] !== 'function')
+        throw new TypeError(`VolumeFS needs a memfs Volume; got ${volume === null ? 'null' : typeof volume} without ${method}()`);
     }
     if (options === null || typeof options !== 'object') throw new TypeError(`VolumeFS options must be an object; got ${String(options)}`);
     for (const key of Object.keys(options)) if (!known.has(key)) throw new TypeError(`unknown VolumeFS option '${key}'`);
     const { root = '/', zeroCopy = true } = options;
-    if (typeof root !== 'string' || !root.startsWith('/') || root.includes('\0')) throw new TypeError(`option 'root' must be an absolute path in the Volume; got ${JSON.stringify(root)}`);
+    if (typeof root !== 'string' || !root.startsWith('/') || root.includes('\0'))
+      throw new TypeError(`option 'root' must be an absolute path in the Volume; got ${JSON.stringify(root)}`);
     if (typeof zeroCopy !== 'boolean') throw new TypeError(`option 'zeroCopy' must be a boolean; got ${JSON.stringify(zeroCopy)}`);
     this.#vol = volume;
     this.root = cleanPath(root);
@@ -96,7 +98,7 @@ export class VolumeFS implements ChangeFeedFS {
       const realRoot = this.#vol.realpathSync(this.root) as string;
       if (real !== realRoot && !real.startsWith(realRoot === '/' ? '/' : realRoot + '/')) return undefined;
       const stats = this.#vol.statSync(real);
-      const mtimeMs = Math.floor(stats.mtimeMs as number);
+      const mtimeMs = Math.floor(Number(stats.mtimeMs));
       const name = baseName(clean);
       if (stats.isDirectory()) return { real, info: Object.freeze({ name, size: 0, mtimeMs, isDirectory: true }) };
       if (!stats.isFile()) return undefined;

@@ -82,7 +82,8 @@ describe('VolumeFS reading', () => {
     expect(text(await readFile(fs, '/index.html'))).toBe('<h1>hi</h1>');
     expect((await fs.readdir('/')).map((i) => i.name)).toEqual(['docs', 'docs-link', 'empty', 'index.html']);
     expect((await fs.readdir('/docs-link')).map((i) => i.name)).toEqual(['a.md']);
-    expect(await fs.stat('/docs/a.md')).toMatchObject({ name: 'a.md', size: 3, isDirectory: false, weakEtag: expect.any(String) });
+    expect(await fs.stat('/docs/a.md')).toMatchObject({ name: 'a.md', size: 3, isDirectory: false });
+    expect((await fs.stat('/docs/a.md')).weakEtag).toMatch(/^\w+-3-\w+$/);
     expect((await fs.stat('/')).name).toBe('/');
     for (const hidden of ['/out', '/docs/up', '/../secret.txt', '/docs/../../secret.txt', '/secret.txt']) {
       expect(await fs.tryStat(hidden)).toBeUndefined();
@@ -121,6 +122,22 @@ describe('VolumeFS reading', () => {
     expect(hasBytes(file)).toBe(true);
     file.bytes!()[0] = 'X'.charCodeAt(0);
     expect(text(vol.readFileSync('/site/index.html') as Buffer)[0]).toBe(first);
+  });
+
+  it('falls back to copying when the memfs internals it needs are missing', () => {
+    const { vol } = site();
+    // The same Volume, as a memfs without `_core` would look from outside.
+    const bare = new Proxy(vol, {
+      get: (target, key) => {
+        if (key === '_core') return undefined;
+        const value: unknown = Reflect.get(target, key);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const file = new VolumeFS(bare, { root: '/site' }).tryOpenSync('/index.html')!;
+    expect(text(file.bytes!())).toBe('<h1>hi</h1>');
+    file.bytes!()[0] = 'X'.charCodeAt(0);
+    expect(text(vol.readFileSync('/site/index.html') as Buffer)).toBe('<h1>hi</h1>');
   });
 
   describe.each([true, false])('an open file keeps its version (zeroCopy %s)', (zeroCopy) => {
