@@ -9,6 +9,8 @@ export interface FeedView {
   infoOf(path: string): FileInfo | undefined;
   /** Names listed in a served directory. */
   namesOf(path: string): string[];
+  /** Whether the path itself is a symbolic link (one the view follows or hides). */
+  isLink(path: string): boolean;
 }
 
 /**
@@ -105,7 +107,9 @@ export class VolumeFeed {
       this.#added.add(path);
       this.#emit(isDirectory ? 'addDir' : 'add', path);
     }
-    if (!isDirectory) return;
+    // memfs reports changes at real paths only; a walk through a link would learn paths no event
+    // names, and a link to an ancestor (`self -> .`) would never end.
+    if (!isDirectory || (path !== '/' && this.view.isLink(path))) return;
     for (const name of this.view.namesOf(path)) {
       const child = joinPath(path, name);
       if (this.#known.has(child)) continue;

@@ -76,6 +76,7 @@ export class VolumeFS implements ChangeFeedFS {
     this.#feed = new VolumeFeed(volume, this.root, {
       infoOf: (path) => (this.#closed ? undefined : this.#resolve(path)?.info),
       namesOf: (path) => (this.#closed ? [] : this.#names(path)),
+      isLink: (path) => this.#isLink(path),
     });
   }
 
@@ -109,6 +110,14 @@ export class VolumeFS implements ChangeFeedFS {
       const code = (err as NodeJS.ErrnoException | undefined)?.code;
       if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return undefined;
       throw toFsError(err, clean);
+    }
+  }
+
+  #isLink(clean: string): boolean {
+    try {
+      return this.#vol.lstatSync(this.#host(clean)).isSymbolicLink();
+    } catch {
+      return false;
     }
   }
 

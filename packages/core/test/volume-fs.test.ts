@@ -216,6 +216,16 @@ describe('VolumeFS change feed', () => {
     expect(events).toEqual(['unlinkDir /m', 'addDir /n', 'add /n/z']);
   });
 
+  it('walks no link when it learns the tree (a link to an ancestor would never end)', async () => {
+    const vol = Volume.fromJSON({ '/site/d/f': '1' });
+    vol.symlinkSync('/site', '/site/d/self');
+    const { events } = watched(vol, '/site');
+    vol.symlinkSync('/site/d', '/site/again');
+    vol.writeFileSync('/site/d/g', '2');
+    await tick();
+    expect(events).toEqual(['addDir /again', 'add /d/g']);
+  });
+
   it('stops with the last listener and starts again with a new one', async () => {
     const vol = Volume.fromJSON({ '/a': '1' });
     const { fs, events, stop } = watched(vol);
