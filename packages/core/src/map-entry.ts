@@ -92,10 +92,17 @@ function isCleanAbsolute(path: string): boolean {
 
 const encoder = new TextEncoder();
 
-function own(data: string | Uint8Array): Uint8Array {
-  if (typeof data === 'string') return encoder.encode(data);
-  // Not data.slice() (a view on a Buffer) nor new Uint8Array(data) (element by element: 10x slower for 5 MiB).
-  const copy = new Uint8Array(data.length);
+/**
+ * The content as a Buffer of its own: a socket takes a Buffer as it is, where a plain Uint8Array
+ * is wrapped in one per write. Not data.slice() (a view on a Buffer), nor new Uint8Array(data)
+ * (element by element: 10x slower for 5 MiB), nor Buffer.from (small ones share an 8 KiB pool slab).
+ */
+function own(data: string | Uint8Array): Buffer {
+  if (typeof data === 'string') {
+    const encoded = encoder.encode(data);
+    return Buffer.from(encoded.buffer, encoded.byteOffset, encoded.length);
+  }
+  const copy = Buffer.allocUnsafeSlow(data.length);
   copy.set(data);
   return copy;
 }

@@ -69,7 +69,7 @@ export class MapFS implements ChangeFeedFS {
 
   /**
    * Removes a file, or a directory with everything below it (`'/'` empties the tree). Announces
-   * `unlink` or `unlinkDir` once it is gone. Resolves whether `path` existed, like `Map.delete`.
+   * `unlink` or `unlinkDir` once it is gone. Returns whether `path` existed, like `Map.delete`.
    * @throws TypeError when `path` is not a clean absolute path; FsError EBADF after close.
    */
   delete(path: string): boolean {
