@@ -236,3 +236,24 @@ describe('MapFS change feed', () => {
     expect(heard).toEqual(['a']);
   });
 });
+
+describe('the README MapFS example', () => {
+  it('runs as written there', async () => {
+    const pngBytes = new Uint8Array([0x89, 0x50, 0x4e, 0x47]);
+    const logged: string[] = [];
+    const console = { log: (...args: unknown[]) => logged.push(args.join(' ')) };
+    // From here to `stop()`: the README's example.
+    const fs = new MapFS({
+      '/index.html': '<h1>hi</h1>', // a string is served as UTF-8
+      '/logo.png': { data: pngBytes, mtimeMs: Date.parse('2024-01-01') },
+      '/uploads/': {}, // a key ending in / is a directory (here empty)
+    });
+    const stop = fs.watch(({ type, path }) => console.log(type, path));
+    fs.set('/docs/a.md', '# A'); // addDir /docs, then add /docs/a.md: each once visible
+    fs.delete('/docs'); // unlinkDir /docs: the whole subtree is gone
+    stop();
+    expect(logged).toEqual(['addDir /docs', 'add /docs/a.md', 'unlinkDir /docs']);
+    expect((await fs.stat('/logo.png')).mtimeMs).toBe(Date.parse('2024-01-01'));
+    expect((await fs.readdir('/')).map((i) => i.name)).toEqual(['index.html', 'logo.png', 'uploads']);
+  });
+});

@@ -256,3 +256,22 @@ describe('VolumeFS bad input', () => {
     expect(make).toThrow(message);
   });
 });
+
+describe('the README VolumeFS example', () => {
+  it('runs as written there', async () => {
+    const logged: string[] = [];
+    const console = { log: (...args: unknown[]) => logged.push(args.join(' ')) };
+    // From here to the second write: the README's example.
+    const vol = new Volume();
+    vol.mkdirSync('/dist', { recursive: true });
+    vol.writeFileSync('/dist/index.html', '<h1>hi</h1>');
+    const fs = new VolumeFS(vol, { root: '/dist' }); // serve /dist of the Volume as /
+    fs.watch(({ type, path }) => console.log(type, path));
+    vol.writeFileSync('/dist/app.js', 'go()'); // add /app.js, in a microtask once memfs is done
+    expect(logged).toEqual([]);
+    await tick();
+    expect(logged).toEqual(['add /app.js']);
+    expect(text(await readFile(fs, '/index.html'))).toBe('<h1>hi</h1>');
+    await fs.close();
+  });
+});
