@@ -216,6 +216,17 @@ describe('VolumeFS change feed', () => {
     expect(events).toEqual(['unlinkDir /m', 'addDir /n', 'add /n/z']);
   });
 
+  it('follows a root that appears after watching starts, and goes away', async () => {
+    const vol = new Volume();
+    const { events } = watched(vol, '/dist');
+    vol.mkdirSync('/dist/js', { recursive: true });
+    vol.writeFileSync('/dist/js/app.js', 'go()');
+    await tick();
+    vol.rmSync('/dist', { recursive: true });
+    await tick();
+    expect(events).toEqual(['addDir /js', 'add /js/app.js', 'unlink /js/app.js', 'unlinkDir /js']);
+  });
+
   it('walks no link when it learns the tree (a link to an ancestor would never end)', async () => {
     const vol = Volume.fromJSON({ '/site/d/f': '1' });
     vol.symlinkSync('/site', '/site/d/self');
