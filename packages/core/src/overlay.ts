@@ -9,7 +9,7 @@ import { MemFS } from './mem.js';
 import { cleanPath, compareNames, dirName } from './path.js';
 import { SubFS } from './sub.js';
 import type { File, FileInfo, FileSystem } from './types.js';
-import { WrappedFile, checkFileSystem, pathForError, type FileOwner } from './wrap.js';
+import { WrappedFile, checkFileSystem, describeValue, pathForError, type FileOwner } from './wrap.js';
 
 /**
  * Several backends stacked into one view, upper-most first: ZenFS's overlay, the read side of
@@ -64,17 +64,18 @@ export class OverlayFS implements FileSystem, FileOwner {
 
   /** @throws TypeError when `layers` is not a non-empty array of FileSystems. */
   constructor(layers: readonly FileSystem[]) {
-    if (!Array.isArray(layers) || layers.length === 0) throw new TypeError(`OverlayFS layers must be a non-empty array of FileSystems; got ${JSON.stringify(layers) ?? String(layers)}`);
+    const given: unknown = layers;
+    if (!Array.isArray(given) || given.length === 0) throw new TypeError(`OverlayFS layers must be a non-empty array of FileSystems; got ${describeValue(layers)}`);
     layers.forEach((layer, i) => checkFileSystem(layer, `OverlayFS layer ${i}`));
+    // A copy, frozen: the caller's array may change later, and putting the overlay into it must not
+    // make the overlay its own layer.
     this.layers = Object.freeze([...layers]);
     this.#trusted = this.layers.map((l) => l instanceof MemFS || l instanceof DiskFS || l instanceof SubFS || l instanceof OverlayFS);
     if (this.layers.every(hasTryOpen)) this.tryOpen = (path) => this.#tryOpen(path);
     if (this.layers.every(hasTryStat)) this.tryStat = (path) => this.#tryStat(path);
-    if (this.layers.every(hasTryOpenSync)) {
-      const sync = this.layers as readonly TryOpenSyncFS[];
-      this.tryOpenSync = (path) => this.#tryOpenSync(sync, path);
-    }
-    if (this.layers.every(hasChangeFeed)) this.watch = (listener) => this.#watch(this.layers as readonly ChangeFeedFS[], listener);
+    const { layers: all } = this;
+    if (all.every(hasTryOpenSync)) this.tryOpenSync = (path) => this.#tryOpenSync(all, path);
+    if (all.every(hasChangeFeed)) this.watch = (listener) => this.#watch(all, listener);
   }
 
   async open(path: string): Promise<File> {

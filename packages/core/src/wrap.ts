@@ -100,10 +100,12 @@ function closeSync(this: WrappedFile): void {
 export function checkFileSystem(value: unknown, what: string): asserts value is FileSystem {
   const fs = value as Partial<FileSystem> | null;
   if (typeof fs !== 'object' || fs === null || !['open', 'stat', 'readdir', 'close'].every((m) => typeof fs[m as keyof FileSystem] === 'function'))
-    throw new TypeError(`${what} must be a FileSystem (an object with open, stat, readdir and close); got ${describe(value)}`);
+    throw new TypeError(`${what} must be a FileSystem (an object with open, stat, readdir and close); got ${describeValue(value)}`);
 }
 
-function describe(value: unknown): string {
+/** A short description of a bad argument for a TypeError. */
+export function describeValue(value: unknown): string {
+  if (Array.isArray(value)) return value.length === 0 ? 'an empty array' : `an array of ${value.length}`;
   if (value === null || typeof value !== 'object') return typeof value === 'string' ? JSON.stringify(value) : String(value);
   return `an object with keys [${Object.keys(value).join(', ')}]`;
 }

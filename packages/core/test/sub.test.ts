@@ -133,10 +133,7 @@ describe('SubFS', () => {
     await rejectsWith(() => file.read(new Uint8Array(4), 0), 'EBADF', '/a.txt');
     await rejectsWith(() => sub.stat('/a\0b'), 'EINVAL', '/a\\0b');
 
-    const detailed = new SubFS(
-      { ...throwingFS(() => new FsError('EACCES', '/site/x', 'custom detail')), readdir: async () => [] },
-      '/site',
-    );
+    const detailed = new SubFS({ ...throwingFS(() => new FsError('EACCES', '/site/x', 'custom detail')), readdir: async () => [] }, '/site');
     const relabelled = await rejectsWith(() => detailed.stat('/x'), 'EACCES', '/x');
     expect(relabelled.message).toBe("EACCES: custom detail, '/x'");
   });
@@ -148,7 +145,10 @@ describe('SubFS', () => {
       [boom, 'EIO'],
       [denied, 'EACCES'],
     ] as const) {
-      const sub = new SubFS(throwingFS(() => thrown), '/inner');
+      const sub = new SubFS(
+        throwingFS(() => thrown),
+        '/inner',
+      );
       expect((await rejectsWith(() => sub.stat('/x'), code, '/x')).cause).toBe(thrown);
       await rejectsWith(() => sub.open('/x'), code, '/x');
       await rejectsWith(() => sub.readdir('/'), code, '/');

@@ -16,7 +16,7 @@ export async function writeTree(dir: string, files: Record<string, string>): Pro
 }
 
 /** Resolves to what `call` rejected with, asserting it is an FsError with `code` naming `path`. */
-export async function rejectsWith(call: () => Promise<unknown> | unknown, code: string, path: string): Promise<FsError> {
+export async function rejectsWith(call: () => unknown, code: string, path: string): Promise<FsError> {
   let caught: unknown;
   try {
     await call();
