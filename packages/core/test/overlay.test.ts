@@ -148,11 +148,13 @@ describe('OverlayFS', () => {
   });
 
   it('stops a merge at the first layer where the path is a file or lies below one', async () => {
-    const top = await tree({ 'a/top.txt': 't' });
+    const top = await tree({ 'a/top.txt': 't', 'a/b/t.txt': 't' });
     const fileMiddle = await tree({ a: 'a file in the middle' });
     const below = await tree({ 'a/bottom.txt': 'b', 'a/b/c.txt': 'c' });
     const overlay = new OverlayFS([new DiskFS(top), new DiskFS(fileMiddle), new DiskFS(below)]);
-    expect(names(await overlay.readdir('/a'))).toEqual(['top.txt']);
+    expect(names(await overlay.readdir('/a'))).toEqual(['b/', 'top.txt']);
+    // The middle layer has no /a/b, but its /a is a file: nothing below it shows.
+    expect(names(await overlay.readdir('/a/b'))).toEqual(['t.txt']);
     await rejectsWith(() => overlay.stat('/a/bottom.txt'), 'ENOENT', '/a/bottom.txt');
     expect(overlay.tryOpenSync!('/a/b/c.txt')).toBeUndefined();
 
@@ -192,10 +194,24 @@ describe('OverlayFS', () => {
       await rejectsWith(() => overlay.tryOpenSync!('/a.txt'), code, '/a.txt');
     }
     const info: FileInfo = { name: 'f', size: 1, mtimeMs: 0, isDirectory: false };
-    const foreign: FileSystem = { open: async () => fileThatThrows(info, () => boom), stat: async () => info, readdir: async () => [], close: async () => {} };
-    const file = await new OverlayFS([foreign, lower]).open('/f');
-    expect((await rejectsWith(() => file.read(new Uint8Array(1), 0), 'EIO', '/f')).cause).toBe(boom);
-    await rejectsWith(() => file.bytes!(), 'EIO', '/f');
+    const foreign: FileSystem = {
+      open: async () => fileThatThrows(info, () => boom),
+      tryOpenSync: (p) => (p === '/f' ? fileThatThrows(info, () => boom) : undefined),
+      stat: async () => info,
+      readdir: async () => [],
+      close: async () => {},
+    };
+    const overlay = new OverlayFS([foreign, lower]);
+    for (const file of [await overlay.open('/f'), overlay.tryOpenSync!('/f')!]) {
+      expect((await rejectsWith(() => file.read(new Uint8Array(1), 0), 'EIO', '/f')).cause).toBe(boom);
+      await rejectsWith(() => file.bytes!(), 'EIO', '/f');
+    }
+    // Files of this package's backends throw nothing else: they are handed out as they are.
+    const direct = lower.tryOpenSync!('/a.txt')!;
+    const through = overlay.tryOpenSync!('/a.txt')!;
+    expect(Object.getPrototypeOf(through)).toBe(Object.getPrototypeOf(direct));
+    direct.closeSync!();
+    through.closeSync!();
   });
 
   it('offers a capability when every layer does; bytes() per file', async () => {
