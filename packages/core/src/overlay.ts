@@ -54,7 +54,8 @@ export class OverlayFS implements FileSystem, FileOwner {
    * layer's events as they come, an `add` in a layer with layers below is preceded by `unlinkDir`
    * of that path (a new file may hide a lower directory and all it held), and after an `unlink` or
    * `unlinkDir` in such a layer, whatever that path now shows from below is announced as `add` or
-   * `addDir`.
+   * `addDir` (after an `unlinkDir` when a file gave way to a directory). What a revealed directory
+   * holds is not announced entry by entry.
    */
   declare readonly watch?: (listener: ChangeListener) => () => void;
   // Files of these layers throw nothing but FsErrors naming the same path: handed out unwrapped.
@@ -232,7 +233,10 @@ export class OverlayFS implements FileSystem, FileOwner {
     if (event.type !== 'unlink' && event.type !== 'unlinkDir') return;
     this.#tryStat(event.path).then(
       (info) => {
-        if (info !== undefined && !this.#closed) listener({ type: info.isDirectory ? 'addDir' : 'add', path: event.path });
+        if (info === undefined || this.#closed) return;
+        // A file gave way to a lower directory: what a consumer knew below the file goes too.
+        if (info.isDirectory && event.type === 'unlink') listener({ type: 'unlinkDir', path: event.path });
+        listener({ type: info.isDirectory ? 'addDir' : 'add', path: event.path });
       },
       () => {},
     );

@@ -142,6 +142,9 @@ export class SubFS implements FileSystem, FileOwner {
     const stopInner = watch((event: ChangeEvent) => {
       const path = this.#outer(event.path);
       if (path !== undefined) listener(path === event.path ? event : { type: event.type, path });
+      // The directory went away with an ancestor: the whole view is gone, even if the backend
+      // announces only the ancestor.
+      else if (event.type === 'unlinkDir' && this.#below(event.path)) listener({ type: 'unlinkDir', path: '/' });
     });
     const stop = (): void => {
       if (!this.#stops.delete(stop)) return;
@@ -197,6 +200,11 @@ export class SubFS implements FileSystem, FileOwner {
 
   #inner(clean: string): string {
     return this.dir === '/' ? clean : clean === '/' ? this.dir : this.dir + clean;
+  }
+
+  /** Whether the directory lies below the inner path `ancestor`. */
+  #below(ancestor: string): boolean {
+    return ancestor === '/' || this.dir.startsWith(ancestor + '/');
   }
 
   /** The SubFS path of an inner path; `undefined` outside the directory. */

@@ -255,6 +255,8 @@ describe('OverlayFS', () => {
     await rm(join(upperDir, 'deep'));
     await log.waitFor('unlink', '/deep');
     await log.waitFor('addDir', '/deep');
+    const revealed = log.events.slice(log.events.findIndex((e) => e.type === 'unlink' && e.path === '/deep'));
+    expect(revealed.filter((e) => e.path === '/deep').map((e) => e.type)).toEqual(['unlink', 'unlinkDir', 'addDir']);
     expect(text(await readFile(overlay, '/deep/e/z.txt'))).toBe('deep z');
     // A lower change the upper layer hides may be announced; the view does not change.
     await writeFile(join(lowerDir, 'a.txt'), 'lower a, changed');

@@ -15,6 +15,7 @@ import {
   hasTryStat,
   isFsError,
   readFile,
+  type ChangeEvent,
   type FileSystem,
 } from '@hotfs/core';
 import { checkFileSystem, createFixture, type Fixture } from '@hotfs/core/conformance';
@@ -206,6 +207,8 @@ describe('SubFS', () => {
     const sub = new SubFS(mem, '/site');
     const log = eventLog();
     const stop = sub.watch!(log.listener);
+    const nested = eventLog();
+    const stopNested = new SubFS(mem, '/site/d').watch!(nested.listener);
     await writeFile(join(dir, 'other.txt'), 'changed outside');
     await writeFile(join(dir, 'sitemap.txt'), 'changed sibling');
     await writeFile(join(dir, 'site/d/new.txt'), 'new');
@@ -213,6 +216,8 @@ describe('SubFS', () => {
     expect(text(await readFile(sub, '/d/new.txt'))).toBe('new');
     await rm(join(dir, 'site'), { recursive: true });
     await log.waitFor('unlinkDir', '/');
+    await nested.waitFor('unlinkDir', '/');
+    stopNested();
     expect(log.events.every((e) => e.path.startsWith('/') && !e.path.includes('site') && !e.path.includes('other'))).toBe(true);
     stop();
     stop();
@@ -227,6 +232,38 @@ describe('SubFS', () => {
     await mem.rescan();
     expect(after.events.some((e) => e.path === '/later.txt')).toBe(false);
     stopAfter();
+  });
+
+  it('translates each announced path, and announces "/" gone with an ancestor of the directory', async () => {
+    // A backend may announce only the removed ancestor (the feed contract allows it; MemFS also
+    // announces the descendants), so this one announces exactly what the test tells it.
+    const disk = new DiskFS(await tree(files));
+    const listeners = new Set<(e: ChangeEvent) => void>();
+    const announcing = {
+      open: (p: string) => disk.open(p),
+      stat: (p: string) => disk.stat(p),
+      readdir: (p: string) => disk.readdir(p),
+      close: () => disk.close(),
+      watch: (l: (e: ChangeEvent) => void) => (listeners.add(l), () => listeners.delete(l)),
+    };
+    const log = eventLog();
+    new SubFS(announcing, '/site/d').watch!(log.listener);
+    const sent: ChangeEvent[] = [
+      { type: 'change', path: '/site/d/b.txt' },
+      { type: 'change', path: '/site/db.txt' },
+      { type: 'unlinkDir', path: '/site/e' },
+      { type: 'addDir', path: '/site/d' },
+      { type: 'unlinkDir', path: '/site' },
+      { type: 'unlinkDir', path: '/' },
+      { type: 'add', path: '/site' },
+    ];
+    for (const event of sent) for (const l of listeners) l(event);
+    expect(log.events).toEqual([
+      { type: 'change', path: '/b.txt' },
+      { type: 'addDir', path: '/' },
+      { type: 'unlinkDir', path: '/' },
+      { type: 'unlinkDir', path: '/' },
+    ]);
   });
 
   it('closes the view, not the backend below', async () => {
