@@ -252,6 +252,7 @@ describe('SubFS', () => {
       { type: 'change', path: '/site/d/b.txt' },
       { type: 'change', path: '/site/db.txt' },
       { type: 'unlinkDir', path: '/site/e' },
+      { type: 'unlinkDir', path: '/si' },
       { type: 'addDir', path: '/site/d' },
       { type: 'unlinkDir', path: '/site' },
       { type: 'unlinkDir', path: '/' },
