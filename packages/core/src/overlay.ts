@@ -40,7 +40,7 @@ import { WrappedFile, checkFileSystem, describeValue, pathForError, type FileOwn
  * const page = await readFile(site, '/index.html'); // ./overrides/index.html when it exists
  * ```
  */
-export class OverlayFS implements FileSystem, FileOwner {
+export class OverlayFS implements FileSystem {
   /** The layers, upper-most first. */
   readonly layers: readonly FileSystem[];
   /** Present when every layer has it (see {@link FileSystem.tryOpen}). */
@@ -61,6 +61,9 @@ export class OverlayFS implements FileSystem, FileOwner {
   // Files of these layers throw nothing but FsErrors naming the same path: handed out unwrapped.
   readonly #trusted: boolean[];
   readonly #stops = new Set<() => void>();
+  // What the files it hands out consult: kept off the public surface. Layers name entries as the
+  // overlay does, so infos pass as they are.
+  readonly #owner: FileOwner = { relabel, show: (info) => info };
   #closed = false;
 
   /** @throws TypeError when `layers` is not a non-empty array of FileSystems. */
@@ -111,7 +114,7 @@ export class OverlayFS implements FileSystem, FileOwner {
       }
       return merged === undefined ? first : [...merged.values()].sort((a, b) => compareNames(a.name, b.name));
     } catch (err) {
-      throw this.relabel(err, clean);
+      throw relabel(err, clean);
     }
   }
 
@@ -132,7 +135,7 @@ export class OverlayFS implements FileSystem, FileOwner {
       }
       return undefined;
     } catch (err) {
-      throw this.relabel(err, clean);
+      throw relabel(err, clean);
     }
   }
 
@@ -141,7 +144,7 @@ export class OverlayFS implements FileSystem, FileOwner {
     try {
       return (await this.#find(clean))?.info;
     } catch (err) {
-      throw this.relabel(err, clean);
+      throw relabel(err, clean);
     }
   }
 
@@ -166,13 +169,13 @@ export class OverlayFS implements FileSystem, FileOwner {
       return !info.isDirectory && this.#trusted[i] ? file : this.#hand(file, i, cleanPath(path), info);
     } catch (err) {
       if (file !== undefined) release(file);
-      throw this.relabel(err, pathForError(path));
+      throw relabel(err, pathForError(path));
     }
   }
 
   #hand(file: File, index: number, clean: string, info: FileInfo): File {
-    if (info.isDirectory) return new OverlayDirectory(file, clean, this);
-    return this.#trusted[index] ? file : new WrappedFile(file, clean, this);
+    if (info.isDirectory) return new OverlayDirectory(file, clean, this.#owner, this);
+    return this.#trusted[index] ? file : new WrappedFile(file, clean, this.#owner);
   }
 
   /** The winning entry of `clean`: the first layer that has it, unless a layer above hides it. */
@@ -248,16 +251,6 @@ export class OverlayFS implements FileSystem, FileOwner {
     for (const stop of [...this.#stops]) stop();
   }
 
-  /** @internal Whatever a layer threw, as an FsError naming `path` (a layer's FsError already names it). */
-  relabel(err: unknown, path: string): FsError {
-    return isFsError(err) ? err : toFsError(err, path);
-  }
-
-  /** @internal Layers name entries as the overlay does. */
-  show(info: FileInfo): FileInfo {
-    return info;
-  }
-
   #clean(path: string): string {
     this.#check(path);
     return cleanPath(path);
@@ -266,6 +259,11 @@ export class OverlayFS implements FileSystem, FileOwner {
   #check(path: string): void {
     if (this.#closed) throw new FsError('EBADF', pathForError(path), 'file system is closed');
   }
+}
+
+/** Whatever a layer threw, as an FsError naming `path` (a layer's FsError already names it). */
+function relabel(err: unknown, path: string): FsError {
+  return isFsError(err) ? err : toFsError(err, path);
 }
 
 /** A listing that vanished since its layer was asked about it is empty. */
@@ -280,8 +278,17 @@ async function listing(layer: FileSystem, clean: string): Promise<FileInfo[]> {
 
 /** A directory of the overlay: its info is the upper-most directory's, its listing the merge. */
 class OverlayDirectory extends WrappedFile {
+  constructor(
+    inner: File,
+    path: string,
+    owner: FileOwner,
+    private readonly overlay: OverlayFS,
+  ) {
+    super(inner, path, owner);
+  }
+
   override async readdir(): Promise<FileInfo[]> {
     await this.stat();
-    return (this.owner as OverlayFS).readdir(this.path);
+    return this.overlay.readdir(this.path);
   }
 }

@@ -33,7 +33,7 @@ import { WrappedFile, checkFileSystem, pathForError, type FileOwner } from './wr
  * const page = await readFile(site, '/index.html'); // ./sites/example.org/index.html
  * ```
  */
-export class SubFS implements FileSystem, FileOwner {
+export class SubFS implements FileSystem {
   /** The backend below. */
   readonly fs: FileSystem;
   /** The clean path, in {@link SubFS.fs}, of the directory this view shows. */
@@ -47,6 +47,8 @@ export class SubFS implements FileSystem, FileOwner {
   /** Present when the backend below has a change feed (see {@link ChangeFeedFS.watch}). */
   declare readonly watch?: (listener: ChangeListener) => () => void;
   readonly #prefix: string;
+  // What the files it hands out consult: kept off the public surface.
+  readonly #owner: FileOwner = { relabel: (err, path) => this.#relabel(err, path), show: (info, path) => this.#show(info, path) };
   readonly #stops = new Set<() => void>();
   #closed = false;
   // The renamed root info, kept while the backend hands out the same object, so a cache keyed on
@@ -73,18 +75,18 @@ export class SubFS implements FileSystem, FileOwner {
     try {
       file = await this.fs.open(this.#inner(clean));
     } catch (err) {
-      throw this.relabel(err, clean);
+      throw this.#relabel(err, clean);
     }
     if (clean === '/' && !(await this.#isDirectory(file))) throw new FsError('ENOTDIR', '/');
-    return new WrappedFile(file, clean, this);
+    return new WrappedFile(file, clean, this.#owner);
   }
 
   async stat(path: string): Promise<FileInfo> {
     const clean = this.#clean(path);
     try {
-      return this.show(await this.fs.stat(this.#inner(clean)), clean);
+      return this.#show(await this.fs.stat(this.#inner(clean)), clean);
     } catch (err) {
-      throw this.relabel(err, clean);
+      throw this.#relabel(err, clean);
     }
   }
 
@@ -93,7 +95,7 @@ export class SubFS implements FileSystem, FileOwner {
     try {
       return await this.fs.readdir(this.#inner(clean));
     } catch (err) {
-      throw this.relabel(err, clean);
+      throw this.#relabel(err, clean);
     }
   }
 
@@ -103,10 +105,10 @@ export class SubFS implements FileSystem, FileOwner {
     try {
       file = await tryOpen(this.#inner(clean));
     } catch (err) {
-      throw this.relabel(err, clean);
+      throw this.#relabel(err, clean);
     }
     if (file === undefined || (clean === '/' && !(await this.#isDirectory(file)))) return undefined;
-    return new WrappedFile(file, clean, this);
+    return new WrappedFile(file, clean, this.#owner);
   }
 
   async #tryStat(tryStat: (path: string) => Promise<FileInfo | undefined>, path: string): Promise<FileInfo | undefined> {
@@ -115,9 +117,9 @@ export class SubFS implements FileSystem, FileOwner {
     try {
       info = await tryStat(this.#inner(clean));
     } catch (err) {
-      throw this.relabel(err, clean);
+      throw this.#relabel(err, clean);
     }
-    return info === undefined || (clean === '/' && !info.isDirectory) ? undefined : this.show(info, clean);
+    return info === undefined || (clean === '/' && !info.isDirectory) ? undefined : this.#show(info, clean);
   }
 
   // The hot path: one cleanPath, one string concat, the backend's own lookup, one small wrapper.
@@ -132,9 +134,9 @@ export class SubFS implements FileSystem, FileOwner {
         return undefined;
       }
     } catch (err) {
-      throw this.relabel(err, clean);
+      throw this.#relabel(err, clean);
     }
-    return new WrappedFile(file, clean, this);
+    return new WrappedFile(file, clean, this.#owner);
   }
 
   #watch(watch: (listener: ChangeListener) => () => void, listener: ChangeListener): () => void {
@@ -160,15 +162,15 @@ export class SubFS implements FileSystem, FileOwner {
     for (const stop of [...this.#stops]) stop();
   }
 
-  /** @internal An FsError naming the SubFS path: `err`'s own path translated when it lies below the directory, else `path`. */
-  relabel(err: unknown, path: string): FsError {
+  /** An FsError naming the SubFS path: `err`'s own path translated when it lies below the directory, else `path`. */
+  #relabel(err: unknown, path: string): FsError {
     if (!isFsError(err)) return toFsError(err, path);
     const outer = this.#outer(err.path) ?? path;
     return outer === err.path ? err : new FsError(err.code, outer, detail(err), { cause: err });
   }
 
-  /** @internal The info at `path`, with the root renamed `/`; a root that is no directory is ENOTDIR. */
-  show(info: FileInfo, path: string): FileInfo {
+  /** The info at `path`, with the root renamed `/`; a root that is no directory is ENOTDIR. */
+  #show(info: FileInfo, path: string): FileInfo {
     if (path !== '/' || info.name === '/') return info;
     if (!info.isDirectory) throw new FsError('ENOTDIR', '/');
     if (info !== this.#rootFrom) {
@@ -183,7 +185,7 @@ export class SubFS implements FileSystem, FileOwner {
       if ((await file.stat()).isDirectory) return true;
     } catch (err) {
       release(file);
-      throw this.relabel(err, '/');
+      throw this.#relabel(err, '/');
     }
     release(file);
     return false;
