@@ -18,3 +18,5 @@ export { MemFS, type MemFSOptions, type MemFSLogger } from './mem.js';
 export type { Logger } from './logger.js';
 export { MapFS, type MapFSEntries, type MapFSEntry, type MapFSValue } from './map.js';
 export { VolumeFS, type VolumeFSOptions } from './volume-fs.js';
+export { SubFS } from './sub.js';
+export { OverlayFS } from './overlay.js';
