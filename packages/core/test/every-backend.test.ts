@@ -2,7 +2,7 @@
 // output: what was checked, what was skipped and why.
 import { Volume } from 'memfs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DiskFS, MapFS, VolumeFS, joinPath, readFile, type FileInfo, type FileSystem, type MapFSValue } from '@hotfs/core';
+import { DiskFS, MapFS, MemFS, OverlayFS, SubFS, VolumeFS, joinPath, readFile, type FileInfo, type FileSystem, type MapFSValue } from '@hotfs/core';
 import { createFixture, formatReport, runConformance, type ChangeDriver, type Fixture } from '@hotfs/core/conformance';
 
 let fixture: Fixture;
@@ -38,17 +38,30 @@ async function conform(name: string, fs: FileSystem, changes?: ChangeDriver): Pr
   return report.skipped.map((s) => s.check).sort();
 }
 
+/** The fixture as MapFS entries with its mtimes, below `under` ('' for the root). */
+async function fixtureEntries(under = ''): Promise<Map<string, MapFSValue>> {
+  const entries = new Map<string, MapFSValue>();
+  for (const { path, info, bytes } of await walk(truth)) {
+    const at = `${under}${path === '/' ? '' : path}`;
+    entries.set(info.isDirectory ? `${at}/` : at, { ...(bytes ? { data: bytes } : {}), mtimeMs: info.mtimeMs });
+  }
+  return entries;
+}
+
+/** Changes made through a MapFS's set/delete, below `under`. */
+function mapDriver(fs: MapFS, under = ''): ChangeDriver {
+  return {
+    write: async (path, data) => void fs.set(under + path, data),
+    remove: async (path) => void fs.delete(under + path),
+    mkdir: async (path) => void fs.set(`${under}${path}/`, {}),
+  };
+}
+
 describe('every backend conforms', () => {
   it('MapFS, built from the fixture with its mtimes, change feed driven by set/delete', async () => {
-    const entries = new Map<string, MapFSValue>();
-    for (const { path, info, bytes } of await walk(truth)) entries.set(info.isDirectory ? `${path === '/' ? '' : path}/` : path, { ...(bytes ? { data: bytes } : {}), mtimeMs: info.mtimeMs });
-    const fs = new MapFS(entries);
+    const fs = new MapFS(await fixtureEntries());
     cleanups.push(() => fs.close());
-    const driver: ChangeDriver = {
-      write: async (path, data) => void fs.set(path, data),
-      remove: async (path) => void fs.delete(path),
-      mkdir: async (path) => void fs.set(`${path}/`, {}),
-    };
+    const driver = mapDriver(fs);
     // The kit changes the tree; the directories it touches get new mtimes, so it runs last on a copy.
     expect(await conform('MapFS', fs, driver)).toEqual(['hidden paths']);
   });
@@ -72,5 +85,24 @@ describe('every backend conforms', () => {
       mkdir: async (path) => void vol.mkdirSync(path, { recursive: true }),
     };
     expect(await conform('VolumeFS', fs, driver)).toEqual(['hidden paths']);
+  });
+
+  it('SubFS over a MapFS holding the fixture one level down, change feed translated', async () => {
+    const below = new MapFS(await fixtureEntries('/site'));
+    cleanups.push(() => below.close());
+    const fs = new SubFS(below, '/site');
+    cleanups.push(() => fs.close());
+    expect(await conform('SubFS(MapFS)', fs, mapDriver(below, '/site'))).toEqual(['hidden paths']);
+  });
+
+  it('OverlayFS of an upper MapFS over a MemFS mirror of the fixture, changes made in the upper layer', async () => {
+    const lower = await MemFS.mirror(fixture.root, { reconcileIntervalMs: 0 });
+    cleanups.push(() => lower.close());
+    // The overlay's root is the upper layer's: it carries the fixture root's mtime.
+    const upper = new MapFS({ '/': { mtimeMs: (await truth.stat('/')).mtimeMs } });
+    cleanups.push(() => upper.close());
+    const fs = new OverlayFS([upper, lower]);
+    cleanups.push(() => fs.close());
+    expect(await conform('OverlayFS(MapFS, MemFS)', fs, mapDriver(upper))).toEqual(['hidden paths']);
   });
 });
