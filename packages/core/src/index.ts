@@ -16,3 +16,7 @@ export { DiskFS, SYNC_READ_LIMIT, type DiskFSOptions, type SymlinkPolicy } from 
 export { hasChangeFeed, type ChangeEvent, type ChangeFeedFS, type ChangeListener, type ChangeType } from './capabilities/change-feed.js';
 export { MemFS, type MemFSOptions, type MemFSLogger } from './mem.js';
 export type { Logger } from './logger.js';
+export { MapFS, type MapFSEntries, type MapFSEntry, type MapFSValue } from './map.js';
+export { VolumeFS, type VolumeFSOptions } from './volume-fs.js';
+export { SubFS } from './sub.js';
+export { OverlayFS } from './overlay.js';

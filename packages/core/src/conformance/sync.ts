@@ -1,19 +1,19 @@
 import { hasBytes } from '../capabilities/bytes.js';
-import { hasCloseSync } from '../capabilities/close-sync.js';
 import { hasStatSync } from '../capabilities/stat-sync.js';
-import type { TryOpenSyncFS } from '../capabilities/try-open-sync.js';
+import { hasTryOpenSync } from '../capabilities/try-open-sync.js';
 import { isFsError } from '../errors.js';
 import type { File } from '../types.js';
 import { describeError, sameBytes, sameInfo } from './compare.js';
-import type { ExpectedEntry } from './truth.js';
+import type { CheckContext } from './context.js';
 
 /**
  * Checks {@link FileSystem.tryOpenSync} against the tree: every path opens with a `statSync` that
  * agrees, `bytes()` (where offered) is the content, misses are `undefined`, a NUL is EINVAL, a
- * climb never reaches the secret, a closed file answers EBADF, and `closeSync()` (where offered)
- * closes at once.
+ * climb never reaches the secret, and a closed file answers EBADF.
  */
-export async function checkSyncOpen(fs: TryOpenSyncFS, tree: Map<string, ExpectedEntry>, fail: (m: string) => void, secret?: { name: string; bytes: Uint8Array }): Promise<void> {
+export async function checkSyncOpen(ctx: CheckContext): Promise<string | void> {
+  const { fs, tree, fail, secret } = ctx;
+  if (!hasTryOpenSync(fs)) return 'backend does not offer tryOpenSync()';
   const open = (path: string): File | undefined | Error => {
     try {
       return fs.tryOpenSync(path);
@@ -29,7 +29,7 @@ export async function checkSyncOpen(fs: TryOpenSyncFS, tree: Map<string, Expecte
     }
     try {
       if (!hasStatSync(file)) fail(`tryOpenSync ${path}: the file has no statSync()`);
-      else sameInfo(fail, `tryOpenSync(${path}).statSync()`, file.statSync(), expected.info);
+      else sameInfo(fail, `tryOpenSync(${path}).statSync()`, file.statSync(), expected.info, ctx.mtime);
       if (hasBytes(file) && !expected.info.isDirectory) sameBytes(fail, `tryOpenSync(${path}).bytes()`, file.bytes(), expected.bytes!);
     } finally {
       await file.close();
@@ -70,26 +70,6 @@ export async function checkSyncOpen(fs: TryOpenSyncFS, tree: Map<string, Expecte
       if (!isFsError(err, 'EBADF')) fail(`tryOpenSync(${some}).statSync() after close: ${describeError(err)}, want EBADF`);
     }
   }
-  for (const path of tree.keys()) await checkCloseSync(open(path), path, fail);
-}
-
-// closeSync, where offered, closes at once: statSync answers EBADF right after, and closing again is harmless.
-async function checkCloseSync(file: File | undefined | Error, path: string, fail: (m: string) => void): Promise<void> {
-  if (file === undefined || file instanceof Error || !hasCloseSync(file)) return;
-  try {
-    file.closeSync();
-    file.closeSync();
-  } catch (err) {
-    fail(`tryOpenSync(${path}).closeSync(): threw ${describeError(err)}, want nothing`);
-    return;
-  }
-  try {
-    await statOf(file);
-    fail(`tryOpenSync(${path}).statSync() after closeSync: succeeded, want EBADF`);
-  } catch (err) {
-    if (!isFsError(err, 'EBADF')) fail(`tryOpenSync(${path}).statSync() after closeSync: ${describeError(err)}, want EBADF`);
-  }
-  await file.close().catch((err: unknown) => fail(`tryOpenSync(${path}).close() after closeSync: ${describeError(err)}, want harmless`));
 }
 
 // A file without statSync has already been reported; its stat() still shows whether it is closed.

@@ -1,14 +1,22 @@
 import { checkPosition } from '../disk-file.js';
 import { FsError } from '../errors.js';
 import type { File, FileInfo } from '../types.js';
-import type { MirrorEntry } from './store.js';
 
-/** An opened version of a mirrored file: its info, size and bytes never change under the reader. */
+/** One version of an in-memory file: its info and content, never changed once made. */
+export interface HeldVersion {
+  readonly info: FileInfo;
+  readonly bytes?: Uint8Array;
+}
+
+/**
+ * An opened version of an in-memory file (MemFS, MapFS, VolumeFS): its info, size and bytes never
+ * change under the reader.
+ */
 export class MemFile implements File {
-  #entry: MirrorEntry | undefined;
+  #entry: HeldVersion | undefined;
   constructor(
     private readonly path: string,
-    entry: MirrorEntry,
+    entry: HeldVersion,
   ) {
     this.#entry = entry;
   }
@@ -48,7 +56,7 @@ export class MemFile implements File {
     this.#entry = undefined;
   }
 
-  #check(): MirrorEntry {
+  #check(): HeldVersion {
     if (!this.#entry) throw new FsError('EBADF', this.path);
     return this.#entry;
   }
