@@ -16,3 +16,4 @@ export { DiskFS, SYNC_READ_LIMIT, type DiskFSOptions, type SymlinkPolicy } from 
 export { hasChangeFeed, type ChangeEvent, type ChangeFeedFS, type ChangeListener, type ChangeType } from './capabilities/change-feed.js';
 export { MemFS, type MemFSOptions, type MemFSLogger } from './mem.js';
 export type { Logger } from './logger.js';
+export { ZipFS, type ZipFSOptions } from './zip.js';
