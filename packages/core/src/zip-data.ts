@@ -12,7 +12,7 @@ const inflateRaw = promisify(inflateRawCallback) as (buffer: Uint8Array, options
  * The largest inflated/compressed ratio served. Deflate cannot exceed about 1032:1, so an honest
  * entry of repeated bytes still fits, while a bomb stops after at most 1000 times its own size.
  */
-export const MAX_RATIO = 1000;
+const MAX_RATIO = 1000;
 
 const LOCAL_HEADER_SIGNATURE = 0x04034b50;
 const LOCAL_HEADER_SIZE = 30;

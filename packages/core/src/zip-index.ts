@@ -56,22 +56,19 @@ export interface ArchiveFacts {
  */
 export async function readTree(zip: ZipFile, facts: ArchiveFacts): Promise<ZipTree> {
   const warnings: string[] = [];
-  const leaveOut = (name: string, why: string) => warnings.push(`left out entry ${JSON.stringify(name)}: ${why}`);
+  const leaveOut = (name: string, why: string) => void warnings.push(`left out entry ${JSON.stringify(name)}: ${why}`);
   const files = new Map<string, { info: FileInfo; entry: ZipEntry }[]>();
   const dirs = new Map<string, number>();
-  for await (const raw of zip.eachEntry()) {
+  await eachEntry(zip, (raw) => {
     const name = yauzl.getFileNameLowLevel(raw.generalPurposeBitFlag, raw.fileNameRaw, raw.extraFields, true);
     const refusal = refuse(raw, name, facts.maxEntrySize);
-    if (refusal) {
-      leaveOut(name, refusal);
-      continue;
-    }
+    if (refusal) return leaveOut(name, refusal);
     const isDir = name.endsWith('/') || unixType(raw) === S_IFDIR;
     const path = '/' + (name.endsWith('/') ? name.slice(0, -1) : name);
     const mtimeMs = entryTime(raw, facts.mtimeMs);
     if (isDir) {
       if (!dirs.has(path)) dirs.set(path, mtimeMs);
-      continue;
+      return;
     }
     const entry: ZipEntry = {
       localHeaderOffset: raw.relativeOffsetOfLocalHeader,
@@ -90,8 +87,25 @@ export async function readTree(zip: ZipFile, facts: ArchiveFacts): Promise<ZipTr
     const same = files.get(path);
     if (same) same.push({ info, entry });
     else files.set(path, [{ info, entry }]);
-  }
+  });
   return { nodes: buildTree(files, dirs, facts.mtimeMs, leaveOut), warnings };
+}
+
+// yauzl's own async iterator costs a promise and a timer per entry; its events do not.
+function eachEntry(zip: ZipFile, visit: (entry: Entry) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    zip.on('entry', (entry: Entry) => {
+      try {
+        visit(entry);
+      } catch (err) {
+        return reject(err instanceof Error ? err : new Error(String(err)));
+      }
+      zip.readEntry();
+    });
+    zip.on('end', resolve);
+    zip.on('error', reject);
+    zip.readEntry();
+  });
 }
 
 function buildTree(

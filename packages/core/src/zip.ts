@@ -9,6 +9,7 @@ import { cleanPath } from './path.js';
 import type { File, FileInfo, FileSystem } from './types.js';
 import { ArchiveData, ByteCache } from './zip-data.js';
 import { ZipBytesFile, ZipEntryFile } from './zip-file.js';
+import { WindowReader } from './zip-reader.js';
 import { readTree, type ZipNode } from './zip-index.js';
 
 // yauzl reads the central directory: mature, random access through one descriptor (it never reads
@@ -120,9 +121,11 @@ export class ZipFS implements FileSystem {
       const size = Number(stats.size);
       const tagPrefix = createHash('sha256').update(`${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}`).digest('base64url').slice(0, 16);
       const whole = size <= preloadBytes ? await readWhole(fd, size) : undefined;
-      const zip = await (whole ? yauzl.fromBufferPromise(whole, yauzlOptions) : yauzl.fromFdPromise(fd, yauzlOptions)).catch((err: unknown) => {
-        throw new FsError('EINVAL', zipPath, `not a readable zip archive: ${(err as Error).message}`, { cause: err });
-      });
+      const zip = await yauzl
+        .fromRandomAccessReaderPromise(new WindowReader(whole ? { whole } : { fd }, whole ? whole.length : size), whole ? whole.length : size, yauzlOptions)
+        .catch((err: unknown) => {
+          throw new FsError('EINVAL', zipPath, `not a readable zip archive: ${(err as Error).message}`, { cause: err });
+        });
       const tree = await readTree(zip, { mtimeMs: Number(stats.mtimeMs), tagPrefix, maxEntrySize }).catch((err: unknown) => {
         throw new FsError('EINVAL', zipPath, `corrupt zip central directory: ${(err as Error).message}`, { cause: err });
       });
