@@ -172,6 +172,24 @@ describe('ZipFS reads', () => {
   });
 });
 
+describe('ZipFS README example', () => {
+  it('runs as written there', async () => {
+    const site = join(work.dir, 'site.zip');
+    await writeFile(
+      site,
+      buildZip([
+        { name: 'index.html', data: '<p>hi</p>', method: 8 },
+        { name: '../escape.html', data: 'x' },
+      ]).bytes,
+    );
+    const fs = await ZipFS.open(site, { cacheBytes: 16 * 1024 * 1024 });
+    expect(fs.warnings).toEqual(['left out entry "../escape.html": \'..\' in path']);
+    const html = new TextDecoder().decode(await readHotfs(fs, '/index.html'));
+    await fs.close();
+    expect(html).toBe('<p>hi</p>');
+  });
+});
+
 describe('ZipFS close and options', () => {
   const fds = () => readdirSync('/proc/self/fd').length;
 
