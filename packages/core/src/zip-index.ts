@@ -12,6 +12,8 @@ export interface ZipEntry {
   readonly method: 0 | 8;
   readonly crc32: number;
   dataStart?: number;
+  /** Set once the CRC-32 of a stored entry held in memory has been checked. */
+  checked?: boolean;
 }
 
 /** One path of the served tree. */

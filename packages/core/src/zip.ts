@@ -175,7 +175,8 @@ export class ZipFS implements FileSystem {
     const node = this.#lookup(path);
     if (!node) return undefined;
     const { entry, info } = node;
-    if (!entry) return new DirectoryFile(this, node.path, info);
+    // The listing comes from the node, not the ZipFS, so an open directory outlives close() like a file.
+    if (!entry) return new DirectoryFile({ readdir: async () => [...node.children!] }, node.path, info);
     const held = entry.method === 0 ? this.#data.storedView(entry) : this.#cache.get(node);
     if (held) return new ZipBytesFile(node.path, info, held);
     return new ZipEntryFile(node.path, info, entry, this.#data, () => this.#inflate(node));
@@ -223,8 +224,8 @@ export class ZipFS implements FileSystem {
   }
 
   /**
-   * Later calls reject with EBADF and the cache is dropped. Files still open keep working: the
-   * archive's descriptor is closed when the last of them is.
+   * Later calls reject with EBADF and the cache is dropped. Files and directories still open keep
+   * working: the archive's descriptor is closed when the last file reading from it is.
    */
   async close(): Promise<void> {
     if (this.#closed) return;

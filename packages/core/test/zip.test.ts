@@ -198,6 +198,7 @@ describe('ZipFS close and options', () => {
     const fs = await ZipFS.open(archive, { preloadBytes: 0 });
     const stored = await fs.open('/medium.bin');
     const deflated = await fs.open('/large.bin');
+    const dir = await fs.open('/docs');
     expect(fds()).toBe(before + 1);
     await fs.close();
     await fs.close();
@@ -205,6 +206,8 @@ describe('ZipFS close and options', () => {
       await expect(call()).rejects.toMatchObject({ code: 'EBADF' });
     }
     expect((await readAll(stored)).length).toBe(64 * 1024 + 1);
+    expect((await dir.readdir()).map((i) => i.name)).toEqual(['guide', 'index.html']);
+    await dir.close();
     expect(Buffer.from(await readAll(deflated)).equals(await readFile(join(fixture.root, 'large.bin')))).toBe(true);
     await stored.close();
     expect(fds()).toBe(before + 1);
