@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, fstat, open as openCallback, read } from 'node:fs';
 import { promisify } from 'node:util';
 import yauzl from 'yauzl';
+import { OPEN_FLAGS } from './disk-file.js';
 import { DirectoryFile } from './directory.js';
 import { FsError, toFsError } from './errors.js';
 import type { Logger } from './logger.js';
@@ -69,6 +70,15 @@ function checkOptions(options: ZipFSOptions): Required<Omit<ZipFSOptions, 'logge
   return { cacheBytes: size('cacheBytes', 0), maxEntrySize: size('maxEntrySize', 1), preloadBytes: size('preloadBytes', 0), logger };
 }
 
+// A logger that throws must not make the archive fail to open (nor leak its descriptor).
+function warn(logger: Logger | undefined, message: string): void {
+  try {
+    logger?.warn(message);
+  } catch {
+    // Nothing to report it to.
+  }
+}
+
 /**
  * The content of a `.zip` file as a read-only {@link FileSystem}. The central directory is read once
  * at open; directories are those the entry names imply, plus explicit directory entries. Stored
@@ -109,7 +119,7 @@ export class ZipFS implements FileSystem {
     if (typeof zipPath !== 'string' || zipPath === '') throw new TypeError(`zipPath must be a non-empty string; got ${JSON.stringify(zipPath)}`);
     let fd: number;
     try {
-      fd = await openAsync(zipPath, 'r');
+      fd = await openAsync(zipPath, OPEN_FLAGS); // a FIFO must not block the open
     } catch (err) {
       throw new FsError(toFsError(err, zipPath).code, zipPath, 'cannot open zip archive', { cause: err });
     }
@@ -127,12 +137,13 @@ export class ZipFS implements FileSystem {
           throw new FsError('EINVAL', zipPath, `not a readable zip archive: ${(err as Error).message}`, { cause: err });
         });
       const tree = await readTree(zip, { mtimeMs: Number(stats.mtimeMs), tagPrefix, maxEntrySize }).catch((err: unknown) => {
-        throw new FsError('EINVAL', zipPath, `corrupt zip central directory: ${(err as Error).message}`, { cause: err });
+        throw new FsError('EINVAL', zipPath, `cannot read the zip central directory: ${(err as Error).message}`, { cause: err });
       });
       if (whole) closeSync(fd);
       data = new ArchiveData(whole ? whole.length : size, whole ? { whole } : { fd });
-      for (const warning of tree.warnings) logger?.warn(`hotfs: ${zipPath}: ${warning}`);
-      return new ZipFS(tree.nodes, tree.warnings, data, cacheBytes);
+      const fs = new ZipFS(tree.nodes, tree.warnings, data, cacheBytes);
+      for (const warning of tree.warnings) warn(logger, `hotfs: ${zipPath}: ${warning}`);
+      return fs;
     } catch (err) {
       if (!data) closeSync(fd);
       throw toFsError(err, zipPath);

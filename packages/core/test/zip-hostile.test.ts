@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -213,6 +214,16 @@ describe('ZipFS refuses archives it cannot read', () => {
     ['a missing file', async () => join(work.dir, 'missing.zip'), 'ENOENT', /cannot open zip archive/],
     ['a directory', async () => (await mkdir(join(work.dir, 'dir.zip'), { recursive: true }), join(work.dir, 'dir.zip')), 'EISDIR', /is a file, not a directory/],
     ['an empty file', () => archive(new Uint8Array(0)), 'EINVAL', /not a readable zip archive/],
+    [
+      'a FIFO (without blocking)',
+      async () => {
+        const fifo = join(work.dir, 'fifo.zip');
+        execFileSync('mkfifo', [fifo]);
+        return fifo;
+      },
+      'EINVAL',
+      /must be a regular file/,
+    ],
     ['a text file', () => archive(new TextEncoder().encode('just some text, not a zip\n'.repeat(100))), 'EINVAL', /not a readable zip archive/],
     ['a truncated archive', async () => archive(good().bytes.subarray(0, good().endStart + 10)), 'EINVAL', /not a readable zip archive/],
     [
@@ -223,9 +234,9 @@ describe('ZipFS refuses archives it cannot read', () => {
         return archive(bytes);
       },
       'EINVAL',
-      /corrupt zip central directory: invalid central directory file header signature/,
+      /cannot read the zip central directory: invalid central directory file header signature/,
     ],
-    ['more entries declared than present', () => archive(buildZip([{ name: 'a.txt', data: 'a' }], { entryCount: 500 }).bytes), 'EINVAL', /corrupt zip central directory/],
+    ['more entries declared than present', () => archive(buildZip([{ name: 'a.txt', data: 'a' }], { entryCount: 500 }).bytes), 'EINVAL', /cannot read the zip central directory/],
     [
       'a central directory cut short',
       async () => {
