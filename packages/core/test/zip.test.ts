@@ -172,6 +172,24 @@ describe('ZipFS reads', () => {
   });
 });
 
+describe('ZipFS formats', () => {
+  it('reads zip64 records and CP437 names', async () => {
+    const zip = new yazl.ZipFile();
+    zip.addBuffer(Buffer.from('sixty-four'), 'z64/forced.txt', { mtime: WHEN, compress: true, forceZip64Format: true });
+    zip.end({ forceZip64Format: true, comment: '' });
+    const path = join(work.dir, 'zip64.zip');
+    await pipeline(zip.outputStream, createWriteStream(path));
+    const fs = await ZipFS.open(path);
+    expect(new TextDecoder().decode(await readHotfs(fs, '/z64/forced.txt'))).toBe('sixty-four');
+    await fs.close();
+    const cp437 = join(work.dir, 'cp437.zip');
+    await writeFile(cp437, buildZip([{ name: new Uint8Array([0x81, 0x62, 0x65, 0x72]), data: 'über' }]).bytes);
+    const old = await ZipFS.open(cp437);
+    expect((await old.readdir('/')).map((i) => i.name)).toEqual(['über']);
+    await old.close();
+  });
+});
+
 describe('ZipFS README example', () => {
   it('runs as written there', async () => {
     const site = join(work.dir, 'site.zip');
