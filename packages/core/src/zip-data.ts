@@ -98,20 +98,39 @@ export class ArchiveData {
       into.set(this.#verifiedView(this.#whole, entry, path).subarray(position, position + n));
       return n;
     }
-    const start = await this.#dataStart(entry, path);
-    await this.#readFully(into.subarray(0, n), start + position, path);
-    return n;
+    return this.#holding(async () => {
+      const start = await this.#dataStart(entry, path);
+      await this.#readFully(into.subarray(0, n), start + position, path);
+      return n;
+    });
+  }
+
+  // A read that has begun finishes even when its file and the ZipFS close meanwhile.
+  async #holding<T>(run: () => Promise<T>): Promise<T> {
+    this.retain();
+    try {
+      return await run();
+    } finally {
+      this.release();
+    }
   }
 
   /**
-   * Inflates a deflated entry whole. Stops with EIO as soon as the output passes the smaller of its
-   * declared size and {@link MAX_RATIO} times its compressed size, so a bomb never costs more memory
-   * than that bound; checks the length and CRC-32 of what came out.
+   * Inflates a deflated entry whole. Fails with EIO at once when its declared size is more than
+   * {@link MAX_RATIO} times its compressed size, and as soon as the output passes the declared size
+   * (so a bomb never costs more memory or work than that bound); checks the length and CRC-32 of what
+   * came out.
    */
   async inflate(entry: ZipEntry, path: string): Promise<Uint8Array> {
-    const start = await this.#dataStart(entry, path);
-    const compressed = this.#whole ? this.#whole.subarray(start, start + entry.compressedSize) : Buffer.allocUnsafe(entry.compressedSize);
-    if (!this.#whole) await this.#readFully(compressed, start, path);
+    // Its declared size alone says it cannot pass: no need to spend the work of finding out.
+    if (entry.size > MAX_RATIO * entry.compressedSize) throw tooLarge(entry, path);
+    const compressed = await this.#holding(async () => {
+      const start = await this.#dataStart(entry, path);
+      if (this.#whole) return this.#whole.subarray(start, start + entry.compressedSize);
+      const bytes = Buffer.allocUnsafe(entry.compressedSize);
+      await this.#readFully(bytes, start, path);
+      return bytes;
+    });
     const bound = Math.min(entry.size, MAX_RATIO * entry.compressedSize);
     let out: Buffer;
     try {
@@ -149,19 +168,24 @@ export class ArchiveData {
     return start;
   }
 
+  // Holds the descriptor for the read's duration: closed under it, its number could be reused by
+  // another open, and the read would return that file's bytes.
   async #readFully(into: Uint8Array, position: number, path: string): Promise<void> {
-    let filled = 0;
-    while (filled < into.length) {
-      if (this.#fd === undefined) throw new FsError('EBADF', path, 'zip archive is closed');
-      let n: number;
-      try {
-        ({ bytesRead: n } = await readAsync(this.#fd, into, filled, into.length - filled, position + filled));
-      } catch (err) {
-        throw toFsError(err, path);
+    const fd = this.#fd;
+    if (fd === undefined) throw new FsError('EBADF', path, 'zip archive is closed');
+    await this.#holding(async () => {
+      let filled = 0;
+      while (filled < into.length) {
+        let n: number;
+        try {
+          ({ bytesRead: n } = await readAsync(fd, into, filled, into.length - filled, position + filled));
+        } catch (err) {
+          throw toFsError(err, path);
+        }
+        if (n === 0) throw new FsError('EIO', path, 'zip archive ends before the entry does (was it truncated?)');
+        filled += n;
       }
-      if (n === 0) throw new FsError('EIO', path, 'zip archive ends before the entry does (was it truncated?)');
-      filled += n;
-    }
+    });
   }
 }
 

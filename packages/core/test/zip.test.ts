@@ -236,6 +236,22 @@ describe('ZipFS close and options', () => {
     expect(fds()).toBe(before);
   });
 
+  it('keeps the descriptor through a read in flight when the file and the ZipFS close under it', async () => {
+    const before = fds();
+    const want = await readFile(join(fixture.root, 'medium.bin'));
+    for (let i = 0; i < 20; i++) {
+      const fs = await ZipFS.open(archive, { preloadBytes: 0 });
+      const file = await fs.open('/medium.bin');
+      const into = new Uint8Array(want.length);
+      const reading = file.read(into, 0);
+      await Promise.all([fs.close(), file.close()]);
+      expect(await reading).toBe(want.length);
+      expect(Buffer.from(into).equals(want)).toBe(true);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+    expect(fds()).toBe(before);
+  });
+
   it('refuses unknown and bad options with a TypeError naming them', async () => {
     await expect(ZipFS.open(archive, { cacheSize: 1 } as never)).rejects.toThrow(/unknown ZipFS option 'cacheSize'/);
     await expect(ZipFS.open(archive, { cacheBytes: -1 })).rejects.toThrow(/option 'cacheBytes'/);
