@@ -1,11 +1,10 @@
-import { close as closeCallback, closeSync, read as readCallback } from 'node:fs';
+import { closeSync, read as readCallback } from 'node:fs';
 import { promisify } from 'node:util';
 import { crc32, inflateRaw as inflateRawCallback } from 'node:zlib';
 import { FsError, toFsError } from './errors.js';
 import type { ZipEntry } from './zip-index.js';
 
 const readAsync = promisify(readCallback);
-const closeAsync = promisify(closeCallback);
 const inflateRaw = promisify(inflateRawCallback) as (buffer: Uint8Array, options: { maxOutputLength: number }) => Promise<Buffer>;
 
 /**
@@ -54,7 +53,12 @@ export class ArchiveData {
   #closeFd(): void {
     const fd = this.#fd;
     this.#fd = undefined;
-    if (fd !== undefined) closeAsync(fd).catch(() => closeSync(fd));
+    if (fd === undefined) return;
+    try {
+      closeSync(fd); // a regular file's close does not wait on the disk
+    } catch {
+      // Nothing to report it to, and the descriptor is gone either way.
+    }
   }
 
   /**
