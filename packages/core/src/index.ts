@@ -20,3 +20,4 @@ export { MapFS, type MapFSEntries, type MapFSEntry, type MapFSValue } from './ma
 export { VolumeFS, type VolumeFSOptions } from './volume-fs.js';
 export { SubFS } from './sub.js';
 export { OverlayFS } from './overlay.js';
+export { ZipFS, type ZipFSOptions } from './zip.js';

@@ -1,8 +1,14 @@
 // Every backend of this repository through the one conformance kit, with its report in the test
 // output: what was checked, what was skipped and why.
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { Volume } from 'memfs';
+import yazl from 'yazl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DiskFS, MapFS, MemFS, OverlayFS, SubFS, VolumeFS, joinPath, readFile, type FileInfo, type FileSystem, type MapFSValue } from '@hotfs/core';
+import { DiskFS, MapFS, MemFS, OverlayFS, SubFS, VolumeFS, ZipFS, joinPath, readFile, type FileInfo, type FileSystem, type MapFSValue } from '@hotfs/core';
 import { createFixture, formatReport, runConformance, type ChangeDriver, type Fixture } from '@hotfs/core/conformance';
 
 let fixture: Fixture;
@@ -31,8 +37,8 @@ async function walk(fs: FileSystem, dir = '/', out: { path: string; info: FileIn
 }
 
 /** Runs the kit, prints its report and returns the names of the skipped checks. */
-async function conform(name: string, fs: FileSystem, changes?: ChangeDriver): Promise<string[]> {
-  const report = await runConformance(fs, truth, { secretPath: fixture.secretPath, ...(changes ? { capabilities: { changes } } : {}) });
+async function conform(name: string, fs: FileSystem, changes?: ChangeDriver, mtime: 'exact' | 'any' = 'exact'): Promise<string[]> {
+  const report = await runConformance(fs, truth, { secretPath: fixture.secretPath, capabilities: { mtime, ...(changes ? { changes } : {}) } });
   console.log(formatReport(name, report));
   expect(report.failures).toEqual([]);
   return report.skipped.map((s) => s.check).sort();
@@ -104,5 +110,30 @@ describe('every backend conforms', () => {
     const fs = new OverlayFS([upper, lower]);
     cleanups.push(() => fs.close());
     expect(await conform('OverlayFS(MapFS, MemFS)', fs, mapDriver(upper))).toEqual(['hidden paths']);
+  });
+
+  it('ZipFS over an archive of the fixture, stored and deflated entries, in memory and read by pread', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hotfs-every-zip-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const archive = join(dir, 'fixture.zip');
+    const zip = new yazl.ZipFile();
+    let deflate = false;
+    for (const { path, info, bytes } of await walk(truth)) {
+      if (path === '/') continue;
+      if (info.isDirectory) zip.addEmptyDirectory(path.slice(1));
+      else zip.addBuffer(Buffer.from(bytes!), path.slice(1), { compress: (deflate = !deflate) });
+    }
+    zip.end();
+    await pipeline(zip.outputStream, createWriteStream(archive));
+    // Zip times are whole seconds at best (DOS times: 2 s, local): mtimes are checked as 'any'.
+    for (const [name, options] of [
+      ['ZipFS (archive in memory)', {}],
+      ['ZipFS (read by pread)', { preloadBytes: 0 }],
+    ] as const) {
+      const fs = await ZipFS.open(archive, options);
+      cleanups.push(() => fs.close());
+      expect(fs.warnings).toEqual([]);
+      expect(await conform(name, fs, undefined, 'any')).toEqual(['change feed', 'hidden paths']);
+    }
   });
 });

@@ -2,7 +2,8 @@
  * Building the FileSystem the `hotfs` command serves, and checking its options without opening it.
  * @module
  */
-import { DiskFS, MemFS, type DiskFSOptions, type FileSystem, type Logger, type MemFSOptions } from '@hotfs/core';
+import { statSync } from 'node:fs';
+import { DiskFS, MemFS, OverlayFS, ZipFS, type DiskFSOptions, type FileSystem, type Logger, type MemFSOptions } from '@hotfs/core';
 
 /** Which backend the command serves from. */
 export type BackendKind = 'mem' | 'disk';
@@ -59,7 +60,7 @@ export function checkBackendOptions(kind: BackendKind, options: BackendOptions):
  * Opens `root` with the chosen backend.
  * @throws Error when the backend cannot start (missing root, bad option).
  */
-export async function openBackend(kind: BackendKind, root: string, options: BackendOptions = {}): Promise<FileSystem> {
+async function openBackend(kind: BackendKind, root: string, options: BackendOptions = {}): Promise<FileSystem> {
   switch (kind) {
     case 'disk':
       return new DiskFS(root, diskOptions(options));
@@ -68,4 +69,34 @@ export async function openBackend(kind: BackendKind, root: string, options: Back
     default:
       throw new TypeError(`unknown backend ${JSON.stringify(kind)}`);
   }
+}
+
+/** Whether `path` names a .zip archive (a directory called `x.zip` is a directory). */
+function isZip(path: string): boolean {
+  return /\.zip$/i.test(path) && statSync(path, { throwIfNoEntry: false })?.isFile() === true;
+}
+
+/**
+ * Opens what the command serves: each of `roots` (a directory with the chosen backend, a .zip
+ * archive with ZipFS), and more than one as an {@link OverlayFS}, the first upper-most. The
+ * command owns every layer it opened: closing the result closes them all.
+ * @throws Error when one cannot be opened (the ones already open are closed first).
+ */
+export async function openServed(kind: BackendKind, roots: readonly string[], options: BackendOptions = {}): Promise<FileSystem> {
+  const layers: FileSystem[] = [];
+  try {
+    for (const root of roots) layers.push(isZip(root) ? await ZipFS.open(root, options.logger ? { logger: options.logger } : {}) : await openBackend(kind, root, options));
+  } catch (err) {
+    await Promise.all(layers.map((layer) => layer.close().catch(() => {})));
+    throw err;
+  }
+  if (layers.length === 1) return layers[0]!;
+  const overlay = new OverlayFS(layers);
+  // An OverlayFS leaves its layers open for their other users; here there are none.
+  const closeView = overlay.close.bind(overlay);
+  overlay.close = async () => {
+    await closeView();
+    await Promise.all(layers.map((layer) => layer.close()));
+  };
+  return overlay;
 }

@@ -18,7 +18,8 @@ export type LogLevel = 'quiet' | 'normal' | 'verbose';
 
 /** Parsed and validated command line. */
 export interface CliConfig {
-  path: string;
+  /** What to serve, upper-most first: directories and .zip archives; more than one is their overlay. */
+  paths: string[];
   host: string | undefined;
   port: number;
   backend: BackendKind;
@@ -37,7 +38,7 @@ export interface CliConfig {
 }
 
 const options = {
-  path: { type: 'string', default: '.' },
+  path: { type: 'string', multiple: true },
   addr: { type: 'string', default: '127.0.0.1:9999' },
   backend: { type: 'string', default: 'mem' },
   prefix: { type: 'string', default: '/memfs/' },
@@ -125,7 +126,8 @@ export function parseCli(args: string[]): CliConfig | 'help' | 'version' {
   }
   const dotfiles = values.dotfiles;
   if (dotfiles !== 'ignore' && dotfiles !== 'allow' && dotfiles !== 'deny') throw usageError('--dotfiles', 'must be ignore, deny or allow', dotfiles);
-  if (values.path === '') throw usageError('--path', 'must not be empty', values.path);
+  const paths = values.path ?? ['.'];
+  for (const path of paths) if (path === '') throw usageError('--path', 'must not be empty', path);
 
   const handler: CliConfig['handler'] = {
     prefix: values.prefix,
@@ -163,7 +165,7 @@ export function parseCli(args: string[]): CliConfig | 'help' | 'version' {
   asUsage(() => checkBackendOptions(backend, backendOptions));
 
   return {
-    path: values.path,
+    paths,
     ...parseAddr(values.addr),
     backend,
     log: values.quiet ? 'quiet' : values.verbose ? 'verbose' : 'normal',

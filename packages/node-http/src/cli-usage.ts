@@ -9,7 +9,9 @@ export const usage = `Usage: hotfs [options]
 Serve a directory over HTTP (GET/HEAD, ranges, conditional requests, listings).
 
 Options:
-  --path <dir>               directory to serve (default: .)
+  --path <dir|file.zip>      what to serve: a directory, or a .zip archive (served from the
+                             archive whatever --backend says); repeatable: several are served
+                             as one overlay, the first that has a path wins (default: .)
   --addr <addr>              where to listen: host:port, or :port for all interfaces
                              (default: 127.0.0.1:9999)
   --backend <mem|disk>       serve from memory (watched mirror) or straight from disk (default: mem)

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { resolve } from 'node:path';
 import type { FileSystem } from '@hotfs/core';
-import { openBackend } from './backend.js';
+import { openServed } from './backend.js';
 import { parseCli, UsageError, usage } from './cli-args.js';
 import { cliOutput } from './cli-log.js';
 import { describeError, requestLogger } from './request-logger.js';
@@ -40,11 +40,11 @@ async function main(args: string[]): Promise<number> {
     process.stdout.write(`hotfs ${version()}\n`);
     return 0;
   }
-  const root = resolve(config.path);
+  const roots = config.paths.map((path) => resolve(path));
   const { logger, progress } = cliOutput(config.log);
   let fs: FileSystem;
   try {
-    fs = await openBackend(config.backend, root, {
+    fs = await openServed(config.backend, roots, {
       ...config.backendOptions,
       logger,
       verbose: config.log === 'verbose',
@@ -70,7 +70,7 @@ async function main(args: string[]): Promise<number> {
   const prefix = config.handler.prefix ?? '/';
   // Handlers first: a signal that arrives right after the announcement must still stop cleanly.
   const stop = stopped(server, () => logger.info(`hotfs: shutting down (responses in flight get up to ${DRAIN_MS / 1000} s)`));
-  logger.info(`hotfs: serving ${root} (${config.backend} backend)`);
+  logger.info(`hotfs: serving ${roots.join(' over ')}${roots.length > 1 ? ' (overlay: the first that has a path wins)' : ''} (${config.backend} backend)`);
   logger.info(`hotfs: listening on http://${shown}:${port}${encodeURI(prefix.endsWith('/') ? prefix : prefix + '/')}${config.host === undefined ? ' (all interfaces)' : ''}`);
   await stop;
   await fs.close();

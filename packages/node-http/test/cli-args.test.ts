@@ -59,7 +59,7 @@ describe('hotfs flag values', () => {
 describe('hotfs command line', () => {
   it('applies the documented defaults', () => {
     expect(parseCli([])).toEqual({
-      path: '.',
+      paths: ['.'],
       host: '127.0.0.1',
       port: 9999,
       backend: 'mem',

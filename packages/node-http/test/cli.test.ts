@@ -1,5 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { pipeline } from 'node:stream/promises';
+import yazl from 'yazl';
 import { connect, createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -225,6 +229,42 @@ describe('hotfs command', () => {
     expect(await h.exit()).toBe(0);
     expect(h.output()).toBe('');
   });
+
+  it('serves a .zip archive, and several --path as one overlay (the first wins); SIGTERM closes every layer', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hotfs-cli-layers-'));
+    try {
+      const archive = join(dir, 'site.zip');
+      const zip = new yazl.ZipFile();
+      zip.addBuffer(Buffer.from('from the zip\n'), 'zipped.txt');
+      zip.addBuffer(Buffer.from('hidden by the upper layer\n'), 'hello.txt');
+      zip.end();
+      await pipeline(zip.outputStream, createWriteStream(archive));
+      const upper = join(dir, 'upper');
+      await mkdir(upper);
+      await writeFile(join(upper, 'hello.txt'), 'upper hello\n');
+      const s = await start(['--path', upper, '--path', archive, ...base()]);
+      expect(s.stdout()).toContain(`serving ${upper} over ${archive} over ${fixture.root} (overlay`);
+      const body = async (path: string) => (await request(s.port, `/memfs/${path}`)).body.toString();
+      expect(await body('hello.txt')).toBe('upper hello\n');
+      expect(await body('zipped.txt')).toBe('from the zip\n');
+      expect(await body('docs/guide/deep.md')).toBe(await readFile(join(fixture.root, 'docs/guide/deep.md'), 'utf8'));
+      process.kill(s.child.pid!, 'SIGTERM');
+      // The mirror's watcher is a layer too: left open, it would keep the process alive.
+      expect(await s.exit(8000)).toBe(0);
+
+      const alone = await start(['--path', archive, '--addr', '127.0.0.1:0', '--backend', 'disk']);
+      expect((await request(alone.port, '/memfs/zipped.txt')).body.toString()).toBe('from the zip\n');
+      process.kill(alone.child.pid!, 'SIGTERM');
+      expect(await alone.exit(8000)).toBe(0);
+
+      await writeFile(join(dir, 'broken.zip'), 'not a zip at all');
+      const broken = spawnHotfs(['--path', join(dir, 'broken.zip'), '--addr', '127.0.0.1:0']);
+      expect(await broken.exit()).toBe(1);
+      expect(broken.stderr()).toMatch(/broken\.zip/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 
   it('finishes an in-flight response on SIGINT and honours --prefix', async () => {
     await writeFile(join(fixture.root, 'huge.bin'), new Uint8Array(32 * 1024 * 1024));
