@@ -19,6 +19,7 @@ const HTTP_SHARE: Record<string, number> = {
 /** FS-level backends and the share of MemFS's ops/s each must keep in every read case. */
 const FS_SHARE: Record<string, number> = {
   'ZipFS stored': 0.8,
+  'ZipFS stored in memory': 0.8,
 };
 
 const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : 'n/a');

@@ -3,15 +3,18 @@
  * for the HTTP contenders, so both measure one thing.
  * @packageDocumentation
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import yazl from 'yazl';
 import { Volume } from 'memfs';
-import { MapFS, MemFS, OverlayFS, SubFS, VolumeFS, type FileSystem } from '@hotfs/core';
+import { MapFS, MemFS, OverlayFS, SubFS, VolumeFS, ZipFS, type FileSystem } from '@hotfs/core';
 
 /** Every file of the tree under `root`, by hotfs path, read into memory. */
 function readTree(root: string, dir = ''): Map<string, Uint8Array> {
   const files = new Map<string, Uint8Array>();
   for (const name of readdirSync(join(root, dir))) {
+    if (name.startsWith('.')) continue; // the fixture's layout stamp, not content
     const path = `${dir}/${name}`;
     if (statSync(join(root, path)).isDirectory()) for (const [p, b] of readTree(root, path)) files.set(p, b);
     else files.set(path, readFileSync(join(root, path)));
@@ -54,4 +57,31 @@ function base(path: string): string {
  */
 export async function overlayOf(root: string): Promise<FileSystem> {
   return new OverlayFS([new MapFS({ '/generated/build-info.json': '{"version":1}\n' }), await MemFS.mirror(root)]);
+}
+
+/**
+ * The tree archived next to it (`<root>.stored.zip` or `<root>.deflated.zip`), built once like the
+ * tree itself and reused.
+ */
+async function archiveOf(root: string, compress: boolean): Promise<string> {
+  // Named by the tree's layout stamp: a rebuilt tree never meets an archive of the old one.
+  const layout = existsSync(join(root, '.layout')) ? readFileSync(join(root, '.layout'), 'utf8').trim() : 'none';
+  const archive = `${root}.layout-${layout}.${compress ? 'deflated' : 'stored'}.zip`;
+  if (existsSync(archive)) return archive;
+  const zip = new yazl.ZipFile();
+  for (const [path, bytes] of readTree(root)) zip.addBuffer(Buffer.from(bytes), path.slice(1), { compress });
+  zip.end();
+  await pipeline(zip.outputStream, createWriteStream(`${archive}.tmp`));
+  renameSync(`${archive}.tmp`, archive);
+  return archive;
+}
+
+/** ZipFS over the tree archived with stored entries; `inMemory` preloads the whole archive. */
+export async function zipStoredOf(root: string, inMemory = false): Promise<FileSystem> {
+  return ZipFS.open(await archiveOf(root, false), inMemory ? { preloadBytes: 512 * 1024 * 1024 } : {});
+}
+
+/** ZipFS over the tree archived with deflated entries (default cache). */
+export async function zipDeflatedOf(root: string): Promise<FileSystem> {
+  return ZipFS.open(await archiveOf(root, true));
 }

@@ -5,7 +5,7 @@
  */
 import { DiskFS, MemFS, hasBytes, hasTryOpenSync, readAll, tryOpen, tryStat, type FileSystem } from '@hotfs/core';
 import { Bench } from 'tinybench';
-import { mapOf, overlayOf, subOf, volumeOf } from './backends.js';
+import { mapOf, overlayOf, subOf, volumeOf, zipDeflatedOf, zipStoredOf } from './backends.js';
 import { FIXTURE_FILES, ROTATION_DIR } from './fixtures.js';
 import { ratio, spread, type Spread } from './stats.js';
 
@@ -27,6 +27,9 @@ export const backends: Backend[] = [
   { name: 'VolumeFS', make: volumeOf },
   { name: 'SubFS(MemFS)', make: subOf },
   { name: 'OverlayFS(MapFS, MemFS)', make: overlayOf },
+  { name: 'ZipFS stored', make: (root) => zipStoredOf(root) },
+  { name: 'ZipFS stored in memory', make: (root) => zipStoredOf(root, true) },
+  { name: 'ZipFS deflated', make: zipDeflatedOf },
 ];
 
 /** One FS-level case: an operation repeated by tinybench (sync, or an `async` function). */
