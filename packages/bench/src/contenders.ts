@@ -28,6 +28,10 @@ export const contenders: Contender[] = [
   { name: '@fastify/static', script: 'fastify-static' },
   { name: 'hotfs+MemFS', script: 'hotfs-mem' },
   { name: 'hotfs+DiskFS', script: 'hotfs-disk' },
+  { name: 'hotfs+MapFS', script: 'hotfs-map' },
+  { name: 'hotfs+VolumeFS', script: 'hotfs-volume' },
+  { name: 'hotfs+SubFS', script: 'hotfs-sub' },
+  { name: 'hotfs+OverlayFS', script: 'hotfs-overlay' },
 ];
 
 /** A running contender process. */

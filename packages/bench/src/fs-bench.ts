@@ -5,6 +5,7 @@
  */
 import { DiskFS, MemFS, hasBytes, hasTryOpenSync, readAll, tryOpen, tryStat, type FileSystem } from '@hotfs/core';
 import { Bench } from 'tinybench';
+import { mapOf, overlayOf, subOf, volumeOf, zipDeflatedOf, zipStoredOf } from './backends.js';
 import { FIXTURE_FILES, ROTATION_DIR } from './fixtures.js';
 import { ratio, spread, type Spread } from './stats.js';
 
@@ -22,6 +23,13 @@ export const backends: Backend[] = [
   { name: 'DiskFS', make: (root) => new DiskFS(root) },
   // DiskFS before io: 'sync' became its default, and the choice for slow or network filesystems.
   { name: 'DiskFS io async', make: (root) => new DiskFS(root, { io: 'async' }) },
+  { name: 'MapFS', make: mapOf },
+  { name: 'VolumeFS', make: volumeOf },
+  { name: 'SubFS(MemFS)', make: subOf },
+  { name: 'OverlayFS(MapFS, MemFS)', make: overlayOf },
+  { name: 'ZipFS stored', make: (root) => zipStoredOf(root) },
+  { name: 'ZipFS stored in memory', make: (root) => zipStoredOf(root, true) },
+  { name: 'ZipFS deflated', make: zipDeflatedOf },
 ];
 
 /** One FS-level case: an operation repeated by tinybench (sync, or an `async` function). */

@@ -1,0 +1,61 @@
+/**
+ * Targets of the composable backends: each within a share of MemFS, the backend they are measured
+ * against, in the same run.
+ * @packageDocumentation
+ */
+import type { BenchResult } from './report.js';
+import type { TargetCheck } from './targets.js';
+
+const MEM = 'hotfs+MemFS';
+
+/** HTTP contenders and the share of hotfs+MemFS's req/s each must keep, in every case. */
+const HTTP_SHARE: Record<string, number> = {
+  'hotfs+SubFS': 0.9,
+  'hotfs+OverlayFS': 0.9,
+  'hotfs+MapFS': 0.9,
+  'hotfs+VolumeFS': 0.9,
+};
+
+/** FS-level backends and the share of MemFS's ops/s each must keep in every read case. */
+const FS_SHARE: Record<string, number> = {
+  'ZipFS stored': 0.8,
+  'ZipFS stored in memory': 0.8,
+};
+
+const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : 'n/a');
+
+/** The lowest of `ratios` with its case name, and whether every one reaches `min`. */
+function lowest(ratios: { name: string; v: number }[], min: number): { measured: string; met: boolean | null } {
+  const finite = ratios.filter((x) => Number.isFinite(x.v));
+  if (finite.length === 0) return { measured: 'no result', met: null };
+  const low = finite.reduce((a, b) => (b.v < a.v ? b : a));
+  const misses = finite.filter((x) => x.v < min).map((x) => `${x.name} ${f2(x.v)}`);
+  return { measured: `lowest ${f2(low.v)} (${low.name})${misses.length ? `; below in ${misses.join(', ')}` : ''}`, met: misses.length === 0 };
+}
+
+/** Checks the backend targets the run has data for. */
+export function checkBackendTargets(r: BenchResult): TargetCheck[] {
+  const out: TargetCheck[] = [];
+  const http = r.http;
+  for (const [name, min] of Object.entries(HTTP_SHARE)) {
+    const target = `HTTP: ${name} >= ${min}x ${MEM} req/s in every case`;
+    if (!http?.contenders.includes(name) || !http.contenders.includes(MEM)) {
+      out.push({ target, measured: http ? `${name} or ${MEM} not run` : 'HTTP level not run', met: null });
+      continue;
+    }
+    const ratios = http.cases.map((c) => ({ name: c.name, v: c.results[name]?.statusOk ? (c.results[name]?.rps.median ?? NaN) / (c.results[MEM]?.rps.median ?? NaN) : NaN }));
+    out.push({ target, ...lowest(ratios, min) });
+  }
+  const fs = r.fs;
+  for (const [name, min] of Object.entries(FS_SHARE)) {
+    const target = `FS level: ${name} >= ${min}x MemFS ops/s in every read case`;
+    if (!fs?.backends.includes(name) || !fs.backends.includes('MemFS')) {
+      out.push({ target, measured: fs ? `${name} or MemFS not run` : 'FS level not run', met: null });
+      continue;
+    }
+    const reads = fs.cases.filter((c) => c.name.startsWith('read '));
+    const ratios = reads.map((c) => ({ name: c.name, v: (c.results[name]?.opsPerSec.median ?? NaN) / (c.results.MemFS?.opsPerSec.median ?? NaN) }));
+    out.push({ target, ...lowest(ratios, min) });
+  }
+  return out;
+}
