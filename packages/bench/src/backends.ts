@@ -43,7 +43,18 @@ export function volumeOf(root: string): VolumeFS {
  */
 export async function subOf(root: string): Promise<FileSystem> {
   const parent = root.slice(0, root.lastIndexOf('/')) || '/';
-  return new SubFS(await MemFS.mirror(parent, { ignore: (path) => path !== '/' && !(path === `/${base(root)}` || path.startsWith(`/${base(root)}/`)) }), `/${base(root)}`);
+  const mirror = await MemFS.mirror(parent, { ignore: (path) => path !== '/' && !(path === `/${base(root)}` || path.startsWith(`/${base(root)}/`)) });
+  return owning(new SubFS(mirror, `/${base(root)}`), [mirror]);
+}
+
+/** A view that closes what it wraps: wrappers leave their backends open, and a watcher left open keeps the process alive. */
+function owning<T extends FileSystem>(view: T, inner: FileSystem[]): T {
+  const closeView = view.close.bind(view);
+  view.close = async () => {
+    await closeView();
+    await Promise.all(inner.map((fs) => fs.close()));
+  };
+  return view;
 }
 
 function base(path: string): string {
@@ -56,7 +67,8 @@ function base(path: string): string {
  * in the upper layer first.
  */
 export async function overlayOf(root: string): Promise<FileSystem> {
-  return new OverlayFS([new MapFS({ '/generated/build-info.json': '{"version":1}\n' }), await MemFS.mirror(root)]);
+  const layers = [new MapFS({ '/generated/build-info.json': '{"version":1}\n' }), await MemFS.mirror(root)];
+  return owning(new OverlayFS(layers), layers);
 }
 
 /**
