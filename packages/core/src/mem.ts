@@ -9,6 +9,7 @@ import { MemFile } from './mirror/file.js';
 import { MirrorStore, type MirrorEntry } from './mirror/store.js';
 import type { ChangeEvent, ChangeFeedFS, ChangeListener, ChangeType } from './capabilities/change-feed.js';
 import { limiter } from './mirror/read.js';
+import { SyncQueue } from './mirror/queue.js';
 import { syncPath, type SyncContext } from './mirror/sync.js';
 import { startWatcher, watcherErrorHint } from './mirror/watch.js';
 import { checkOptions, type MemFSOptions, type ResolvedOptions } from './mem-options.js';
@@ -36,9 +37,7 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Ch
   readonly #disk: DiskFS;
   readonly #options: ResolvedOptions;
   readonly #sync: SyncContext;
-  readonly #pending = new Map<string, boolean>();
-  readonly #settleTimers = new Map<string, NodeJS.Timeout>();
-  #draining: Promise<void> | undefined;
+  readonly #queue: SyncQueue;
   #watcher: FSWatcher | undefined;
   #reconcileTimer: NodeJS.Timeout | undefined;
   #lastWalkMs = 0;
@@ -88,6 +87,17 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Ch
       // Enough reads in flight to hide syscall latency on a large tree, few enough for any fd limit.
       readSlot: limiter(16),
     };
+    this.#queue = new SyncQueue(
+      async (path, deep) => {
+        const started = performance.now();
+        await syncPath(this.#sync, path, deep);
+        // The walk's own time, not its wait in the queue: it spaces the reconciles.
+        if (path === '/' && deep) this.#lastWalkMs = performance.now() - started;
+      },
+      (path, err) => {
+        if (!this.#closed) logger.error(`hotfs: cannot sync ${path}: ${(err as Error)?.message ?? err}`);
+      },
+    );
   }
 
   /** The symlink policy in force. */
@@ -146,19 +156,13 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Ch
 
   /**
    * Reconciles the mirror with the disk now: a readdir + stat walk that re-reads only files whose
-   * inode, size or times changed. Resolves when the mirror agrees with what it saw on disk.
+   * inode, size or times changed. Resolves when that walk is done: the mirror then agrees with what
+   * it saw on disk. Changes reported meanwhile are applied by syncs of their own and never delay it,
+   * so it resolves under a constant stream of writes too.
    */
   async rescan(): Promise<void> {
     this.#check('/');
-    const started = performance.now();
-    this.#schedule('/', true);
-    await this.#idle();
-    this.#lastWalkMs = performance.now() - started;
-  }
-
-  /** Resolves once every change reported so far has been applied. */
-  async #idle(): Promise<void> {
-    while (this.#draining) await this.#draining;
+    await this.#queue.schedule('/', true);
   }
 
   #scheduleReconcile(): void {
@@ -187,8 +191,7 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Ch
   #hint(host: string, deep: boolean): void {
     if (this.#closed) return;
     for (const path of this.#store.visiblePaths(this.root, host)) {
-      this.#schedule(path, deep);
-      if (path !== '/') this.#schedule(dirName(path), false);
+      this.#syncWithParent(path, deep);
       this.#settle(path, deep);
     }
   }
@@ -197,34 +200,12 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Ch
   // and removed at once (which still changes its directory): look again at the path and its parent
   // once the path is quiet.
   #settle(path: string, deep: boolean): void {
-    clearTimeout(this.#settleTimers.get(path));
-    const timer = setTimeout(() => {
-      this.#settleTimers.delete(path);
-      if (this.#closed) return;
-      this.#schedule(path, deep);
-      if (path !== '/') this.#schedule(dirName(path), false);
-    }, this.#options.settleMs);
-    timer.unref();
-    this.#settleTimers.set(path, timer);
+    this.#queue.whenQuiet(path, this.#options.settleMs, () => this.#syncWithParent(path, deep));
   }
 
-  #schedule(path: string, deep: boolean): void {
-    this.#pending.set(path, this.#pending.get(path) === true || deep);
-    this.#draining ??= this.#drain();
-  }
-
-  // One sync at a time: the store is never touched by two syncs at once.
-  async #drain(): Promise<void> {
-    while (this.#pending.size > 0 && !this.#closed) {
-      const [path, deep] = this.#pending.entries().next().value as [string, boolean];
-      this.#pending.delete(path);
-      try {
-        await syncPath(this.#sync, path, deep);
-      } catch (err) {
-        if (!this.#closed) this.#options.logger.error(`hotfs: cannot sync ${path}: ${(err as Error)?.message ?? err}`);
-      }
-    }
-    this.#draining = undefined;
+  #syncWithParent(path: string, deep: boolean): void {
+    void this.#queue.schedule(path, deep);
+    if (path !== '/') void this.#queue.schedule(dirName(path), false);
   }
 
   #changed(type: ChangeType, path: string): void {
@@ -316,11 +297,8 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Ch
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#reconcileTimer);
-    for (const timer of this.#settleTimers.values()) clearTimeout(timer);
-    this.#settleTimers.clear();
-    this.#pending.clear();
+    await this.#queue.close();
     await this.#watcher?.close();
-    await this.#idle();
     this.#store.clear();
     await this.#disk.close();
     this.removeAllListeners();
