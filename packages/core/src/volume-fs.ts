@@ -5,7 +5,7 @@ import { FsError, toFsError } from './errors.js';
 import { MemFile } from './mirror/file.js';
 import { baseName, cleanPath, compareNames, joinPath } from './path.js';
 import type { File, FileInfo } from './types.js';
-import { zeroCopyReader, type ReadBytes } from './volume-bytes.js';
+import { volumeAccess, type VolumeAccess, type VolumeEntry } from './volume-core.js';
 import { VolumeFeed } from './volume-feed.js';
 
 /** Options of {@link VolumeFS}. */
@@ -21,9 +21,9 @@ export interface VolumeFSOptions {
 
 const known = new Set(['root', 'zeroCopy']);
 
-/** What a served path resolves to: its place in the Volume and its info, after the symlink policy. */
+/** What a served path resolves to: the Volume's entry and its info, after the symlink policy. */
 interface Resolved {
-  readonly real: string;
+  readonly entry: VolumeEntry;
   readonly info: FileInfo;
 }
 
@@ -32,7 +32,7 @@ interface Resolved {
  * call: nothing is copied at construction. Symbolic links are followed only when they lead inside
  * `root`; any other link looks missing. An open file keeps the version it opened: its bytes are
  * the Volume's own (zero-copy), and a write that memfs would make in place moves the file to a new
- * buffer first (see `volume-bytes.ts`), so what a reader holds never changes. Validators are weak
+ * buffer first (see `volume-core.ts`), so what a reader holds never changes. Validators are weak
  * (`weakEtag` from inode, size and mtime): memfs keeps times to the millisecond, so two versions
  * written within one could share them.
  *
@@ -54,7 +54,10 @@ export class VolumeFS implements ChangeFeedFS {
   /** The served directory of the Volume. */
   readonly root: string;
   readonly #vol: Volume;
-  readonly #read: ReadBytes;
+  readonly #access: VolumeAccess;
+  // The info last made for a file, kept while name, size and time stay: a handler's header cache
+  // keyed on the info's identity then keeps hitting, as it does over the other in-memory backends.
+  readonly #infos = new WeakMap<object, FileInfo>();
   readonly #feed: VolumeFeed;
   #closed = false;
 
@@ -72,7 +75,7 @@ export class VolumeFS implements ChangeFeedFS {
     if (typeof zeroCopy !== 'boolean') throw new TypeError(`option 'zeroCopy' must be a boolean; got ${JSON.stringify(zeroCopy)}`);
     this.#vol = volume;
     this.root = cleanPath(root);
-    this.#read = (zeroCopy && zeroCopyReader(volume)) || ((real) => volume.readFileSync(real) as Buffer);
+    this.#access = volumeAccess(volume, zeroCopy);
     this.#feed = new VolumeFeed(volume, this.root, {
       infoOf: (path) => (this.#closed ? undefined : this.#resolve(path)?.info),
       namesOf: (path) => (this.#closed ? [] : this.#names(path)),
@@ -95,22 +98,28 @@ export class VolumeFS implements ChangeFeedFS {
    */
   #resolve(clean: string): Resolved | undefined {
     try {
-      const real = this.#vol.realpathSync(this.#host(clean)) as string;
-      const realRoot = this.#vol.realpathSync(this.root) as string;
-      if (real !== realRoot && !real.startsWith(realRoot === '/' ? '/' : realRoot + '/')) return undefined;
-      const stats = this.#vol.statSync(real);
-      const mtimeMs = Math.floor(Number(stats.mtimeMs));
-      const name = baseName(clean);
-      if (stats.isDirectory()) return { real, info: Object.freeze({ name, size: 0, mtimeMs, isDirectory: true }) };
-      if (!stats.isFile()) return undefined;
-      const size = Number(stats.size);
-      const weakEtag = `${Number(stats.ino).toString(36)}-${size.toString(36)}-${mtimeMs.toString(36)}`;
-      return { real, info: Object.freeze({ name, size, mtimeMs, isDirectory: false, weakEtag }) };
+      const entry = this.#access.find(this.#host(clean));
+      if (entry === undefined || !(entry.isDirectory || entry.isFile)) return undefined;
+      if (this.root !== '/') {
+        const realRoot = this.#access.find(this.root)?.real;
+        if (realRoot === undefined || (entry.real !== realRoot && !entry.real.startsWith(realRoot + '/'))) return undefined;
+      }
+      return { entry, info: this.#infoOf(entry, baseName(clean)) };
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException | undefined)?.code;
-      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return undefined;
       throw toFsError(err, clean);
     }
+  }
+
+  #infoOf(entry: VolumeEntry, name: string): FileInfo {
+    const mtimeMs = Math.floor(entry.mtimeMs);
+    const key = typeof entry.identity === 'object' ? entry.identity : undefined;
+    const known = key && this.#infos.get(key);
+    if (known && known.name === name && known.size === entry.size && known.mtimeMs === mtimeMs && known.isDirectory === entry.isDirectory) return known;
+    const info: FileInfo = entry.isDirectory
+      ? Object.freeze({ name, size: 0, mtimeMs, isDirectory: true })
+      : Object.freeze({ name, size: entry.size, mtimeMs, isDirectory: false, weakEtag: `${entry.ino.toString(36)}-${entry.size.toString(36)}-${mtimeMs.toString(36)}` });
+    if (key) this.#infos.set(key, info);
+    return info;
   }
 
   #isLink(clean: string): boolean {
@@ -124,7 +133,7 @@ export class VolumeFS implements ChangeFeedFS {
   #names(clean: string): string[] {
     const resolved = this.#resolve(clean);
     if (!resolved?.info.isDirectory) return [];
-    return this.#vol.readdirSync(resolved.real) as string[];
+    return this.#vol.readdirSync(resolved.entry.real) as string[];
   }
 
   /** Opens at once (memfs is synchronous); undefined for a missing or hidden path. */
@@ -136,7 +145,7 @@ export class VolumeFS implements ChangeFeedFS {
     if (resolved.info.isDirectory) return new DirectoryFile(this, clean, resolved.info);
     let bytes: Uint8Array;
     try {
-      bytes = this.#read(resolved.real);
+      bytes = this.#access.bytes(resolved.entry);
     } catch (err) {
       throw toFsError(err, clean);
     }
@@ -172,7 +181,7 @@ export class VolumeFS implements ChangeFeedFS {
     if (!resolved) throw new FsError('ENOENT', clean);
     if (!resolved.info.isDirectory) throw new FsError('ENOTDIR', clean);
     const out: FileInfo[] = [];
-    for (const name of this.#vol.readdirSync(resolved.real) as string[]) {
+    for (const name of this.#vol.readdirSync(resolved.entry.real) as string[]) {
       const info = this.#resolve(joinPath(clean, name))?.info;
       if (info) out.push(info);
     }
