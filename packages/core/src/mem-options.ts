@@ -32,6 +32,13 @@ export interface MemFSOptions {
    * held so far (for a progress display on large trees).
    */
   progress?: (loaded: { files: number; directories: number; bytes: number }) => void;
+  /**
+   * Resolve {@link MemFS.mirror} as soon as the watcher is live (default false: once every file is
+   * held). Until the first walk is done, every answer comes from the disk, exactly as DiskFS gives
+   * it (ignored paths still hidden); {@link MemFS.mirrored} tells when memory takes over. The change
+   * feed starts then too.
+   */
+  serveWhileLoading?: boolean;
 }
 
 /** Options with every default filled in. */
@@ -46,6 +53,7 @@ export interface ResolvedOptions {
   logger: MemFSLogger;
   verbose: boolean;
   progress: ((loaded: { files: number; directories: number; bytes: number }) => void) | undefined;
+  serveWhileLoading: boolean;
 }
 
 /** Warnings and errors to the console; the load summary and per-change lines are dropped. */
@@ -55,7 +63,7 @@ const silentInfoLogger: MemFSLogger = {
   error: (message) => console.error(message),
 };
 
-const known = new Set(['symlinks', 'ignore', 'maxFileSize', 'maxBytes', 'reconcileIntervalMs', 'settleMs', 'watch', 'logger', 'verbose', 'progress']);
+const known = new Set(['symlinks', 'ignore', 'maxFileSize', 'maxBytes', 'reconcileIntervalMs', 'settleMs', 'watch', 'logger', 'verbose', 'progress', 'serveWhileLoading']);
 
 /** Validates options, throwing a TypeError that names the offending option. */
 export function checkOptions(options: MemFSOptions): ResolvedOptions {
@@ -72,6 +80,7 @@ export function checkOptions(options: MemFSOptions): ResolvedOptions {
     logger: checkLogger(options.logger),
     verbose: checkBoolean(options.verbose, 'verbose', false),
     progress: checkProgress(options.progress),
+    serveWhileLoading: checkBoolean(options.serveWhileLoading, 'serveWhileLoading', false),
   };
 }
 

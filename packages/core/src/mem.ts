@@ -1,17 +1,17 @@
 import { EventEmitter } from 'node:events';
-import type { FSWatcher } from 'chokidar';
 import { DiskFS, openSyncOnDisk, type SymlinkPolicy } from './disk.js';
 import { DirectoryFile } from './directory.js';
 import { FsError } from './errors.js';
 import { cleanPath, dirName } from './path.js';
 import type { File, FileInfo } from './types.js';
 import { MemFile } from './mirror/file.js';
+import { DiskView } from './mirror/disk-view.js';
 import { MirrorStore, type MirrorEntry } from './mirror/store.js';
 import type { ChangeEvent, ChangeFeedFS, ChangeListener, ChangeType } from './capabilities/change-feed.js';
 import { limiter } from './mirror/read.js';
 import { SyncQueue } from './mirror/queue.js';
 import { syncPath, type SyncContext } from './mirror/sync.js';
-import { startWatcher, watcherErrorHint } from './mirror/watch.js';
+import { MirrorUpkeep } from './mirror/upkeep.js';
 import { checkOptions, type MemFSOptions, type ResolvedOptions } from './mem-options.js';
 
 export type { MemFSLogger, MemFSOptions } from './mem-options.js';
@@ -38,14 +38,17 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Ch
   readonly #options: ResolvedOptions;
   readonly #sync: SyncContext;
   readonly #queue: SyncQueue;
-  #watcher: FSWatcher | undefined;
-  #reconcileTimer: NodeJS.Timeout | undefined;
-  #lastWalkMs = 0;
+  readonly #upkeep: MirrorUpkeep;
   #loading = true;
+  // Set while the first walk runs under `serveWhileLoading`: every answer comes from the disk.
+  #diskView: DiskView | undefined;
+  #mirrored: Promise<void> = Promise.resolve();
   #closed = false;
 
   /**
-   * Mirrors `root` into memory. Resolves once every file and directory is held and the watcher is live.
+   * Mirrors `root` into memory. Resolves once every file and directory is held and the watcher is
+   * live, and the changes it reported meanwhile are applied; with `serveWhileLoading`, as soon as the
+   * watcher is live (see {@link MemFS.mirrored}).
    * @throws FsError when `root` is missing or not a directory; TypeError naming a bad option.
    */
   static async mirror(root: string, options: MemFSOptions = {}): Promise<MemFS> {
@@ -82,22 +85,24 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Ch
       ignored: (path) => ignore(path),
       fits: (path, size) => size <= maxFileSize && this.#store.bytesHeld - (this.#store.get(path)?.bytes?.length ?? 0) + size <= maxBytes,
       changed: (type, path) => this.#changed(type, path),
-      unstable: (path) => this.#settle(path, false),
+      unstable: (path) => this.#upkeep.settle(path, false),
       warn: (message) => logger.warn(`hotfs: ${message}`),
       // Enough reads in flight to hide syscall latency on a large tree, few enough for any fd limit.
       readSlot: limiter(16),
     };
+    if (options.serveWhileLoading) this.#diskView = new DiskView(this.#disk, ignore, this);
     this.#queue = new SyncQueue(
       async (path, deep) => {
         const started = performance.now();
         await syncPath(this.#sync, path, deep);
         // The walk's own time, not its wait in the queue: it spaces the reconciles.
-        if (path === '/' && deep) this.#lastWalkMs = performance.now() - started;
+        if (path === '/' && deep) this.#upkeep.lastWalkMs = performance.now() - started;
       },
       (path, err) => {
         if (!this.#closed) logger.error(`hotfs: cannot sync ${path}: ${(err as Error)?.message ?? err}`);
       },
     );
+    this.#upkeep = new MirrorUpkeep(this.root, options, this.#store, this.#queue);
   }
 
   /** The symlink policy in force. */
@@ -118,40 +123,46 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Ch
     return { files, directories, bytes: this.#store.bytesHeld, filesOnDisk };
   }
 
+  /**
+   * Resolves once the mirror holds the whole tree and answers from memory: at once after
+   * {@link MemFS.mirror} resolved, unless `serveWhileLoading` let it resolve earlier. Never rejects.
+   */
+  mirrored(): Promise<void> {
+    return this.#mirrored;
+  }
+
   async #start(): Promise<void> {
+    const watching = this.#options.watch ? this.#upkeep.startWatcher() : undefined;
+    const loaded = this.#load(watching);
+    if (!this.#options.serveWhileLoading) return loaded;
+    this.#mirrored = loaded.catch((err: unknown) => {
+      if (!this.#closed) this.#options.logger.error(`hotfs: cannot mirror ${this.root}: ${(err as Error)?.message ?? err}`);
+    });
+    await watching;
+  }
+
+  async #load(watching: Promise<void> | undefined): Promise<void> {
     const started = performance.now();
-    const watching = this.#options.watch ? this.#startWatcher() : undefined;
     const { progress } = this.#options;
     const ticker = progress ? setInterval(() => progress(this.size), 100) : undefined;
     try {
       await this.rescan();
       await watching;
+      // What the watcher reported during the walk: applied before memory answers.
+      await this.#queue.flush();
     } finally {
       clearInterval(ticker);
     }
+    if (this.#closed) return;
     progress?.(this.size);
     this.#loading = false;
+    this.#diskView = undefined;
     const { files, directories, bytes, filesOnDisk } = this.size;
     const ms = Math.round(performance.now() - started);
     this.#options.logger.info(
       `hotfs: mirrored ${this.root}: ${files} files, ${directories} directories, ${bytes} bytes in ${ms} ms${filesOnDisk ? ` (${filesOnDisk} files over the memory budget stay on disk)` : ''}`,
     );
-    this.#scheduleReconcile();
-  }
-
-  async #startWatcher(): Promise<void> {
-    const ignore = this.#options.ignore;
-    const root = this.root;
-    try {
-      this.#watcher = await startWatcher(
-        root,
-        (host, deep) => this.#hint(host, deep),
-        (host) => host.startsWith(root + '/') && ignore(host.slice(root.length)),
-        (err) => this.#options.logger.error(`hotfs: watcher error on ${root}: ${(err as Error)?.message ?? err}; ${watcherErrorHint(err)}`),
-      );
-    } catch (err) {
-      this.#options.logger.error(`hotfs: cannot watch ${root}: ${(err as Error)?.message ?? err}; ${watcherErrorHint(err)}`);
-    }
+    this.#upkeep.scheduleReconcile();
   }
 
   /**
@@ -165,49 +176,6 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Ch
     await this.#queue.schedule('/', true);
   }
 
-  #scheduleReconcile(): void {
-    const interval = this.#options.reconcileIntervalMs;
-    if (interval === 0 || this.#closed) return;
-    // A huge tree never spends more than ~5% of a core on reconciling.
-    this.#reconcileTimer = setTimeout(() => void this.#reconcile(), Math.max(interval, 20 * this.#lastWalkMs));
-    this.#reconcileTimer.unref();
-  }
-
-  async #reconcile(): Promise<void> {
-    const hadRoot = this.#store.get('/') !== undefined;
-    try {
-      await this.rescan();
-      // The root vanished and came back: the old watcher watches nothing any more.
-      if (!hadRoot && this.#store.get('/') && this.#options.watch && !this.#closed) {
-        await this.#watcher?.close();
-        await this.#startWatcher();
-      }
-    } catch (err) {
-      if (!this.#closed) this.#options.logger.error(`hotfs: reconcile failed: ${(err as Error)?.message ?? err}`);
-    }
-    this.#scheduleReconcile();
-  }
-
-  #hint(host: string, deep: boolean): void {
-    if (this.#closed) return;
-    for (const path of this.#store.visiblePaths(this.root, host)) {
-      this.#syncWithParent(path, deep);
-      this.#settle(path, deep);
-    }
-  }
-
-  // chokidar drops a second change to a path within ~50 ms, and reports nothing for a file created
-  // and removed at once (which still changes its directory): look again at the path and its parent
-  // once the path is quiet.
-  #settle(path: string, deep: boolean): void {
-    this.#queue.whenQuiet(path, this.#options.settleMs, () => this.#syncWithParent(path, deep));
-  }
-
-  #syncWithParent(path: string, deep: boolean): void {
-    void this.#queue.schedule(path, deep);
-    if (path !== '/') void this.#queue.schedule(dirName(path), false);
-  }
-
   #changed(type: ChangeType, path: string): void {
     if (this.#loading) return;
     if (this.#options.verbose) this.#options.logger.info(`hotfs: ${type} ${path}`);
@@ -216,6 +184,11 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Ch
 
   #check(path: string): void {
     if (this.#closed) throw new FsError('EBADF', String(path), 'file system is closed');
+  }
+
+  #clean(path: string): string {
+    this.#check(path);
+    return cleanPath(path);
   }
 
   /**
@@ -240,6 +213,7 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Ch
 
   /** Synchronous {@link MemFS.tryOpen}: a Map lookup, so a handler can answer without awaiting. */
   tryOpenSync(path: string): File | undefined {
+    if (this.#diskView) return this.#diskView.tryOpenSync(this.#clean(path));
     const { clean, entry } = this.#entry(path);
     if (!entry) return undefined;
     if (entry.info.isDirectory) return new DirectoryFile(this, clean, entry.info);
@@ -258,16 +232,23 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Ch
   }
 
   async tryStat(path: string): Promise<FileInfo | undefined> {
+    if (this.#diskView) return this.#diskView.tryStat(this.#clean(path));
     return this.#entry(path, true).entry?.info;
   }
 
   async stat(path: string): Promise<FileInfo> {
+    if (this.#diskView) {
+      const info = await this.#diskView.tryStat(this.#clean(path));
+      if (!info) throw new FsError('ENOENT', cleanPath(path));
+      return info;
+    }
     const { clean, entry } = this.#entry(path, true);
     if (!entry) throw new FsError('ENOENT', clean);
     return entry.info;
   }
 
   async readdir(path: string): Promise<FileInfo[]> {
+    if (this.#diskView) return this.#diskView.readdir(this.#clean(path));
     const { clean, entry } = this.#entry(path);
     if (!entry) throw new FsError('ENOENT', clean);
     if (!entry.info.isDirectory) throw new FsError('ENOTDIR', clean);
@@ -296,9 +277,8 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Ch
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    clearTimeout(this.#reconcileTimer);
+    await this.#upkeep.close();
     await this.#queue.close();
-    await this.#watcher?.close();
     this.#store.clear();
     await this.#disk.close();
     this.removeAllListeners();

@@ -21,6 +21,8 @@ export interface BackendOptions {
   settleMs?: number;
   reconcileIntervalMs?: number;
   watch?: boolean;
+  /** MemFS only: start serving before the mirror is complete (answers come from the disk until then). */
+  serveWhileLoading?: boolean;
   /** The handler's dotfile policy: unless `'allow'`, MemFS does not load what will never be served. */
   dotfiles?: 'ignore' | 'allow' | 'deny';
   /** MemFS: where its messages go. */

@@ -58,6 +58,7 @@ const options = {
   settle: { type: 'string' },
   'reconcile-interval': { type: 'string' },
   'no-watch': { type: 'boolean' },
+  'wait-for-mirror': { type: 'boolean' },
   'headers-timeout': { type: 'string' },
   'request-timeout': { type: 'string' },
   'keep-alive-timeout': { type: 'string' },
@@ -76,6 +77,7 @@ const onlyFor: Record<string, BackendKind> = {
   settle: 'mem',
   'reconcile-interval': 'mem',
   'no-watch': 'mem',
+  'wait-for-mirror': 'mem',
 };
 
 /** Library option names, for reporting a library's TypeError under the flag that set the value. */
@@ -98,6 +100,7 @@ const flagOf: Record<string, string> = {
   settleMs: '--settle',
   reconcileIntervalMs: '--reconcile-interval',
   watch: '--no-watch',
+  serveWhileLoading: '--wait-for-mirror',
 };
 
 /** Parses and validates the arguments. @throws UsageError naming the flag for anything wrong. */
@@ -158,6 +161,8 @@ export function parseCli(args: string[]): CliConfig | 'help' | 'version' {
     ...defined('settleMs', timeout('settle')),
     ...defined('reconcileIntervalMs', timeout('reconcile-interval')),
     ...(values['no-watch'] ? { watch: false } : {}),
+    // The command answers at once, from the disk until the mirror is complete.
+    ...(backend === 'mem' ? { serveWhileLoading: !values['wait-for-mirror'] } : {}),
   };
   // The libraries' own checks, so the command accepts exactly what they accept.
   asUsage(() => resolveOptions(handler));

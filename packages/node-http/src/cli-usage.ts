@@ -39,6 +39,8 @@ Backends:
   --settle <duration>        mem backend: look at a path again this long after its last change (100ms)
   --reconcile-interval <dur> mem backend: period of the walk that heals missed changes (15s; 0 disables)
   --no-watch                 mem backend: no watcher, only the reconcile walk updates the mirror
+  --wait-for-mirror          mem backend: listen only once the whole tree is in memory (default: answer
+                             at once, from the disk until the mirror is complete)
 
 Output:
   --verbose                  also log every request and every change the mirror applies

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { resolve } from 'node:path';
-import type { FileSystem } from '@hotfs/core';
+import { MemFS, type FileSystem } from '@hotfs/core';
 import { openServed } from './backend.js';
 import { parseCli, UsageError, usage } from './cli-args.js';
 import { cliOutput } from './cli-log.js';
@@ -54,6 +54,9 @@ async function main(args: string[]): Promise<number> {
     logger.error(`hotfs: ${(err as Error).message}`);
     return 1;
   }
+  // A mirror that is still loading answers from the disk: say so, once, after the listening line.
+  let mirroring = fs instanceof MemFS;
+  if (fs instanceof MemFS) void fs.mirrored().then(() => (mirroring = false));
   let server: Server | undefined;
   try {
     // createServer, not node:http's: a timeout set on the server afterwards would be swept only every 30 s.
@@ -72,6 +75,7 @@ async function main(args: string[]): Promise<number> {
   const stop = stopped(server, () => logger.info(`hotfs: shutting down (responses in flight get up to ${DRAIN_MS / 1000} s)`));
   logger.info(`hotfs: serving ${roots.join(' over ')}${roots.length > 1 ? ' (overlay: the first that has a path wins)' : ''} (${config.backend} backend)`);
   logger.info(`hotfs: listening on http://${shown}:${port}${encodeURI(prefix.endsWith('/') ? prefix : prefix + '/')}${config.host === undefined ? ' (all interfaces)' : ''}`);
+  if (mirroring) logger.info('hotfs: mirroring in the background; until it is done, answers come from the disk');
   await stop;
   await fs.close();
   logger.info('hotfs: stopped');

@@ -66,8 +66,10 @@ describe('hotfs command line', () => {
       log: 'normal',
       handler: { prefix: '/memfs/', dotfiles: 'ignore' },
       server: { keepAliveTimeout: 65_000 },
-      backendOptions: { dotfiles: 'ignore' },
+      backendOptions: { dotfiles: 'ignore', serveWhileLoading: true },
     });
+    expect(parseCli(['--backend', 'disk'])).toMatchObject({ backendOptions: { dotfiles: 'ignore' } });
+    expect(config(['--backend', 'disk']).backendOptions).not.toHaveProperty('serveWhileLoading');
     expect(parseCli(['--help'])).toBe('help');
     expect(parseCli(['--version'])).toBe('version');
   });
@@ -123,12 +125,21 @@ describe('hotfs command line', () => {
       '--reconcile-interval',
       '0',
       '--no-watch',
+      '--wait-for-mirror',
       '--verbose',
     ]);
     expect(mem).toMatchObject({
       log: 'verbose',
       handler: { index: false, listing: true },
-      backendOptions: { ignore: /^\/node_modules(\/|$)/, maxFileSize: 512 * 1024, maxBytes: 2 * 1024 ** 3, settleMs: 250, reconcileIntervalMs: 0, watch: false },
+      backendOptions: {
+        ignore: /^\/node_modules(\/|$)/,
+        maxFileSize: 512 * 1024,
+        maxBytes: 2 * 1024 ** 3,
+        settleMs: 250,
+        reconcileIntervalMs: 0,
+        watch: false,
+        serveWhileLoading: false,
+      },
     });
   });
 
@@ -142,6 +153,7 @@ describe('hotfs command line', () => {
     [['--backend', 'disk', '--io', 'fast'], `--io: must be 'sync' or 'async' (got "fast")`],
     [['--backend', 'disk', '--max-bytes', '1m'], '--max-bytes: applies to --backend mem only, and this is --backend disk'],
     [['--io', 'async'], '--io: applies to --backend disk only, and this is --backend mem'],
+    [['--backend', 'disk', '--wait-for-mirror'], '--wait-for-mirror: applies to --backend mem only, and this is --backend disk'],
     [['--index', 'a', '--no-index'], '--index and --no-index cannot be combined'],
   ])('reports %j under its flag, with what is wrong', (args, message) => {
     expect(() => parseCli(args)).toThrow(UsageError);

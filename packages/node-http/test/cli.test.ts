@@ -171,7 +171,7 @@ describe('hotfs command', () => {
     });
     try {
       const port = (taken.address() as { port: number }).port;
-      const h = spawnHotfs(['--path', fixture.root, '--addr', `127.0.0.1:${port}`]);
+      const h = spawnHotfs(['--path', fixture.root, '--addr', `127.0.0.1:${port}`, '--wait-for-mirror']);
       expect(await h.exit(8000)).toBe(1);
       expect(h.stderr()).toMatch(new RegExp(`hotfs: cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`));
       expect(h.stdout()).toMatch(/hotfs: mirrored /);
@@ -184,7 +184,9 @@ describe('hotfs command', () => {
     for (const verbose of [false, true]) {
       const name = `new-${verbose}.txt`;
       const s = await start([...base(), '--settle', '20ms', ...(verbose ? ['--verbose'] : [])]);
-      expect(s.stdout()).toMatch(/^hotfs: mirrored .*\nhotfs: serving .* \(mem backend\)\nhotfs: listening on /);
+      // It listens at once and mirrors in the background: the summary comes when memory takes over.
+      expect(s.stdout()).toMatch(/^hotfs: serving .* \(mem backend\)\nhotfs: listening on /);
+      await s.until(/hotfs: mirrored .* files/);
       const r = await request(s.port, '/memfs/hello.txt');
       expect([r.status, r.body.toString()]).toEqual([200, 'Hello, hotfs!\n']);
       await writeFile(join(fixture.root, name), 'new');
@@ -229,6 +231,28 @@ describe('hotfs command', () => {
     expect(await h.exit()).toBe(0);
     expect(h.output()).toBe('');
   });
+
+  it('answers at once, from the disk while the mirror loads, and says when memory takes over', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hotfs-cli-loading-'));
+    try {
+      // Enough files that the first walk outlasts the watcher's start by seconds here.
+      for (let d = 0; d < 200; d++) {
+        await mkdir(join(dir, `d${d}`));
+        await Promise.all(Array.from({ length: 100 }, (_, f) => writeFile(join(dir, `d${d}`, `f${f}.txt`), `file ${d}/${f}\n`)));
+      }
+      const s = await start(['--path', dir, '--addr', '127.0.0.1:0']);
+      await s.until(/hotfs: mirroring in the background; until it is done, answers come from the disk\n/);
+      const r = await request(s.port, '/memfs/d199/f99.txt');
+      expect([r.status, r.body.toString()]).toEqual([200, 'file 199/99\n']);
+      expect(s.stdout()).not.toMatch(/hotfs: mirrored /);
+      await s.until(/hotfs: mirrored .*: 20000 files/, 60_000);
+      expect((await request(s.port, '/memfs/d0/f0.txt')).body.toString()).toBe('file 0/0\n');
+      process.kill(s.child.pid!, 'SIGTERM');
+      expect(await s.exit(8000)).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('serves a .zip archive, and several --path as one overlay (the first wins); SIGTERM closes every layer', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'hotfs-cli-layers-'));

@@ -33,6 +33,14 @@ export class SyncQueue {
     return done;
   }
 
+  /**
+   * Resolves once every sync pending now has run: the changes reported so far are applied. Syncs
+   * asked for afterwards never delay it.
+   */
+  async flush(): Promise<void> {
+    await Promise.all([...this.#pending].map(([path, job]) => this.schedule(path, job.deep)));
+  }
+
   /** Runs `action` once `key` has been quiet for `ms`: a later call for the same key restarts the wait. */
   whenQuiet(key: string, ms: number, action: () => void): void {
     clearTimeout(this.#later.get(key));

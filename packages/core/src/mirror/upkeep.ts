@@ -1,0 +1,97 @@
+import type { FSWatcher } from 'chokidar';
+import type { ResolvedOptions } from '../mem-options.js';
+import { dirName } from '../path.js';
+import type { SyncQueue } from './queue.js';
+import type { MirrorStore } from './store.js';
+import { startWatcher, watcherErrorHint } from './watch.js';
+
+/**
+ * What keeps a MemFS mirror fresh after its first walk: the watcher's hints turned into syncs, a
+ * second look at each path once it is quiet, and the periodic reconcile walk that heals what the
+ * watcher missed.
+ */
+export class MirrorUpkeep {
+  /** How long the last walk of the whole tree took by itself (set by whoever runs the walks). */
+  lastWalkMs = 0;
+  readonly #root: string;
+  readonly #options: ResolvedOptions;
+  readonly #store: MirrorStore;
+  readonly #queue: SyncQueue;
+  #watcher: FSWatcher | undefined;
+  #reconcileTimer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(root: string, options: ResolvedOptions, store: MirrorStore, queue: SyncQueue) {
+    this.#root = root;
+    this.#options = options;
+    this.#store = store;
+    this.#queue = queue;
+  }
+
+  /** Starts the watcher; resolves once it is live. A watcher that cannot start is logged, never thrown. */
+  async startWatcher(): Promise<void> {
+    const { ignore, logger } = this.#options;
+    const root = this.#root;
+    try {
+      this.#watcher = await startWatcher(
+        root,
+        (host, deep) => this.#hint(host, deep),
+        (host) => host.startsWith(root + '/') && ignore(host.slice(root.length)),
+        (err) => logger.error(`hotfs: watcher error on ${root}: ${(err as Error)?.message ?? err}; ${watcherErrorHint(err)}`),
+      );
+    } catch (err) {
+      logger.error(`hotfs: cannot watch ${root}: ${(err as Error)?.message ?? err}; ${watcherErrorHint(err)}`);
+    }
+  }
+
+  // chokidar drops a second change to a path within ~50 ms, and reports nothing for a file created
+  // and removed at once (which still changes its directory): look again at the path and its parent
+  // once the path is quiet.
+  /** Looks at `path` (and its parent) again once it has been quiet for the settle time. */
+  settle(path: string, deep: boolean): void {
+    this.#queue.whenQuiet(path, this.#options.settleMs, () => this.#syncWithParent(path, deep));
+  }
+
+  /** Plans the next reconcile walk. */
+  scheduleReconcile(): void {
+    const interval = this.#options.reconcileIntervalMs;
+    if (interval === 0 || this.#closed) return;
+    // A huge tree never spends more than ~5% of a core on reconciling.
+    this.#reconcileTimer = setTimeout(() => void this.#reconcile(), Math.max(interval, 20 * this.lastWalkMs));
+    this.#reconcileTimer.unref();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#reconcileTimer);
+    await this.#watcher?.close();
+  }
+
+  async #reconcile(): Promise<void> {
+    const hadRoot = this.#store.get('/') !== undefined;
+    try {
+      await this.#queue.schedule('/', true);
+      // The root vanished and came back: the old watcher watches nothing any more.
+      if (!hadRoot && this.#store.get('/') && this.#options.watch && !this.#closed) {
+        await this.#watcher?.close();
+        await this.startWatcher();
+      }
+    } catch (err) {
+      if (!this.#closed) this.#options.logger.error(`hotfs: reconcile failed: ${(err as Error)?.message ?? err}`);
+    }
+    this.scheduleReconcile();
+  }
+
+  #hint(host: string, deep: boolean): void {
+    if (this.#closed) return;
+    for (const path of this.#store.visiblePaths(this.#root, host)) {
+      this.#syncWithParent(path, deep);
+      this.settle(path, deep);
+    }
+  }
+
+  #syncWithParent(path: string, deep: boolean): void {
+    void this.#queue.schedule(path, deep);
+    if (path !== '/') void this.#queue.schedule(dirName(path), false);
+  }
+}
