@@ -14,6 +14,7 @@ const HTTP_SHARE: Record<string, number> = {
   'hotfs+OverlayFS': 0.9,
   'hotfs+MapFS': 0.9,
   'hotfs+VolumeFS': 0.9,
+  'hotfs+ZipFS': 0.8,
 };
 
 /** FS-level backends and the share of MemFS's ops/s each must keep in every read case. */

@@ -32,6 +32,7 @@ export const contenders: Contender[] = [
   { name: 'hotfs+VolumeFS', script: 'hotfs-volume' },
   { name: 'hotfs+SubFS', script: 'hotfs-sub' },
   { name: 'hotfs+OverlayFS', script: 'hotfs-overlay' },
+  { name: 'hotfs+ZipFS', script: 'hotfs-zip' },
 ];
 
 /** A running contender process. */

@@ -74,6 +74,7 @@ describe('pnpm bench --quick', () => {
         'hotfs+VolumeFS',
         'hotfs+SubFS',
         'hotfs+OverlayFS',
+        'hotfs+ZipFS',
       ]),
     );
     for (const c of result.http.cases) {

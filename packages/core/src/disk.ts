@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, openSync, realpathSync, statSync, type Stats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { resolve as resolveHostPath } from 'node:path';
+import { found } from './capabilities/try-open-sync.js';
 import { allowed, isInside, openedAllowed, openedAllowedSync } from './contain.js';
 import { DirectoryFile } from './directory.js';
 import { DiskFile, OPEN_FLAGS, SYNC_READ_LIMIT, SmallDiskFile, fstatAsync, infoFromStats, isServable, openAsync } from './disk-file.js';
@@ -200,11 +201,7 @@ export class DiskFS implements FileSystem {
   }
 
   async open(path: string): Promise<File> {
-    if (this.tryOpenSync) {
-      const file = this.tryOpenSync(path);
-      if (file === undefined) throw new FsError('ENOENT', cleanPath(path));
-      return file;
-    }
+    if (this.tryOpenSync) return found(this.tryOpenSync(path), path);
     // The policy checked on the path first (a refused link costs no open of its target), then on
     // what was opened: a link swapped in between is caught there.
     const { clean, host } = await this.#resolve(path);
@@ -221,11 +218,7 @@ export class DiskFS implements FileSystem {
   }
 
   async stat(path: string): Promise<FileInfo> {
-    if (this.io === 'sync') {
-      const info = this.#tryStatSync(path);
-      if (info === undefined) throw new FsError('ENOENT', cleanPath(path));
-      return info;
-    }
+    if (this.io === 'sync') return found(this.#tryStatSync(path), path);
     const { clean, host } = await this.#resolve(path);
     try {
       const stats = await fsp.stat(host);

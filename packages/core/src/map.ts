@@ -1,4 +1,5 @@
 import type { ChangeEvent, ChangeFeedFS, ChangeListener } from './capabilities/change-feed.js';
+import { found } from './capabilities/try-open-sync.js';
 import { DirectoryFile } from './directory.js';
 import { FsError } from './errors.js';
 import { dirInfo, entriesOf, fileInfo, parseEntry, parseKey, type MapFSEntries, type MapFSValue, type ParsedEntry } from './map-entry.js';
@@ -187,9 +188,7 @@ export class MapFS implements ChangeFeedFS {
   }
 
   async open(path: string): Promise<File> {
-    const file = this.tryOpenSync(path);
-    if (!file) throw new FsError('ENOENT', cleanPath(path));
-    return file;
+    return found(this.tryOpenSync(path), path);
   }
 
   async tryStat(path: string): Promise<FileInfo | undefined> {
@@ -197,14 +196,11 @@ export class MapFS implements ChangeFeedFS {
   }
 
   async stat(path: string): Promise<FileInfo> {
-    const entry = this.#lookup(path);
-    if (!entry) throw new FsError('ENOENT', cleanPath(path));
-    return entry.info;
+    return found(this.#lookup(path), path).info;
   }
 
   async readdir(path: string): Promise<FileInfo[]> {
-    const entry = this.#lookup(path);
-    if (!entry) throw new FsError('ENOENT', cleanPath(path));
+    const entry = found(this.#lookup(path), path);
     if (!entry.info.isDirectory) throw new FsError('ENOTDIR', cleanPath(path));
     return this.#listing(cleanPath(path)).slice();
   }

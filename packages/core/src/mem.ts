@@ -13,6 +13,7 @@ import { SyncQueue } from './mirror/queue.js';
 import { syncPath, type SyncContext } from './mirror/sync.js';
 import { MirrorUpkeep } from './mirror/upkeep.js';
 import { checkOptions, type MemFSOptions, type ResolvedOptions } from './mem-options.js';
+import { found } from './capabilities/try-open-sync.js';
 
 export type { MemFSLogger, MemFSOptions } from './mem-options.js';
 
@@ -226,9 +227,7 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Ch
   }
 
   async open(path: string): Promise<File> {
-    const file = await this.tryOpen(path);
-    if (!file) throw new FsError('ENOENT', cleanPath(path));
-    return file;
+    return found(this.tryOpenSync(path), path);
   }
 
   async tryStat(path: string): Promise<FileInfo | undefined> {

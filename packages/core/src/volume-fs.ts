@@ -1,5 +1,6 @@
 import type { Volume } from 'memfs';
 import type { ChangeFeedFS, ChangeListener } from './capabilities/change-feed.js';
+import { found } from './capabilities/try-open-sync.js';
 import { DirectoryFile } from './directory.js';
 import { FsError, toFsError } from './errors.js';
 import { MemFile } from './mirror/file.js';
@@ -158,9 +159,7 @@ export class VolumeFS implements ChangeFeedFS {
   }
 
   async open(path: string): Promise<File> {
-    const file = this.tryOpenSync(path);
-    if (!file) throw new FsError('ENOENT', cleanPath(path));
-    return file;
+    return found(this.tryOpenSync(path), path);
   }
 
   async tryStat(path: string): Promise<FileInfo | undefined> {

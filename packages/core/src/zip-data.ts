@@ -205,8 +205,8 @@ function tooLarge(entry: ZipEntry, path: string): FsError {
  * Inflated entries, least recently used first out, holding at most `limit` bytes. An entry larger
  * than the limit is never held: the file that inflated it keeps it alone, for as long as it is open.
  */
-export class ByteCache<K> {
-  readonly #map = new Map<K, Uint8Array>();
+export class ByteCache<K, V extends { readonly bytes: Uint8Array }> {
+  readonly #map = new Map<K, V>();
   #bytes = 0;
   constructor(readonly limit: number) {}
 
@@ -214,7 +214,7 @@ export class ByteCache<K> {
     return this.#bytes;
   }
 
-  get(key: K): Uint8Array | undefined {
+  get(key: K): V | undefined {
     const value = this.#map.get(key);
     if (value) {
       this.#map.delete(key);
@@ -223,15 +223,16 @@ export class ByteCache<K> {
     return value;
   }
 
-  set(key: K, value: Uint8Array): void {
-    if (value.length > this.limit || this.#map.has(key)) return;
-    for (const [old, bytes] of this.#map) {
-      if (this.#bytes + value.length <= this.limit) break;
+  set(key: K, value: V): void {
+    const size = value.bytes.length;
+    if (size > this.limit || this.#map.has(key)) return;
+    for (const [old, held] of this.#map) {
+      if (this.#bytes + size <= this.limit) break;
       this.#map.delete(old);
-      this.#bytes -= bytes.length;
+      this.#bytes -= held.bytes.length;
     }
     this.#map.set(key, value);
-    this.#bytes += value.length;
+    this.#bytes += size;
   }
 
   clear(): void {

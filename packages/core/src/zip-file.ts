@@ -5,62 +5,6 @@ import type { ArchiveData } from './zip-data.js';
 import type { ZipEntry } from './zip-index.js';
 
 /**
- * An open zip entry whose content is already in memory (a cached inflated entry, or a stored entry
- * of an archive held whole): reads are copies from it and `bytes()` hands it out without one.
- */
-export class ZipBytesFile implements File {
-  #bytes: Uint8Array | undefined;
-  constructor(
-    private readonly path: string,
-    private readonly info: FileInfo,
-    bytes: Uint8Array,
-  ) {
-    this.#bytes = bytes;
-  }
-
-  async stat(): Promise<FileInfo> {
-    return this.statSync();
-  }
-
-  statSync(): FileInfo {
-    this.#check();
-    return this.info;
-  }
-
-  async read(into: Uint8Array, position: number): Promise<number> {
-    const bytes = this.#check();
-    checkPosition(position, this.path);
-    if (position >= bytes.length) return 0;
-    const n = Math.min(into.length, bytes.length - position);
-    into.set(bytes.subarray(position, position + n));
-    return n;
-  }
-
-  /** The content, shared with the archive or the cache: do not modify it. */
-  bytes(): Uint8Array {
-    return this.#check();
-  }
-
-  async readdir(): Promise<FileInfo[]> {
-    this.#check();
-    throw new FsError('ENOTDIR', this.path);
-  }
-
-  async close(): Promise<void> {
-    this.closeSync();
-  }
-
-  closeSync(): void {
-    this.#bytes = undefined;
-  }
-
-  #check(): Uint8Array {
-    if (!this.#bytes) throw new FsError('EBADF', this.path);
-    return this.#bytes;
-  }
-}
-
-/**
  * An open zip entry whose content is not in memory yet. A stored entry is read with `pread` from the
  * archive; a deflated one is inflated whole at the first read (through the ZipFS's cache, `load`)
  * and kept by this file until it is closed, so a read loop inflates once even when the entry is too

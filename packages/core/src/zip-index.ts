@@ -1,5 +1,6 @@
 import type { Entry, ZipFile } from 'yauzl';
 import yauzl from 'yauzl';
+import type { HeldVersion } from './mirror/file.js';
 import { cleanPath, compareNames, dirName } from './path.js';
 import type { FileInfo } from './types.js';
 
@@ -24,6 +25,11 @@ export interface ZipNode {
   readonly entry?: ZipEntry;
   /** Sorted, for directories. */
   children?: FileInfo[];
+  /**
+   * A stored entry of an archive held whole, once its CRC-32 has passed: built at the first open and
+   * reused by every later one, which then costs only the file object.
+   */
+  held?: HeldVersion;
 }
 
 const S_IFMT = 0o170000;

@@ -2,14 +2,16 @@ import { createHash } from 'node:crypto';
 import { closeSync, fstat, open as openCallback, read } from 'node:fs';
 import { promisify } from 'node:util';
 import yauzl from 'yauzl';
+import { found } from './capabilities/try-open-sync.js';
 import { OPEN_FLAGS } from './disk-file.js';
 import { DirectoryFile } from './directory.js';
 import { FsError, toFsError } from './errors.js';
 import type { Logger } from './logger.js';
+import { MemFile, type HeldVersion } from './mirror/file.js';
 import { cleanPath } from './path.js';
 import type { File, FileInfo, FileSystem } from './types.js';
 import { ArchiveData, ByteCache } from './zip-data.js';
-import { ZipBytesFile, ZipEntryFile } from './zip-file.js';
+import { ZipEntryFile } from './zip-file.js';
 import { WindowReader } from './zip-reader.js';
 import { readTree, type ZipNode } from './zip-index.js';
 
@@ -105,7 +107,7 @@ export class ZipFS implements FileSystem {
   readonly warnings: readonly string[];
   readonly #nodes: Map<string, ZipNode>;
   readonly #data: ArchiveData;
-  readonly #cache: ByteCache<ZipNode>;
+  readonly #cache: ByteCache<ZipNode, HeldVersion & { readonly bytes: Uint8Array }>;
   readonly #inflating = new Map<ZipNode, Promise<Uint8Array>>();
   #closed = false;
 
@@ -170,37 +172,49 @@ export class ZipFS implements FileSystem {
     return this.#cache.bytes;
   }
 
+  // Every key is a clean path, so a path found as given needs no cleaning: only a miss pays for it.
   #lookup(path: string): ZipNode | undefined {
     if (this.#closed) throw new FsError('EBADF', String(path), 'file system is closed');
-    return this.#nodes.get(cleanPath(path));
+    const node = this.#nodes.get(path);
+    if (node) return node;
+    const clean = cleanPath(path);
+    return clean === path ? undefined : this.#nodes.get(clean);
   }
 
-  #find(path: string): ZipNode {
-    const node = this.#lookup(path);
-    if (!node) throw new FsError('ENOENT', cleanPath(path));
-    return node;
-  }
-
-  /** Opens without any I/O: metadata is all in memory, and content is read at the first `read`. */
+  /**
+   * Opens without any I/O: metadata is all in memory, and content is read at the first `read`. A
+   * file whose content is in memory (a stored entry of an archive held whole, or a cached inflated
+   * entry) opens as a view of it.
+   */
   tryOpenSync(path: string): File | undefined {
     const node = this.#lookup(path);
     if (!node) return undefined;
+    const held = node.held ?? this.#held(node);
+    if (held) return new MemFile(node.path, held);
     const { entry, info } = node;
     // The listing comes from the node, not the ZipFS, so an open directory outlives close() like a file.
     if (!entry) return new DirectoryFile({ readdir: async () => [...node.children!] }, node.path, info);
-    const held = entry.method === 0 ? this.#data.storedView(entry) : this.#cache.get(node);
-    if (held) return new ZipBytesFile(node.path, info, held);
     return new ZipEntryFile(node.path, info, entry, this.#data, () => this.#inflate(node));
+  }
+
+  // A stored entry's version is kept on its node for good (the archive is held for as long as the
+  // ZipFS); an inflated one only while the cache keeps it.
+  #held(node: ZipNode): HeldVersion | undefined {
+    const { entry } = node;
+    if (!entry) return undefined;
+    if (entry.method === 8) return this.#cache.get(node);
+    const bytes = this.#data.storedView(entry);
+    return bytes && (node.held = { info: node.info, bytes });
   }
 
   // Concurrent first reads of one entry share one inflation.
   #inflate(node: ZipNode): Promise<Uint8Array> {
     const cached = this.#cache.get(node);
-    if (cached) return Promise.resolve(cached);
+    if (cached) return Promise.resolve(cached.bytes);
     let pending = this.#inflating.get(node);
     if (!pending) {
       pending = this.#data.inflate(node.entry!, node.path).then((bytes) => {
-        if (!this.#closed) this.#cache.set(node, bytes);
+        if (!this.#closed) this.#cache.set(node, { info: node.info, bytes });
         return bytes;
       });
       const settled = () => void this.#inflating.delete(node);
@@ -211,9 +225,7 @@ export class ZipFS implements FileSystem {
   }
 
   async open(path: string): Promise<File> {
-    const file = this.tryOpenSync(path);
-    if (!file) throw new FsError('ENOENT', cleanPath(path));
-    return file;
+    return found(this.tryOpenSync(path), path);
   }
 
   async tryOpen(path: string): Promise<File | undefined> {
@@ -221,7 +233,7 @@ export class ZipFS implements FileSystem {
   }
 
   async stat(path: string): Promise<FileInfo> {
-    return this.#find(path).info;
+    return found(this.#lookup(path), path).info;
   }
 
   async tryStat(path: string): Promise<FileInfo | undefined> {
@@ -229,7 +241,7 @@ export class ZipFS implements FileSystem {
   }
 
   async readdir(path: string): Promise<FileInfo[]> {
-    const node = this.#find(path);
+    const node = found(this.#lookup(path), path);
     if (!node.children) throw new FsError('ENOTDIR', node.path);
     return [...node.children];
   }

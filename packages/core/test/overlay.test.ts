@@ -1,9 +1,8 @@
 import { readdir, rm, stat as hostStat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   DiskFS,
-  MemFS,
   OverlayFS,
   SubFS,
   hasBytes,
@@ -17,57 +16,32 @@ import {
   type FileInfo,
   type FileSystem,
 } from '@hotfs/core';
-import { checkFileSystem, createFixture, type Fixture } from '@hotfs/core/conformance';
-import { tempDir } from './support.js';
-import { eventLog, fileThatThrows, names, rejectsWith, throwingFS, writeTree } from './wrap-support.js';
+import { checkFileSystem } from '@hotfs/core/conformance';
+import { eventLog, fileThatThrows, names, rejectsWith, scratch, suiteFixture, text, throwingFS } from './wrap-support.js';
 
-const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function tree(files: Record<string, string>): Promise<string> {
-  const { dir, remove } = await tempDir();
-  cleanups.push(remove);
-  await writeTree(dir, files);
-  return dir;
-}
-
-async function mirror(dir: string): Promise<MemFS> {
-  const mem = await MemFS.mirror(dir, { reconcileIntervalMs: 0 });
-  cleanups.push(() => mem.close());
-  return mem;
-}
+const { tree, mirror } = scratch();
 
 describe('OverlayFS conformance', () => {
-  let fixture: Fixture;
-  beforeAll(async () => {
-    fixture = await createFixture();
-  });
-  afterAll(async () => {
-    await fixture.remove();
-  });
-  const options = () => ({ secretPath: fixture.secretPath });
+  const fixture = suiteFixture();
 
   // An upper directory's info wins, mtime included: the upper copies take the fixture's times.
   it('[MemFS of an empty dir, DiskFS(fixture)] serves the fixture', async () => {
     const overlay = new OverlayFS([await mirror(await copyTimes(await tree({}), fixture.root)), new DiskFS(fixture.root)]);
     expect(hasTryOpenSync(overlay)).toBe(true);
-    expect(await checkFileSystem(overlay, fixture.root, options())).toEqual([]);
+    expect(await checkFileSystem(overlay, fixture.root, fixture.options())).toEqual([]);
   });
 
   it("[DiskFS of an empty dir with io: 'async', MemFS.mirror(fixture)] serves the fixture", async () => {
     const overlay = new OverlayFS([new DiskFS(await copyTimes(await tree({}), fixture.root), { io: 'async' }), await mirror(fixture.root)]);
     expect(hasTryOpenSync(overlay)).toBe(false);
-    expect(await checkFileSystem(overlay, fixture.root, options())).toEqual([]);
+    expect(await checkFileSystem(overlay, fixture.root, fixture.options())).toEqual([]);
   });
 
   it('serves the fixture split over three layers, directories merged', async () => {
     const top = await tree({ 'hello.txt': 'Hello, hotfs!\n', 'docs/index.html': '<!doctype html><title>docs</title><p>docs index</p>\n' });
     const middle = await tree({ 'docs/guide/deep.md': '# deep\n', 'empty-dir/': '' });
     const overlay = new OverlayFS([new DiskFS(await copyTimes(top, fixture.root)), new SubFS(new DiskFS(await copyTimes(middle, fixture.root)), '/'), new DiskFS(fixture.root)]);
-    expect(await checkFileSystem(overlay, fixture.root, options())).toEqual([]);
+    expect(await checkFileSystem(overlay, fixture.root, fixture.options())).toEqual([]);
   });
 });
 

@@ -1,10 +1,9 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   DiskFS,
   FsError,
-  MemFS,
   SubFS,
   hasBytes,
   hasChangeFeed,
@@ -18,55 +17,30 @@ import {
   type ChangeEvent,
   type FileSystem,
 } from '@hotfs/core';
-import { checkFileSystem, createFixture, type Fixture } from '@hotfs/core/conformance';
-import { tempDir } from './support.js';
-import { eventLog, fileThatThrows, names, rejectsWith, throwingFS, writeTree } from './wrap-support.js';
+import { checkFileSystem } from '@hotfs/core/conformance';
+import { eventLog, fileThatThrows, names, rejectsWith, scratch, suiteFixture, text, throwingFS, writeTree } from './wrap-support.js';
 
-const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function tree(files: Record<string, string>): Promise<string> {
-  const { dir, remove } = await tempDir();
-  cleanups.push(remove);
-  await writeTree(dir, files);
-  return dir;
-}
-
-async function mirror(dir: string): Promise<MemFS> {
-  const mem = await MemFS.mirror(dir, { reconcileIntervalMs: 0 });
-  cleanups.push(() => mem.close());
-  return mem;
-}
+const { tree, mirror } = scratch();
 
 describe('SubFS conformance', () => {
   // Without links: a link below the directory is followed by the policy of the backend below,
   // whose root is the parent, so the fixture's link to the parent's secret would be served.
-  let fixture: Fixture;
-  beforeAll(async () => {
-    fixture = await createFixture({ symlinks: false });
-  });
-  afterAll(async () => {
-    await fixture.remove();
-  });
-  const options = () => ({ secretPath: fixture.secretPath });
+  const fixture = suiteFixture({ symlinks: false });
 
   it.each(['sync', 'async'] as const)("over DiskFS(parent) with io: '%s' serves the fixture", async (io) => {
     const sub = new SubFS(new DiskFS(dirname(fixture.root), { io }), '/root');
     expect(hasTryOpenSync(sub)).toBe(io === 'sync');
-    expect(await checkFileSystem(sub, fixture.root, options())).toEqual([]);
+    expect(await checkFileSystem(sub, fixture.root, fixture.options())).toEqual([]);
   });
 
   it('over MemFS.mirror(parent) serves the fixture', async () => {
     const sub = new SubFS(await mirror(dirname(fixture.root)), '/./root/');
     expect(sub.dir).toBe('/root');
-    expect(await checkFileSystem(sub, fixture.root, options())).toEqual([]);
+    expect(await checkFileSystem(sub, fixture.root, fixture.options())).toEqual([]);
   });
 
   it('over the directory itself (dir "/") serves the fixture', async () => {
-    expect(await checkFileSystem(new SubFS(new DiskFS(fixture.root), '/'), fixture.root, options())).toEqual([]);
+    expect(await checkFileSystem(new SubFS(new DiskFS(fixture.root), '/'), fixture.root, fixture.options())).toEqual([]);
   });
 });
 

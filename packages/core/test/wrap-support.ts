@@ -1,7 +1,61 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { expect } from 'vitest';
-import { FsError, isFsError, type ChangeEvent, type File, type FileInfo, type FileSystem } from '@hotfs/core';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { FsError, MemFS, isFsError, type ChangeEvent, type File, type FileInfo, type FileSystem } from '@hotfs/core';
+import { createFixture, type Fixture, type FixtureOptions } from '@hotfs/core/conformance';
+import { tempDir } from './support.js';
+
+/** The bytes as UTF-8 text. */
+export const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
+
+/**
+ * Scratch trees and mirrors for the tests of one file (call it at the file's top level): `tree`
+ * writes files into a new temp directory, `mirror` opens a MemFS mirror of a directory; what they
+ * made is closed and removed after each test, last made first.
+ */
+export function scratch(): { tree: (files: Record<string, string>) => Promise<string>; mirror: (dir: string) => Promise<MemFS> } {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  return {
+    tree: async (files) => {
+      const { dir, remove } = await tempDir();
+      cleanups.push(remove);
+      await writeTree(dir, files);
+      return dir;
+    },
+    mirror: async (dir) => {
+      const mem = await MemFS.mirror(dir, { reconcileIntervalMs: 0 });
+      cleanups.push(() => mem.close());
+      return mem;
+    },
+  };
+}
+
+/**
+ * The conformance fixture of the suite it is called in: made before its tests and removed after
+ * them. Read `root` and `options()` (the checkFileSystem options naming its secret) inside a test.
+ */
+export function suiteFixture(options?: FixtureOptions): { readonly root: string; options(): { secretPath: string } } {
+  let made: Fixture | undefined;
+  beforeAll(async () => {
+    made = await createFixture(options);
+  });
+  afterAll(async () => {
+    await made?.remove();
+  });
+  const get = (): Fixture => {
+    if (!made) throw new Error('the fixture is made in beforeAll: read it inside a test');
+    return made;
+  };
+  return {
+    get root() {
+      return get().root;
+    },
+    options: () => ({ secretPath: get().secretPath }),
+  };
+}
 
 /** Writes `files` (relative path → content; a path ending in `/` is an empty directory) under `dir`. */
 export async function writeTree(dir: string, files: Record<string, string>): Promise<void> {

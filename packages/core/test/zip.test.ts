@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yazl from 'yazl';
-import { ZipFS, hasBytes, hasTryOpenSync, readAll, readFile as readHotfs } from '@hotfs/core';
+import { ZipFS, hasBytes, hasStatSync, hasTryOpenSync, readAll, readFile as readHotfs } from '@hotfs/core';
 import { checkFileSystem, createFixture, patternBytes, type Fixture } from '@hotfs/core/conformance';
 import { tempDir } from './support.js';
 import { buildZip } from './zip-writer.js';
@@ -122,6 +122,21 @@ describe('ZipFS reads', () => {
     await fs.close();
   });
 
+  it('makes the held version of an in-memory entry once: later opens share its bytes and info, each closes alone', async () => {
+    const fs = await ZipFS.open(archive);
+    await readHotfs(fs, '/hello.txt'); // inflated into the cache
+    for (const path of ['/medium.bin', '/hello.txt']) {
+      const [a, b] = [fs.tryOpenSync(path)!, fs.tryOpenSync(path)!];
+      if (!hasBytes(a) || !hasBytes(b) || !hasStatSync(a) || !hasStatSync(b)) throw new Error(`${path} is held in memory: bytes() and statSync() expected`);
+      expect(a.bytes(), path).toBe(b.bytes());
+      expect(a.statSync(), path).toBe(b.statSync());
+      await a.close();
+      expect(() => a.bytes()).toThrow(/EBADF/);
+      expect(b.bytes().length, path).toBe(b.statSync().size);
+      await b.close();
+    }
+    await fs.close();
+  });
   it('keeps the cache within cacheBytes and never caches an entry larger than it', async () => {
     const entries = Array.from({ length: 30 }, (_, i) => ({ name: `f${i}.txt`, data: `line ${i}\n`.repeat(8000), method: 8 }));
     const path = join(work.dir, 'many.zip');

@@ -1,3 +1,5 @@
+import { FsError } from '../errors.js';
+import { cleanPath } from '../path.js';
 import type { File, FileSystem } from '../types.js';
 
 /**
@@ -16,4 +18,14 @@ export interface TryOpenSyncFS extends FileSystem {
 /** Whether `fs` offers {@link TryOpenSyncFS.tryOpenSync}. */
 export function hasTryOpenSync(fs: FileSystem): fs is TryOpenSyncFS {
   return typeof fs.tryOpenSync === 'function';
+}
+
+/**
+ * `value` when it was found, else an ENOENT FsError naming the clean `path`: how a backend with
+ * {@link TryOpenSyncFS.tryOpenSync} (or a lookup that may miss) answers `open` or `stat`, which must
+ * reject on a miss.
+ */
+export function found<T>(value: T | undefined, path: string): T {
+  if (value === undefined) throw new FsError('ENOENT', cleanPath(path));
+  return value;
 }

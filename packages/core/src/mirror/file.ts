@@ -9,8 +9,8 @@ export interface HeldVersion {
 }
 
 /**
- * An opened version of an in-memory file (MemFS, MapFS, VolumeFS): its info, size and bytes never
- * change under the reader.
+ * An opened version of an in-memory file (MemFS, MapFS, VolumeFS, ZipFS entries held in memory): its
+ * info, size and bytes never change under the reader.
  */
 export class MemFile implements File {
   #entry: HeldVersion | undefined;
