@@ -236,11 +236,7 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Ch
   }
 
   async stat(path: string): Promise<FileInfo> {
-    if (this.#diskView) {
-      const info = await this.#diskView.tryStat(this.#clean(path));
-      if (!info) throw new FsError('ENOENT', cleanPath(path));
-      return info;
-    }
+    if (this.#diskView) return found(await this.#diskView.tryStat(this.#clean(path)), path);
     const { clean, entry } = this.#entry(path, true);
     if (!entry) throw new FsError('ENOENT', clean);
     return entry.info;
