@@ -93,7 +93,8 @@ export class ArchiveData {
   /**
    * Reads up to `into.length` bytes of a stored entry from `position`, like `pread`. From disk, the
    * bytes are not CRC-checked: a range cannot be, and reading the whole entry for each range would
-   * defeat reading in place.
+   * defeat reading in place (entries small enough to be cached are read whole with
+   * {@link ArchiveData.content} instead, and checked).
    */
   async readStored(entry: ZipEntry, path: string, into: Uint8Array, position: number): Promise<number> {
     const n = Math.min(into.length, entry.size - position);
@@ -119,13 +120,26 @@ export class ArchiveData {
     }
   }
 
+  /** The whole content of an entry: a stored one read and checked against its CRC-32, a deflated one inflated. */
+  async content(entry: ZipEntry, path: string): Promise<Uint8Array> {
+    if (entry.method === 8) return this.#inflate(entry, path);
+    if (this.#whole) return this.#verifiedView(this.#whole, entry, path);
+    const bytes = await this.#holding(async () => {
+      const out = Buffer.allocUnsafe(entry.size);
+      await this.#readFully(out, await this.#dataStart(entry, path), path);
+      return out;
+    });
+    if (crc32(bytes) !== entry.crc32) throw new FsError('EIO', path, 'zip entry fails its CRC-32 check');
+    return bytes;
+  }
+
   /**
    * Inflates a deflated entry whole. Fails with EIO at once when its declared size is more than
    * {@link MAX_RATIO} times its compressed size, and as soon as the output passes the declared size
    * (so a bomb never costs more memory or work than that bound); checks the length and CRC-32 of what
    * came out.
    */
-  async inflate(entry: ZipEntry, path: string): Promise<Uint8Array> {
+  async #inflate(entry: ZipEntry, path: string): Promise<Uint8Array> {
     // Its declared size alone says it cannot pass: no need to spend the work of finding out.
     if (entry.size > MAX_RATIO * entry.compressedSize) throw tooLarge(entry, path);
     const compressed = await this.#holding(async () => {

@@ -5,10 +5,11 @@ import type { ArchiveData } from './zip-data.js';
 import type { ZipEntry } from './zip-index.js';
 
 /**
- * An open zip entry whose content is not in memory yet. A stored entry is read with `pread` from the
- * archive; a deflated one is inflated whole at the first read (through the ZipFS's cache, `load`)
+ * An open zip entry whose content is not in memory yet. Its content is loaded whole at the first
+ * read (through the ZipFS's cache, `load`: a deflated entry inflated, a stored one read and checked)
  * and kept by this file until it is closed, so a read loop inflates once even when the entry is too
- * large to be cached.
+ * large to be cached. A stored entry too large for the cache (`whole` false) is read in place with
+ * `pread`, range by range.
  */
 export class ZipEntryFile implements File {
   #open = true;
@@ -19,6 +20,7 @@ export class ZipEntryFile implements File {
     private readonly entry: ZipEntry,
     private readonly data: ArchiveData,
     private readonly load: () => Promise<Uint8Array>,
+    private readonly whole: boolean,
   ) {
     data.retain();
   }
@@ -36,7 +38,7 @@ export class ZipEntryFile implements File {
     this.#check();
     checkPosition(position, this.path);
     if (position >= this.entry.size || into.length === 0) return 0;
-    if (this.entry.method === 0) return this.data.readStored(this.entry, this.path, into, position);
+    if (!this.whole) return this.data.readStored(this.entry, this.path, into, position);
     // A failed inflation is not kept: the next read tries again (and fails again on a bad entry).
     this.#content ??= this.load().catch((err: unknown) => {
       this.#content = undefined;

@@ -24,7 +24,11 @@ import { readTree, type ZipNode } from './zip-index.js';
 
 /** Options of {@link ZipFS.open}. */
 export interface ZipFSOptions {
-  /** Bytes of inflated entries kept in memory, least recently used evicted first; default 64 MiB. */
+  /**
+   * Bytes of entry content kept in memory after a first read, least recently used evicted first:
+   * inflated entries, and stored entries of an archive read from disk up to a quarter of this each
+   * (larger stored entries are read in place). Default 64 MiB.
+   */
   cacheBytes?: number;
   /** Deflated entries larger than this (inflated or compressed) are left out at open; default 256 MiB. */
   maxEntrySize?: number;
@@ -167,7 +171,7 @@ export class ZipFS implements FileSystem {
     this.#cache = new ByteCache(cacheBytes);
   }
 
-  /** Bytes of inflated content the cache holds now (at most `cacheBytes`). */
+  /** Bytes of entry content the cache holds now (at most `cacheBytes`). */
   get cachedBytes(): number {
     return this.#cache.bytes;
   }
@@ -194,26 +198,27 @@ export class ZipFS implements FileSystem {
     const { entry, info } = node;
     // The listing comes from the node, not the ZipFS, so an open directory outlives close() like a file.
     if (!entry) return new DirectoryFile({ readdir: async () => [...node.children!] }, node.path, info);
-    return new ZipEntryFile(node.path, info, entry, this.#data, () => this.#inflate(node));
+    // A stored entry is worth reading whole only if the cache can keep it (and keep others beside it).
+    const whole = entry.method === 8 || entry.size <= this.#cache.limit / 4;
+    return new ZipEntryFile(node.path, info, entry, this.#data, () => this.#load(node), whole);
   }
 
-  // A stored entry's version is kept on its node for good (the archive is held for as long as the
-  // ZipFS); an inflated one only while the cache keeps it.
+  // A stored entry of an archive held in memory keeps its version on its node for good (the archive
+  // is held for as long as the ZipFS); anything else only while the cache keeps it.
   #held(node: ZipNode): HeldVersion | undefined {
     const { entry } = node;
     if (!entry) return undefined;
-    if (entry.method === 8) return this.#cache.get(node);
-    const bytes = this.#data.storedView(entry);
-    return bytes && (node.held = { info: node.info, bytes });
+    const bytes = entry.method === 0 ? this.#data.storedView(entry) : undefined;
+    return bytes ? (node.held = { info: node.info, bytes }) : this.#cache.get(node);
   }
 
-  // Concurrent first reads of one entry share one inflation.
-  #inflate(node: ZipNode): Promise<Uint8Array> {
+  // Concurrent first reads of one entry share one load.
+  #load(node: ZipNode): Promise<Uint8Array> {
     const cached = this.#cache.get(node);
     if (cached) return Promise.resolve(cached.bytes);
     let pending = this.#inflating.get(node);
     if (!pending) {
-      pending = this.#data.inflate(node.entry!, node.path).then((bytes) => {
+      pending = this.#data.content(node.entry!, node.path).then((bytes) => {
         if (!this.#closed) this.#cache.set(node, { info: node.info, bytes });
         return bytes;
       });

@@ -137,6 +137,36 @@ describe('ZipFS reads', () => {
     }
     await fs.close();
   });
+  it('reads a stored entry of an archive on disk whole at its first read, checked, then serves it from the cache; a larger one in place', async () => {
+    const small = patternBytes(40_000);
+    const large = patternBytes(60_000);
+    const path = join(work.dir, 'stored.zip');
+    await writeFile(
+      path,
+      buildZip([
+        { name: 'small.bin', data: small },
+        { name: 'large.bin', data: large },
+      ]).bytes,
+    );
+    // A quarter of 200,000: the small entry fits, the large one does not.
+    const fs = await ZipFS.open(path, { preloadBytes: 0, cacheBytes: 200_000 });
+    const first = fs.tryOpenSync('/small.bin')!;
+    expect(hasBytes(first)).toBe(false);
+    const head = new Uint8Array(10);
+    expect(await first.read(head, 100)).toBe(10); // a range: the whole entry is read and kept
+    expect(Buffer.from(head).equals(small.subarray(100, 110))).toBe(true);
+    await first.close();
+    expect(fs.cachedBytes).toBe(small.length);
+    const again = fs.tryOpenSync('/small.bin')!;
+    if (!hasBytes(again)) throw new Error('a cached stored entry must offer bytes()');
+    expect(Buffer.from(again.bytes()).equals(small)).toBe(true);
+    await again.close();
+    expect(Buffer.from(await readHotfs(fs, '/large.bin')).equals(large)).toBe(true);
+    expect(hasBytes(fs.tryOpenSync('/large.bin')!)).toBe(false);
+    expect(fs.cachedBytes).toBe(small.length);
+    await fs.close();
+  });
+
   it('keeps the cache within cacheBytes and never caches an entry larger than it', async () => {
     const entries = Array.from({ length: 30 }, (_, i) => ({ name: `f${i}.txt`, data: `line ${i}\n`.repeat(8000), method: 8 }));
     const path = join(work.dir, 'many.zip');
@@ -254,7 +284,8 @@ describe('ZipFS close and options', () => {
     const before = fds();
     const want = await readFile(join(fixture.root, 'medium.bin'));
     for (let i = 0; i < 20; i++) {
-      const fs = await ZipFS.open(archive, { preloadBytes: 0 });
+      // No cache: the stored entry is read in place, by pread on the archive's descriptor.
+      const fs = await ZipFS.open(archive, { preloadBytes: 0, cacheBytes: 0 });
       const file = await fs.open('/medium.bin');
       const into = new Uint8Array(want.length);
       const reading = file.read(into, 0);
