@@ -49,3 +49,29 @@ describe('checkTargets: hotfs+DiskFS against the best disk peer', () => {
     expect(row.measured).toMatch(/^behind in 640 B 0\.90x sirv;/);
   });
 });
+
+/** An FS-only run: ops/s of MemFS and of ZipFS stored entries read from disk, per read case. */
+function fsRun(zip: Record<string, number>): BenchResult {
+  const cases = Object.entries(zip).map(([name, ops]) => ({
+    name,
+    results: { MemFS: { opsPerSec: spread(100), p50Us: spread(0) }, 'ZipFS stored': { opsPerSec: spread(ops), p50Us: spread(0) } },
+    ratioToBaseline: {},
+  }));
+  return { meta: {} as BenchResult['meta'], fs: { backends: ['MemFS', 'ZipFS stored'], cases } };
+}
+
+const zipRow = (r: BenchResult) => checkTargets(r).find((t) => t.target.startsWith('FS level: ZipFS stored >='))!;
+
+describe('checkTargets: ZipFS stored entries against MemFS', () => {
+  it('holds every case the cache takes to 0.8x, and reports the entry read in place beside it', () => {
+    const row = zipRow(fsRun({ 'read 640 B': 95, 'read 5 MiB': 81, 'read 100 MiB': 2 }));
+    expect(row.met).toBe(true);
+    expect(row.measured).toBe('lowest 0.81 (read 5 MiB); read 100 MiB (in place) 0.02');
+  });
+
+  it('is missed when a cached case falls below 0.8x', () => {
+    const row = zipRow(fsRun({ 'read 640 B': 79, 'read 5 MiB': 90, 'read 100 MiB': 90 }));
+    expect(row.met).toBe(false);
+    expect(row.measured).toMatch(/below in read 640 B 0\.79/);
+  });
+});

@@ -216,12 +216,15 @@ function tooLarge(entry: ZipEntry, path: string): FsError {
 }
 
 /**
- * Inflated entries, least recently used first out, holding at most `limit` bytes. An entry larger
- * than the limit is never held: the file that inflated it keeps it alone, for as long as it is open.
+ * A bounded map of content, least recently used evicted first. A hit costs a Map lookup and a
+ * counter (it is on every open of a cached entry); the eviction scans for the oldest, which is
+ * rare next to the read or inflation that fills the cache. An entry larger than the limit is never
+ * held: the file that loaded it keeps it alone, for as long as it is open.
  */
 export class ByteCache<K, V extends { readonly bytes: Uint8Array }> {
-  readonly #map = new Map<K, V>();
+  readonly #map = new Map<K, { value: V; used: number }>();
   #bytes = 0;
+  #clock = 0;
   constructor(readonly limit: number) {}
 
   get bytes(): number {
@@ -229,28 +232,36 @@ export class ByteCache<K, V extends { readonly bytes: Uint8Array }> {
   }
 
   get(key: K): V | undefined {
-    const value = this.#map.get(key);
-    if (value) {
-      this.#map.delete(key);
-      this.#map.set(key, value);
-    }
-    return value;
+    const held = this.#map.get(key);
+    if (held === undefined) return undefined;
+    held.used = ++this.#clock;
+    return held.value;
   }
 
   set(key: K, value: V): void {
     const size = value.bytes.length;
     if (size > this.limit || this.#map.has(key)) return;
-    for (const [old, held] of this.#map) {
-      if (this.#bytes + size <= this.limit) break;
-      this.#map.delete(old);
-      this.#bytes -= held.bytes.length;
-    }
-    this.#map.set(key, value);
+    while (this.#bytes + size > this.limit) this.#evictOldest();
+    this.#map.set(key, { value, used: ++this.#clock });
     this.#bytes += size;
   }
 
   clear(): void {
     this.#map.clear();
     this.#bytes = 0;
+  }
+
+  #evictOldest(): void {
+    let oldest: K | undefined;
+    let oldestUse = Infinity;
+    for (const [key, held] of this.#map) {
+      if (held.used < oldestUse) {
+        oldest = key;
+        oldestUse = held.used;
+      }
+    }
+    const held = this.#map.get(oldest as K)!;
+    this.#map.delete(oldest as K);
+    this.#bytes -= held.value.bytes.length;
   }
 }

@@ -58,6 +58,7 @@ async function readWhole(fd: number, size: number): Promise<Buffer> {
   return whole;
 }
 
+const EMPTY = new Uint8Array(0);
 const DEFAULTS = { cacheBytes: 64 * 1024 * 1024, maxEntrySize: 256 * 1024 * 1024, preloadBytes: 8 * 1024 * 1024 };
 const optionNames = new Set(['cacheBytes', 'maxEntrySize', 'preloadBytes', 'logger']);
 
@@ -208,6 +209,8 @@ export class ZipFS implements FileSystem {
   #held(node: ZipNode): HeldVersion | undefined {
     const { entry } = node;
     if (!entry) return undefined;
+    // An empty stored entry has nothing to read or check (a CRC-32 of nothing is 0).
+    if (entry.method === 0 && entry.size === 0 && entry.compressedSize === 0 && entry.crc32 === 0) return (node.held = { info: node.info, bytes: EMPTY });
     const bytes = entry.method === 0 ? this.#data.storedView(entry) : undefined;
     return bytes ? (node.held = { info: node.info, bytes }) : this.#cache.get(node);
   }
