@@ -41,6 +41,8 @@ export interface VolumeAccess {
 
 interface MemfsNode {
   buf: Uint8Array;
+  isSymlink(): boolean;
+  canExecute(uid: number, gid: number): boolean;
   ino: number;
   mtime: Date;
   getSize(): number;
@@ -50,11 +52,14 @@ interface MemfsNode {
   truncate: (this: MemfsNode, ...args: unknown[]) => void;
 }
 interface MemfsLink {
+  children: Map<string, MemfsLink>;
   getNode(): MemfsNode;
   getPath(): string;
 }
 type MemfsResult = { ok: true; value: MemfsLink } | { ok: false; err: { code?: string; toError(): Error } };
 interface MemfsCore {
+  root: MemfsLink;
+  process?: { getuid?(): number; getgid?(): number };
   getResolvedLinkResult(path: string): MemfsResult;
 }
 
@@ -65,22 +70,34 @@ export function volumeAccess(vol: Volume, zeroCopy: boolean): VolumeAccess {
   return internalAccess(vol, zeroCopy) ?? publicAccess(vol);
 }
 
+/** What {@link plainWalk} answers when the path needs memfs's own walk: a link on the way, or a directory it may not enter. */
+const ASK_MEMFS = Symbol('ask memfs');
+
 function internalAccess(vol: Volume, zeroCopy: boolean): VolumeAccess | undefined {
   const core = (vol as unknown as { _core?: Partial<MemfsCore> })._core;
-  if (typeof core?.getResolvedLinkResult !== 'function') return undefined;
+  if (typeof core?.getResolvedLinkResult !== 'function' || !(core.root?.children instanceof Map) || !looksLikeNode(core.root.getNode?.())) return undefined;
   const resolve = core.getResolvedLinkResult.bind(core);
+  const root = core.root;
+  // memfs asks the OS for them on every walk; they do not change under a server.
+  const uid = core.process?.getuid?.() ?? 0;
+  const gid = core.process?.getgid?.() ?? 0;
+  const memfsWalk = (path: string): MemfsLink | undefined => {
+    const result = resolve(path);
+    if (result.ok) return result.value;
+    if (MISSING.has(result.err.code ?? '')) return undefined;
+    throw result.err.toError();
+  };
   return {
     find(path) {
-      const result = resolve(path);
-      if (!result.ok) {
-        if (MISSING.has(result.err.code ?? '')) return undefined;
-        throw result.err.toError();
-      }
-      const node = result.value.getNode();
+      const plain = plainWalk(root, path, uid, gid);
+      const link = plain === ASK_MEMFS ? memfsWalk(path) : plain;
+      if (link === undefined) return undefined;
+      const node = link.getNode();
       if (!looksLikeNode(node)) return publicAccess(vol).find(path);
       const isFile = node.isFile();
       return {
-        real: result.value.getPath() || '/',
+        // Without a link on the way, the path is its own real path.
+        real: plain === ASK_MEMFS ? link.getPath() || '/' : path,
         isDirectory: node.isDirectory(),
         isFile,
         size: isFile ? node.getSize() : 0,
@@ -100,6 +117,29 @@ function internalAccess(vol: Volume, zeroCopy: boolean): VolumeAccess | undefine
       return view;
     },
   };
+}
+
+/**
+ * memfs's walk of a clean absolute path, for the common case it is made for: directories the
+ * process may enter and no symbolic link on the way. It reads the children maps directly, where
+ * memfs's walk asks the OS for the uid and gid and stamps each directory's atime. Anything else is
+ * left to memfs ({@link ASK_MEMFS}), so links and EACCES behave exactly as memfs has them.
+ */
+function plainWalk(root: MemfsLink, path: string, uid: number, gid: number): MemfsLink | undefined | typeof ASK_MEMFS {
+  let link = root;
+  for (let start = 1; start < path.length;) {
+    const dir = link.getNode();
+    if (!dir.isDirectory()) return undefined;
+    if (!dir.canExecute(uid, gid)) return ASK_MEMFS;
+    const end = path.indexOf('/', start);
+    const child = link.children.get(end === -1 ? path.slice(start) : path.slice(start, end));
+    if (child === undefined) return undefined;
+    if (child.getNode().isSymlink()) return ASK_MEMFS;
+    link = child;
+    if (end === -1) break;
+    start = end + 1;
+  }
+  return link;
 }
 
 function publicAccess(vol: Volume): VolumeAccess {
@@ -127,6 +167,8 @@ function looksLikeNode(node: Partial<MemfsNode> | undefined): node is MemfsNode 
     typeof node.getSize === 'function' &&
     typeof node.isDirectory === 'function' &&
     typeof node.isFile === 'function' &&
+    typeof node.isSymlink === 'function' &&
+    typeof node.canExecute === 'function' &&
     typeof node.write === 'function' &&
     typeof node.truncate === 'function'
   );

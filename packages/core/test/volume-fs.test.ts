@@ -104,6 +104,20 @@ describe('VolumeFS reading', () => {
     expect(() => fs.watch(() => {})).toThrow(/EBADF/);
   });
 
+  it('answers a directory the process may not enter as memfs does, with EACCES, and follows a re-pointed link', async () => {
+    const { vol, fs } = site();
+    vol.mkdirSync('/site/locked');
+    vol.writeFileSync('/site/locked/x.txt', 'x');
+    expect(text(await readFile(fs, '/locked/x.txt'))).toBe('x');
+    vol.chmodSync('/site/locked', 0);
+    expect(isFsError(await rejection(fs.stat('/locked/x.txt')), 'EACCES')).toBe(true);
+    expect(() => fs.tryOpenSync('/locked/x.txt')).toThrow(/EACCES/);
+    expect(await fs.readdir('/docs-link')).toEqual(await fs.readdir('/docs'));
+    vol.unlinkSync('/site/docs-link');
+    vol.symlinkSync('/site/index.html', '/site/docs-link');
+    expect(text(await readFile(fs, '/docs-link'))).toBe('<h1>hi</h1>');
+  });
+
   it('shows the Volume as it is at each call, with no copy taken at construction', async () => {
     const { vol, fs } = site();
     vol.writeFileSync('/site/later.txt', 'later');
