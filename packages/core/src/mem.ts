@@ -87,6 +87,7 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Ch
       fits: (path, size) => size <= maxFileSize && this.#store.bytesHeld - (this.#store.get(path)?.bytes?.length ?? 0) + size <= maxBytes,
       changed: (type, path) => this.#changed(type, path),
       unstable: (path) => this.#upkeep.settle(path, false),
+      replacedDirectory: (path, host) => this.#upkeep.rewatch(path, host),
       warn: (message) => logger.warn(`hotfs: ${message}`),
       // Enough reads in flight to hide syscall latency on a large tree, few enough for any fd limit.
       readSlot: limiter(16),

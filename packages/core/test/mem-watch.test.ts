@@ -85,3 +85,34 @@ describe('MemFS watcher', () => {
     await mirrorsDisk(fs, dir, expect);
   });
 });
+
+describe('MemFS watcher, a directory replaced by another', () => {
+  // chokidar watches inodes: after `mv a b; mkdir a` its watch on "a" follows the moved directory,
+  // and nothing watches the new "a" unless the mirror makes it.
+  it.each([
+    ['mv a b; mkdir a', async (d: string) => (await rename(join(d, 'a'), join(d, 'b')), await mkdir(join(d, 'a')))],
+    [
+      'mv c a (over an empty a)',
+      async (d: string) => {
+        await mkdir(join(d, 'c'));
+        await rm(join(d, 'a/inside.txt'));
+        await rename(join(d, 'c'), join(d, 'a'));
+      },
+    ],
+  ])('sees changes inside the new directory: %s', async (_name, replace) => {
+    const { dir, fs } = await mirrored(async (d) => {
+      await mkdir(join(d, 'a'));
+      await writeFile(join(d, 'a/inside.txt'), 'inside');
+    });
+    await replace(dir);
+    await mirrorsDisk(fs, dir, expect);
+    // Each change below is reported only by a watch on the new directory (or its child): the
+    // mirror has settled, and reconcile is off.
+    await writeFile(join(dir, 'a/x.txt'), 'one');
+    await mirrorsDisk(fs, dir, expect);
+    await appendFile(join(dir, 'a/x.txt'), ' two');
+    await mkdir(join(dir, 'a/c'));
+    await writeFile(join(dir, 'a/c/deeper.txt'), 'deeper');
+    await mirrorsDisk(fs, dir, expect);
+  });
+});

@@ -20,6 +20,8 @@ export interface SyncContext {
   changed(type: ChangeType, path: string): void;
   /** A file could not be read consistently: look again later. */
   unstable(path: string): void;
+  /** Another directory (a new inode) now stands at `path`: whatever watches the old one must watch this one. */
+  replacedDirectory(path: string, host: string): void;
   warn(message: string): void;
   /** Runs a file read when one of a bounded number of slots is free (descriptors stay bounded). */
   readSlot<T>(read: () => Promise<T>): Promise<T>;
@@ -78,13 +80,14 @@ async function syncDirectory(ctx: SyncContext, path: string, host: string, pathS
   const old = store.get(path);
   const existed = old?.info.isDirectory === true;
   let listed: { stats: Stats; entries: Dirent[] | undefined } | undefined;
+  let replaced = false;
   try {
     // Opened and checked like a file, then listed through its descriptor (host-dir.ts): a link
     // swapped in for the directory cannot bring names or metadata from outside into the mirror.
     listed = await listCheckedDirectory(ctx.disk, host, async (dir, stats) => {
       // Another directory renamed over this one (a new inode) brings children no event named: the
       // parent's watch reports only this path. List it as if it were new.
-      const replaced = existed && !old.stamp.startsWith(`${stats.ino}:`);
+      replaced = existed && !old.stamp.startsWith(`${stats.ino}:`);
       return { stats, entries: existed && !deep && !replaced ? undefined : await readdir(dir, { withFileTypes: true }) };
     });
   } catch (err) {
@@ -101,6 +104,7 @@ async function syncDirectory(ctx: SyncContext, path: string, host: string, pathS
   if (listed === undefined) return ctx.unstable(path);
   const { stats, entries } = listed;
   putDirectory(ctx, path, host, stats);
+  if (replaced) ctx.replacedDirectory(path, host);
   if (entries === undefined) return;
   store.unreadable.delete(path);
   const onDisk = new Set(entries.map((e) => e.name));

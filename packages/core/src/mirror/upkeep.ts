@@ -19,6 +19,8 @@ export class MirrorUpkeep {
   readonly #queue: SyncQueue;
   #watcher: FSWatcher | undefined;
   #reconcileTimer: NodeJS.Timeout | undefined;
+  /** Paths whose pending second look must be deep: a shallow hint arriving later must not make it shallow. */
+  readonly #settleDeep = new Set<string>();
   #closed = false;
 
   constructor(root: string, options: ResolvedOptions, store: MirrorStore, queue: SyncQueue) {
@@ -49,7 +51,21 @@ export class MirrorUpkeep {
   // once the path is quiet.
   /** Looks at `path` (and its parent) again once it has been quiet for the settle time. */
   settle(path: string, deep: boolean): void {
-    this.#queue.whenQuiet(path, this.#options.settleMs, () => this.#syncWithParent(path, deep));
+    if (deep) this.#settleDeep.add(path);
+    this.#queue.whenQuiet(path, this.#options.settleMs, () => this.#syncWithParent(path, this.#settleDeep.delete(path)));
+  }
+
+  // chokidar keeps watching a directory's inode under its path: after `mv a b; mkdir a` it reports
+  // what happens in b as happening in a, and never watches the new a, whose changes would then wait
+  // for the reconcile. Watching the path again watches what stands there now; the deep second look
+  // picks up what was written into it before that watch began.
+  /** Makes the watcher watch the directory now at `host` (mirrored as `path`), and looks at it again once quiet. */
+  rewatch(path: string, host: string): void {
+    // A directory reached through a link outside the root is not watched at all (links are not followed).
+    if (this.#closed || this.#watcher === undefined || (host !== this.#root && !host.startsWith(this.#root + '/'))) return;
+    this.#watcher.unwatch(host);
+    this.#watcher.add(host);
+    this.settle(path, true);
   }
 
   /** Plans the next reconcile walk. */
