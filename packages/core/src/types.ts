@@ -6,6 +6,7 @@
  *
  * @packageDocumentation
  */
+import type { EncodedBytes } from './capabilities/encodings.js';
 
 /**
  * What a backend knows about one file or directory. Read-only: backends may hand out the same
@@ -70,6 +71,13 @@ export interface File {
    * {@link release} helper rather than calling it.
    */
   closeSync?(): void;
+  /**
+   * Optional capability {@link EncodingsFile} (guard {@link hasEncodings}): the encoded
+   * representations (br, zstd, gzip) of the opened version that are ready in memory now, best
+   * first; empty while none is. They belong to this version: a later version never shows an earlier
+   * one's. Shared with the backend: do not modify their bytes.
+   */
+  encodings?(): readonly EncodedBytes[];
 }
 
 /** A tree of files served from some backend. */
