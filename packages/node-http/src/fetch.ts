@@ -37,6 +37,7 @@ export function createFetchHandler(fs: FileSystem, options?: HandlerOptions): Fe
         method,
         range: get('range'),
         accept: get('accept'),
+        acceptEncoding: get('accept-encoding'),
         ifMatch: get('if-match'),
         ifNoneMatch: get('if-none-match'),
         ifModifiedSince: get('if-modified-since'),

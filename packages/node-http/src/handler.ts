@@ -61,6 +61,9 @@ class HeaderFacts implements RequestFacts {
   get accept(): string | undefined {
     return this.req.headers.accept;
   }
+  get acceptEncoding(): string | undefined {
+    return this.req.headers['accept-encoding'];
+  }
   get ifMatch(): string | undefined {
     return this.req.headers['if-match'];
   }

@@ -2,6 +2,7 @@
  * Handler options: their public shape, their defaults and their validation.
  * @module
  */
+import { CONTENT_CODINGS, type ContentCoding } from '@hotfs/core';
 
 /**
  * What to do with a path that has a segment starting with `.` (`/.env`, `/.git/config`):
@@ -52,6 +53,16 @@ export interface HandlerOptions {
    * or a method other than GET and HEAD. Default `false`: always answer.
    */
   fallthrough?: boolean;
+  /**
+   * Serve a precompressed sibling (`app.js.br`, `app.js.zst`, `app.js.gz`) for a file when the
+   * client accepts its coding (`Accept-Encoding`, best q-value first, then br, zstd, gzip), with
+   * `Content-Encoding`, the original's `Content-Type` and `Vary: Accept-Encoding`; `Range` and
+   * conditional requests then apply to the sibling's bytes. `true` for all three codings, or the
+   * codings to look for. Default `false`: a sibling is only ever served under its own name, since in
+   * a directory of downloads `x.tar.gz` beside `x.tar` is not a compressed copy of it. Encodings a
+   * backend holds in memory (`File.encodings()`, MemFS's `compress`) are served whatever this says.
+   */
+  precompressed?: boolean | readonly ContentCoding[];
 }
 
 /** Options after validation, in the form the request path uses. */
@@ -66,9 +77,11 @@ export interface ResolvedOptions {
   extraHeaders: readonly string[];
   logger: Logger | undefined;
   fallthrough: boolean;
+  /** Codings whose siblings are looked for; empty when off. */
+  precompressed: readonly ContentCoding[];
 }
 
-const known = new Set(['prefix', 'dotfiles', 'index', 'listing', 'maxAge', 'immutable', 'headers', 'logger', 'fallthrough']);
+const known = new Set(['prefix', 'dotfiles', 'index', 'listing', 'maxAge', 'immutable', 'headers', 'logger', 'fallthrough', 'precompressed']);
 // Headers the handler computes itself; overriding them would break the semantics it promises.
 const reserved = new Set([
   'content-length',
@@ -88,7 +101,18 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 export function resolveOptions(options: HandlerOptions = {}): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object; got ${describe(options)}`);
   for (const key of Object.keys(options)) if (!known.has(key)) throw new TypeError(`unknown option '${key}'`);
-  const { prefix = '/', dotfiles = 'ignore', index = 'index.html', listing = true, maxAge, immutable = false, headers = {}, logger, fallthrough = false } = options;
+  const {
+    prefix = '/',
+    dotfiles = 'ignore',
+    index = 'index.html',
+    listing = true,
+    maxAge,
+    immutable = false,
+    headers = {},
+    logger,
+    fallthrough = false,
+    precompressed = false,
+  } = options;
 
   const wrongPrefix = prefixProblem(prefix);
   if (wrongPrefix) throw new TypeError(`option 'prefix' ${wrongPrefix} (a URL path like '/static/'); got ${describe(prefix)}`);
@@ -117,6 +141,10 @@ export function resolveOptions(options: HandlerOptions = {}): ResolvedOptions {
   }
   if (logger !== undefined && typeof logger !== 'function') throw new TypeError(`option 'logger' must be a function; got ${describe(logger)}`);
   if (typeof fallthrough !== 'boolean') throw new TypeError(`option 'fallthrough' must be a boolean; got ${describe(fallthrough)}`);
+  const codings = precompressed === true ? CONTENT_CODINGS : precompressed === false ? [] : precompressed;
+  if (!Array.isArray(codings) || !codings.every((c) => CONTENT_CODINGS.includes(c as ContentCoding))) {
+    throw new TypeError(`option 'precompressed' must be a boolean or an array of 'br', 'zstd', 'gzip'; got ${describe(precompressed)}`);
+  }
 
   return {
     prefix: prefix.endsWith('/') ? prefix.slice(0, -1) : prefix,
@@ -127,6 +155,7 @@ export function resolveOptions(options: HandlerOptions = {}): ResolvedOptions {
     extraHeaders: Object.freeze(extraHeaders),
     logger,
     fallthrough,
+    precompressed: Object.freeze(CONTENT_CODINGS.filter((c) => codings.includes(c))),
   };
 }
 

@@ -3,7 +3,7 @@
  * so every rule is testable without a socket and another server adapter is a small file.
  * @module
  */
-import type { FileInfo } from '@hotfs/core';
+import type { ContentCoding, FileInfo } from '@hotfs/core';
 import { contentTypeByName } from './content-type.js';
 import { formatHttpDate } from './http-date.js';
 import { evaluatePreconditions, type ConditionalHeaders } from './preconditions.js';
@@ -15,6 +15,7 @@ export interface RequestFacts extends ConditionalHeaders {
   method: string;
   range?: string | undefined;
   accept?: string | undefined;
+  acceptEncoding?: string | undefined;
 }
 
 /** A body part: literal bytes, or bytes `[start, end)` of the file being served. */
@@ -62,17 +63,24 @@ export interface FileMeta {
 
 const encoder = new TextEncoder();
 
-/** Computes the cacheable metadata of a file version. `contentType` overrides the name lookup. */
-export function fileMeta(info: FileInfo, o: ResolvedOptions, contentType = contentTypeByName(info.name)): FileMeta {
+/**
+ * Computes the cacheable metadata of a file version. `contentType` overrides the name lookup.
+ * `encoding` is set when the answer was negotiated on `Accept-Encoding` (RFC 9110 §12.5.5: then
+ * every answer says `Vary: Accept-Encoding`, 304s included): `'identity'` for the file as it is, a
+ * coding for an encoded variant (`info` is then the variant's, `contentType` the original's).
+ */
+export function fileMeta(info: FileInfo, o: ResolvedOptions, contentType = contentTypeByName(info.name), encoding?: ContentCoding | 'identity'): FileMeta {
   const etag = quoteEtag(info);
   const lastModified = info.mtimeMs > 0 ? formatHttpDate(info.mtimeMs) : undefined;
   const common: string[] = ['ETag', etag];
+  if (encoding !== undefined) common.push('Vary', 'Accept-Encoding');
   if (o.cacheControl !== undefined) common.push('Cache-Control', o.cacheControl);
   common.push(...o.extraHeaders);
   const notModified = Object.freeze(common.slice());
   let ok: readonly string[] | undefined;
   if (contentType !== undefined) {
     const h = ['Accept-Ranges', 'bytes', 'Content-Length', String(info.size), 'Content-Type', contentType, 'X-Content-Type-Options', 'nosniff'];
+    if (encoding !== undefined && encoding !== 'identity') h.push('Content-Encoding', encoding);
     if (lastModified !== undefined) h.push('Last-Modified', lastModified);
     ok = Object.freeze(h.concat(common));
   }

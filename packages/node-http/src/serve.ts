@@ -4,13 +4,14 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { cleanPath, joinPath, release, tryOpen, type File, type FileInfo, type FileSystem } from '@hotfs/core';
+import { cleanPath, joinPath, release, tryOpen, type ContentCoding, type File, type FileInfo, type FileSystem } from '@hotfs/core';
 import { SNIFF_LENGTH, sniffContentType } from './content-type.js';
 import { decodeTarget, dotSegments, isDotName } from './decode-path.js';
 import { listingHtml, listingJson, wantsJson } from './listing.js';
 import { absoluteLocation, directoryLocation, fileLocation, relativeLocation } from './location.js';
 import { resolveOptions, type HandlerOptions, type ResolvedOptions } from './options.js';
 import { errorPlan, fileMeta, planFile, planListing, redirectPlan, statusForCode, usableEtag, type FileMeta, type Plan, type RequestFacts } from './respond.js';
+import { AcceptCache, findVariant, findVariantSync, type Variant } from './variants.js';
 
 /** Per-handler state shared by all requests. */
 export interface ServeContext {
@@ -22,6 +23,9 @@ export interface ServeContext {
   versions: Map<string, FileMeta>;
   /** Boundary of multipart/byteranges bodies. */
   boundary: string;
+  /** Headers of answers negotiated on Accept-Encoding, per file version or variant (see {@link metaFor}). */
+  negotiated: WeakMap<object, FileMeta>;
+  accepts: AcceptCache;
 }
 
 /** Most versions whose headers are kept for backends with a new FileInfo per call (a disk). */
@@ -30,7 +34,15 @@ const MAX_VERSIONS = 10_000;
 /** The state of one handler: the backend, checked options, empty header caches. */
 export function createContext(fs: FileSystem, options: HandlerOptions | undefined): ServeContext {
   checkFileSystem(fs);
-  return { fs, options: resolveOptions(options), cache: new WeakMap(), versions: new Map(), boundary: randomBytes(15).toString('hex') };
+  return {
+    fs,
+    options: resolveOptions(options),
+    cache: new WeakMap(),
+    versions: new Map(),
+    boundary: randomBytes(15).toString('hex'),
+    negotiated: new WeakMap(),
+    accepts: new AcceptCache(),
+  };
 }
 
 /** Throws a TypeError unless `fs` looks like a FileSystem: a wrong argument should fail at startup. */
@@ -84,7 +96,7 @@ export function serveContent(ctx: ServeContext, facts: RequestFacts, target: str
         info = file.statSync();
         const redirect = redirectFor(ctx, routed, info);
         if (redirect !== undefined) served = closing(file, redirect);
-        else if (!info.isDirectory) served = content(ctx, facts, file, info);
+        else if (!info.isDirectory) served = negotiates(ctx, file, info) ? encodedSync(ctx, facts, routed.path, file, info) : content(ctx, facts, file, info);
       }
     }
   } catch (error) {
@@ -103,11 +115,16 @@ async function serveFile(ctx: ServeContext, facts: RequestFacts, routed: Route, 
     info ??= await file.stat();
     const redirect = redirectFor(ctx, routed, info);
     if (redirect !== undefined) return closing(file, redirect);
+    let path = routed.path;
     if (info.isDirectory) {
       const index = await openIndex(ctx, routed.path);
       if (index === undefined) return await listDirectory(ctx, facts, file, info, routed.path);
       release(file);
-      ({ file, info } = index);
+      ({ file, info, path } = index);
+    }
+    if (negotiates(ctx, file, info)) {
+      const variant = await findVariant(ctx.fs, path, file, info, ctx.accepts.preferred(facts.acceptEncoding), ctx.options.precompressed);
+      return variantOrIdentity(ctx, facts, file, info, variant);
     }
     return content(ctx, facts, file, info) ?? { plan: sniffed(ctx, facts, info, await readHead(file, Math.min(info.size, SNIFF_LENGTH))), file };
   } catch (error) {
@@ -166,6 +183,38 @@ function content(ctx: ServeContext, facts: RequestFacts, file: File, info: FileI
   return { plan: sniffed(ctx, facts, info, file.bytes().subarray(0, SNIFF_LENGTH)), file };
 }
 
+// Encodings are negotiated for a file whose type is known by its name (a variant's bytes cannot be
+// sniffed), when siblings are looked for or the backend holds encodings beside its files.
+function negotiates(ctx: ServeContext, file: File, info: FileInfo): boolean {
+  return (ctx.options.precompressed.length > 0 || file.encodings !== undefined) && metaFor(ctx, info).contentType !== undefined;
+}
+
+function encodedSync(ctx: ServeContext, facts: RequestFacts, path: string, file: File, info: FileInfo): Served {
+  const variant = findVariantSync(ctx.fs, path, file, info, ctx.accepts.preferred(facts.acceptEncoding), ctx.options.precompressed);
+  return variantOrIdentity(ctx, facts, file, info, variant);
+}
+
+// The variant when there is one (the identity file is released), else the file itself; either way
+// the answer says Vary: Accept-Encoding.
+function variantOrIdentity(ctx: ServeContext, facts: RequestFacts, file: File, info: FileInfo, variant: Variant | undefined): Served {
+  if (variant === undefined) return { plan: planFile(facts, negotiatedMeta(ctx, info, info, 'identity', metaFor(ctx, info).contentType), ctx.boundary), file };
+  release(file);
+  const meta = negotiatedMeta(ctx, variant.key, variant.info, variant.coding, metaFor(ctx, info).contentType);
+  return { plan: planFile(facts, meta, ctx.boundary), file: variant.file };
+}
+
+// Keyed by the object that stands for the version: the identity FileInfo, a sibling's FileInfo or the
+// backend's encoding. A backend that makes a new FileInfo per call (a disk) recomputes the headers
+// of a negotiated answer each time: cheap next to the syscalls such a backend costs.
+function negotiatedMeta(ctx: ServeContext, key: object, info: FileInfo, encoding: ContentCoding | 'identity', contentType: string | undefined): FileMeta {
+  let meta = ctx.negotiated.get(key);
+  if (meta === undefined) {
+    meta = fileMeta(info, ctx.options, contentType, encoding);
+    ctx.negotiated.set(key, meta);
+  }
+  return meta;
+}
+
 function failed(file: File | undefined, error: unknown): Served {
   if (file !== undefined) release(file);
   return { plan: errorPlan(statusForCode((error as { code?: string } | null)?.code)), file: undefined, error };
@@ -217,10 +266,11 @@ async function readHead(file: File, length: number): Promise<Uint8Array> {
 }
 
 // The first index file of the directory that is a file, opened; a directory of that name is skipped.
-async function openIndex(ctx: ServeContext, path: string): Promise<{ file: File; info: FileInfo } | undefined> {
+async function openIndex(ctx: ServeContext, path: string): Promise<{ file: File; info: FileInfo; path: string } | undefined> {
   const clean = cleanPath(path);
   for (const name of ctx.options.index) {
-    const file = await tryOpen(ctx.fs, joinPath(clean, name));
+    const indexPath = joinPath(clean, name);
+    const file = await tryOpen(ctx.fs, indexPath);
     if (file === undefined) continue;
     let info: FileInfo;
     try {
@@ -229,7 +279,7 @@ async function openIndex(ctx: ServeContext, path: string): Promise<{ file: File;
       release(file);
       throw error;
     }
-    if (!info.isDirectory) return { file, info };
+    if (!info.isDirectory) return { file, info, path: indexPath };
     release(file);
   }
   return undefined;

@@ -18,8 +18,10 @@ describe('export map', () => {
       'formatHttpDate',
       'listingHtml',
       'listingJson',
+      'parseAcceptEncoding',
       'parseHttpDate',
       'parseRange',
+      'preferredEncodings',
       'sniffContentType',
     ]);
     expect(protocol.parseRange('bytes=-3', 10)).toEqual([{ start: 7, end: 9 }]);
