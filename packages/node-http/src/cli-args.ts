@@ -50,6 +50,7 @@ const options = {
   'max-age': { type: 'string' },
   immutable: { type: 'boolean' },
   header: { type: 'string', multiple: true },
+  precompressed: { type: 'boolean' },
   symlinks: { type: 'string' },
   io: { type: 'string' },
   ignore: { type: 'string' },
@@ -89,6 +90,7 @@ const flagOf: Record<string, string> = {
   maxAge: '--max-age',
   immutable: '--immutable',
   headers: '--header',
+  precompressed: '--precompressed',
   headersTimeout: '--headers-timeout',
   requestTimeout: '--request-timeout',
   keepAliveTimeout: '--keep-alive-timeout',
@@ -141,6 +143,7 @@ export function parseCli(args: string[]): CliConfig | 'help' | 'version' {
     ...(values['max-age'] === undefined ? {} : { maxAge: parseDuration(values['max-age'], '--max-age', { bare: 's', unit: 's' }) }),
     ...(values.immutable ? { immutable: true } : {}),
     ...(values.header === undefined ? {} : { headers: parseHeaders(values.header) }),
+    ...(values.precompressed ? { precompressed: true } : {}),
   };
   const timeout = (flag: 'headers-timeout' | 'request-timeout' | 'keep-alive-timeout' | 'settle' | 'reconcile-interval'): number | undefined => {
     const text = values[flag];

@@ -114,6 +114,7 @@ describe('hotfs command line', () => {
     const mem = config([
       '--no-index',
       '--listing',
+      '--precompressed',
       '--ignore',
       '^/node_modules(/|$)',
       '--max-file-size',
@@ -130,7 +131,7 @@ describe('hotfs command line', () => {
     ]);
     expect(mem).toMatchObject({
       log: 'verbose',
-      handler: { index: false, listing: true },
+      handler: { index: false, listing: true, precompressed: true },
       backendOptions: {
         ignore: /^\/node_modules(\/|$)/,
         maxFileSize: 512 * 1024,
