@@ -7,9 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
 /** Bumped whenever the layout changes, so a stale tree on disk is rebuilt rather than trusted. */
-const LAYOUT_VERSION = '1';
+const LAYOUT_VERSION = '2';
 
 /** Every mtime in the tree: a whole second, because `st` compares If-Modified-Since in milliseconds. */
 const FIXTURE_MTIME = new Date('2026-01-01T00:00:00Z');
@@ -29,6 +30,15 @@ export const FIXTURE_FILES = {
   m1: { path: '/1m.bin', size: 1024 * 1024 },
   m5: { path: '/5m.bin', size: 5 * 1024 * 1024 },
   m100: { path: '/100m.bin', size: 100 * 1024 * 1024 },
+} as const;
+
+/**
+ * JavaScript bundles with precompressed siblings (`.br` at brotli's best, `.gz` at gzip's), for the
+ * compression cases: what a build writes beside its output.
+ */
+export const FIXTURE_BUNDLES = {
+  js64: { path: '/64k.js', size: 64 * 1024 },
+  js1m: { path: '/1m.js', size: 1024 * 1024 },
 } as const;
 
 /** The directory holding {@link ROTATION_COUNT} small files. */
@@ -54,6 +64,23 @@ function textOfSize(size: number, seed: number): Buffer {
 }
 
 /**
+ * Code-like text (brotli takes it to about a thirteenth, minified bundles go to a fourth or a fifth):
+ * identifiers and numbers from a fixed pseudo-random sequence, so every build is byte-identical.
+ */
+function bundleOfSize(size: number): Buffer {
+  const words = ['state', 'props', 'render', 'value', 'index', 'items', 'config', 'handler', 'result', 'options', 'module', 'element'];
+  let seed = 42;
+  const next = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+  let out = '';
+  for (let i = 0; out.length < size; i++) {
+    const a = words[next(words.length)]!;
+    const b = words[next(words.length)]!;
+    out += `export function ${a}${i.toString(36)}(${b}, n) { return ${b}.${a} * ${next(100000)} + n.${words[next(words.length)]}[${next(64)}]; }\n`;
+  }
+  return Buffer.from(out).subarray(0, size);
+}
+
+/**
  * Returns the fixture root, building it when missing or outdated. The default location is in the
  * OS temp directory so a CI checkout stays small and repeated runs reuse the tree.
  */
@@ -71,7 +98,15 @@ export function ensureFixture(root = join(tmpdir(), 'hotfs-bench-fixture')): str
     writeFileSync(hostPath(root, path), body);
   }
   for (let i = 0; i < ROTATION_COUNT; i++) writeFileSync(hostPath(root, rotationPath(i)), textOfSize(ROTATION_FILE_SIZE, i));
-  for (const path of [...Object.values(FIXTURE_FILES).map((f) => f.path), ...Array.from({ length: ROTATION_COUNT }, (_, i) => rotationPath(i)), ROTATION_DIR]) {
+  const siblings: string[] = [];
+  for (const { path, size } of Object.values(FIXTURE_BUNDLES)) {
+    const body = bundleOfSize(size);
+    writeFileSync(hostPath(root, path), body);
+    writeFileSync(hostPath(root, `${path}.br`), brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: size } }));
+    writeFileSync(hostPath(root, `${path}.gz`), gzipSync(body, { level: 9 }));
+    siblings.push(path, `${path}.br`, `${path}.gz`);
+  }
+  for (const path of [...Object.values(FIXTURE_FILES).map((f) => f.path), ...siblings, ...Array.from({ length: ROTATION_COUNT }, (_, i) => rotationPath(i)), ROTATION_DIR]) {
     utimesSync(hostPath(root, path), FIXTURE_MTIME, FIXTURE_MTIME);
   }
   writeFileSync(join(root, '.layout'), LAYOUT_VERSION);

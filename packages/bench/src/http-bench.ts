@@ -30,6 +30,10 @@ export interface HttpMeasure {
   cpuMsPerGiB?: Spread;
   /** Status the server answered a single probe with (last round). */
   status: number | null;
+  /** Body bytes of that probe's answer (on the wire, so encoded when the server encoded it). */
+  wireBytes?: number;
+  /** Its Content-Encoding, when it had one. */
+  encoding?: string;
   /** False when the status differs from the case's expectation: the numbers then measure something else. */
   statusOk: boolean;
   socketErrors: number;
@@ -145,7 +149,7 @@ export async function runHttpBench(opts: HttpBenchOptions): Promise<HttpBenchRes
   return { contenders: list.map((c) => c.name), cases, ...(opts.pin ? { serverCpus: [...serverCpus].sort() } : {}) };
 }
 
-type CaseInfo = Pick<HttpMeasure, 'status' | 'socketErrors' | 'unexpectedStatus' | 'crashed' | 'error'>;
+type CaseInfo = Pick<HttpMeasure, 'status' | 'wireBytes' | 'encoding' | 'socketErrors' | 'unexpectedStatus' | 'crashed' | 'error'>;
 
 /** One contender's server during one sample of one case. */
 interface Run {
@@ -242,7 +246,10 @@ async function start(opts: HttpBenchOptions, run: Run, c: HttpCase, cpus: Set<st
     if (allowed !== PIN.server) throw new Error(`pinned to CPU ${PIN.server}, but its threads may run on CPUs ${allowed}`);
   }
   const headers = c.headers?.(first) ?? {};
-  run.rec.status = c.headers ? (await probe(server.port, c.paths[0]!, headers)).status : first.status;
+  const answer = c.headers ? await probe(server.port, c.paths[0]!, headers) : first;
+  run.rec.status = answer.status;
+  run.rec.wireBytes = answer.bodyBytes;
+  if (answer.encoding !== undefined) run.rec.encoding = answer.encoding;
   const connections = opts.pin ? PIN_CONNECTIONS : c.bodyBytes >= LARGE ? 4 : 16;
   run.job = { port: server.port, paths: c.paths, headers, maxRequests: opts.maxRequests, connections };
   if (opts.warmupMs > 0) await opts.generator.run({ ...run.job, durationMs: opts.warmupMs });

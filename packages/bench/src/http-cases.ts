@@ -3,7 +3,7 @@
  * @packageDocumentation
  */
 import { request } from 'node:http';
-import { FIXTURE_FILES as F, MISSING_PATH, ROTATION_COUNT, rotationPath } from './fixtures.js';
+import { FIXTURE_BUNDLES as B, FIXTURE_FILES as F, MISSING_PATH, ROTATION_COUNT, rotationPath } from './fixtures.js';
 
 /** One HTTP case: the paths requested in turn, the status and body size a correct server answers. */
 export interface HttpCase {
@@ -25,6 +25,8 @@ export interface HttpCase {
 }
 
 const RANGE_HEADER = { Range: 'bytes=1024-2047' };
+/** What a browser that takes brotli sends (Chromium adds deflate and zstd, which no contender serves here). */
+const BR_GZIP = { 'Accept-Encoding': 'br, gzip' };
 
 /** The HTTP cases, in report order. */
 export const httpCases: HttpCase[] = [
@@ -42,6 +44,9 @@ export const httpCases: HttpCase[] = [
   { name: '100 MiB', paths: [F.m100.path], expect: 200, bodyBytes: F.m100.size, durationScale: 3, windows: 3 },
   { name: 'rotation 1,000 x 640 B', paths: Array.from({ length: ROTATION_COUNT }, (_, i) => rotationPath(i)), expect: 200, bodyBytes: 640 },
   { name: 'range 1 KiB of 1 MiB', paths: [F.m1.path], expect: 206, bodyBytes: 1024, headers: () => RANGE_HEADER },
+  // bodyBytes is the content delivered (the identity size): CPU per GiB is then per GiB of bundle.
+  { name: 'br 64 KiB JS', paths: [B.js64.path], expect: 200, bodyBytes: B.js64.size, headers: () => BR_GZIP },
+  { name: 'br 1 MiB JS', paths: [B.js1m.path], expect: 200, bodyBytes: B.js1m.size, headers: () => BR_GZIP, durationScale: 2, windows: 4 },
   {
     name: '304 revalidation',
     paths: [F.b640.path],
@@ -63,6 +68,8 @@ export const LARGE = 1024 * 1024;
 export interface Probe {
   status: number;
   bodyBytes: number;
+  /** The Content-Encoding answered, if any. */
+  encoding?: string;
   etag?: string;
   lastModified?: string;
 }
@@ -75,6 +82,7 @@ export function probe(port: number, path: string, headers: Record<string, string
       res.on('end', () => {
         const p: Probe = { status: res.statusCode ?? 0, bodyBytes };
         if (typeof res.headers.etag === 'string') p.etag = res.headers.etag;
+        if (typeof res.headers['content-encoding'] === 'string') p.encoding = res.headers['content-encoding'];
         if (typeof res.headers['last-modified'] === 'string') p.lastModified = res.headers['last-modified'];
         resolve(p);
       });

@@ -129,6 +129,13 @@ function httpTables(http: NonNullable<BenchResult['http']>): Table[] {
       fixed((c.results.ceiling?.cpuUsPerReq.median ?? Number.NaN) / m.cpuUsPerReq.median),
     ),
     per('Bytes per second received (headers included), median', (m) => bytesRate(m.bytesPerSec.median)),
+    {
+      title: 'Body bytes on the wire, and the Content-Encoding answered (cases where some server encoded)',
+      head: ['case', ...names],
+      rows: http.cases
+        .filter((c) => names.some((n) => c.results[n]?.encoding !== undefined))
+        .map((c) => [c.name, ...names.map((n) => cell(c.results[n], c.expectStatus, (m) => `${m.wireBytes ?? '?'} B ${m.encoding ?? 'identity'}`))]),
+    },
     per('Latency at 1 connection: p50 / p99 (ms), medians over rounds', (m) => `${fixed(m.p50Ms.median, 3)} / ${fixed(m.p99Ms.median, 3)}`),
     per(
       'Server CPU: µs per request (ms per GiB of body from 1 MiB up), median',

@@ -60,7 +60,21 @@ describe('pnpm bench --quick', () => {
 
   it('has every HTTP case for every contender: numbers, or the reason there are none', () => {
     const names = result.http.cases.map((c: { name: string }) => c.name);
-    expect(names).toEqual(['404', '0 B', '640 B', '1 KiB', '64 KiB', '1 MiB', '5 MiB', '100 MiB', 'rotation 1,000 x 640 B', 'range 1 KiB of 1 MiB', '304 revalidation']);
+    expect(names).toEqual([
+      '404',
+      '0 B',
+      '640 B',
+      '1 KiB',
+      '64 KiB',
+      '1 MiB',
+      '5 MiB',
+      '100 MiB',
+      'rotation 1,000 x 640 B',
+      'range 1 KiB of 1 MiB',
+      'br 64 KiB JS',
+      'br 1 MiB JS',
+      '304 revalidation',
+    ]);
     expect(result.http.contenders).toEqual(
       expect.arrayContaining([
         'ceiling',

@@ -2,7 +2,8 @@
  * The ceiling: a bare node:http handler answering from a `Map<path, {buffer, headers}>` preloaded at
  * start with `writeHead` + `end`. Nothing per request but a lookup, so it is as fast as Node serves
  * bytes; every contender is reported as a ratio to it. It answers the same cases the others do
- * (404, one simple byte range, If-None-Match) with the least work that is still correct for them.
+ * (404, one simple byte range, If-None-Match, a `.br` sibling to a client that accepts br) with the
+ * least work that is still correct for them.
  * @packageDocumentation
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -27,8 +28,9 @@ function load(dir: string, prefix: string): void {
       const buffer = readFileSync(host);
       const st = statSync(host);
       const etag = `"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`;
-      const type = d.name.endsWith('.txt') ? 'text/plain; charset=utf-8' : 'application/octet-stream';
-      const headers = { 'Content-Type': type, 'Content-Length': buffer.length, ETag: etag, 'Last-Modified': st.mtime.toUTCString(), 'Accept-Ranges': 'bytes' };
+      const type = d.name.endsWith('.txt') ? 'text/plain; charset=utf-8' : d.name.endsWith('.js.br') ? 'text/javascript; charset=utf-8' : 'application/octet-stream';
+      const headers: OutgoingHttpHeaders = { 'Content-Type': type, 'Content-Length': buffer.length, ETag: etag, 'Last-Modified': st.mtime.toUTCString(), 'Accept-Ranges': 'bytes' };
+      if (d.name.endsWith('.br')) Object.assign(headers, { 'Content-Encoding': 'br', Vary: 'Accept-Encoding' });
       files.set(`${prefix}${d.name}`, { buffer, headers, etag });
     }
   }
@@ -39,7 +41,8 @@ const notFound = Buffer.from('404 page not found\n');
 const RANGE = /^bytes=(\d+)-(\d+)$/;
 
 const server = createServer((req, res) => {
-  const entry = files.get(req.url ?? '/');
+  const url = req.url ?? '/';
+  const entry = (req.headers['accept-encoding']?.includes('br') ? files.get(`${url}.br`) : undefined) ?? files.get(url);
   if (!entry) {
     res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': notFound.length });
     res.end(notFound);

@@ -5,4 +5,4 @@ import { createHandler } from '@hotfs/node-http';
 import { listenAndAnnounce, serverArgs } from './common.js';
 
 const { root, port } = serverArgs();
-listenAndAnnounce(createServer(createHandler(new DiskFS(root))), port);
+listenAndAnnounce(createServer(createHandler(new DiskFS(root), { precompressed: true })), port);

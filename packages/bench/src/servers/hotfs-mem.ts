@@ -1,6 +1,7 @@
 /**
  * hotfs over MemFS: the root mirrored into memory before the port is announced, so the bench never
- * measures the initial scan (the MemFS costs part does), then served by `createHandler`.
+ * measures the initial scan (the MemFS costs part does), then served by `createHandler` with the
+ * fixture's precompressed siblings.
  */
 import { createServer } from 'node:http';
 import { MemFS } from '@hotfs/core';
@@ -9,4 +10,4 @@ import { listenAndAnnounce, serverArgs } from './common.js';
 
 const { root, port } = serverArgs();
 const fs = await MemFS.mirror(root);
-listenAndAnnounce(createServer(createHandler(fs)), port);
+listenAndAnnounce(createServer(createHandler(fs, { precompressed: true })), port);
