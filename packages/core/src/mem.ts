@@ -123,7 +123,10 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Ch
     return this.#options.symlinks;
   }
 
-  /** Counts of what the mirror holds right now. */
+  /**
+   * Counts of what the mirror holds right now: `bytes` of file content, `encodedBytes` of their
+   * encodings (option `compress`); the two together stay within `maxBytes`.
+   */
   get size(): { files: number; directories: number; bytes: number; filesOnDisk: number; encodedBytes: number } {
     let files = 0;
     let directories = 0;
