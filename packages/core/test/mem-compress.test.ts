@@ -107,6 +107,21 @@ describe('MemFS compress', () => {
     expect((await openNow(fs, '/big.js')).encodings.map((e) => e.coding)).toEqual(['gzip']);
   });
 
+  it('compresses brotli at the quality asked for', async () => {
+    const app = bundle(40_000);
+    const brotli = async (brotliQuality?: number): Promise<EncodedBytes> => {
+      const { fs } = await mirror({ 'app.js': app }, { compress: { codings: ['br'], brotliQuality } });
+      await fs.encodingsSettled();
+      const [br] = (await openNow(fs, '/app.js')).encodings;
+      expect(decode(br!).equals(app)).toBe(true);
+      return br!;
+    };
+    const best = await brotli();
+    const q11 = zlib.brotliCompressSync(app, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } });
+    expect(best.bytes.length).toBeLessThanOrEqual(q11.length);
+    expect((await brotli(1)).bytes.length).toBeGreaterThan(best.bytes.length * 1.1);
+  });
+
   it('never shows an old version its encodings: each open decodes to its own bytes, and an old open keeps its own', async () => {
     const v1 = bundle(600_000, 1);
     const v2 = bundle(600_000, 2);
@@ -257,8 +272,11 @@ describe('MemFS compress', () => {
       [{ codings: ['deflate'] }, /option 'compress.codings'/],
       [{ codings: 'br' }, /option 'compress.codings'/],
       [{ minSize: -1 }, /option 'compress.minSize' must be a number >= 0/],
+      [{ brotliQuality: 12 }, /option 'compress.brotliQuality' must be an integer from 0 to 11/],
+      [{ brotliQuality: 4.5 }, /option 'compress.brotliQuality'/],
+      [{ brotliQuality: '5' }, /option 'compress.brotliQuality'/],
     ];
     for (const [compress, message] of bad) expect(() => MemFS.checkOptions({ compress } as MemFSOptions), JSON.stringify(compress)).toThrow(message);
-    for (const compress of [true, false, {}, { codings: ['gzip', 'br'] as const, minSize: 0 }]) expect(() => MemFS.checkOptions({ compress })).not.toThrow();
+    for (const compress of [true, false, {}, { codings: ['gzip', 'br'] as const, minSize: 0, brotliQuality: 0 }]) expect(() => MemFS.checkOptions({ compress })).not.toThrow();
   });
 });

@@ -38,32 +38,44 @@ export function compressible(path: string): 'text' | 'binary' | undefined {
 }
 
 /**
- * Levels, by size, measured here on 1 MiB of bundled JS (vite's node.js chunk; Node 24 for zstd):
- * brotli q11 1.5-2.2 s (21.1% of the input), q10 0.66-1.0 s (21.5%), q9 0.16-0.26 s (23.2%), q5 35-60
- * ms (24.0%); gzip 9 35-40 ms (25.9%, as level 6); zstd 19 0.43 s (21.8%) once told the size, 12
- * 0.12 s (23.7%). A file up to 256 KiB gets the best (q11: 65-80 ms on 64 KiB, ~0.4 s on 256 KiB);
- * up to 1 MiB brotli steps down to q10 (within 2-5% of q11 at half the time); beyond that q5 and
- * zstd 12, so a large file never holds a slot for seconds.
+ * Levels, by size, measured here on bundled JS (vite's largest chunk; 2 busy cores; Node 24 for zstd).
+ * Brotli per 1 MiB: q11 1.5-2.2 s (21.1% of the input), q10 0.66-1.0 s (21.5%), q9 0.16-0.26 s (23.2%),
+ * q5 35-60 ms (24.0%); per 64 KiB: q11 65-155 ms (24.2%), q10 33-80 ms (24.7%); per 20 KiB: q11 33-50
+ * ms (26.6%), q10 13-17 ms (27.2%). gzip 9: 35-40 ms per 1 MiB (25.9%; level 6 gives the same). zstd
+ * 19: 0.43 s per 1 MiB (21.8%) once told the size, 12: 0.12 s (23.7%). So q11 where a file's wait
+ * stays short (up to 64 KiB: most of a site's files), q10 up to 1 MiB (2% larger, half the time), q5
+ * beyond, where q10 would hold a slot for seconds.
  */
-function brotliQuality(size: number): number {
-  return size <= 256 * 1024 ? 11 : size <= 1024 * 1024 ? 10 : 5;
+function defaultBrotliQuality(size: number): number {
+  return size <= 64 * 1024 ? 11 : size <= 1024 * 1024 ? 10 : 5;
 }
 
 function zstdLevel(size: number): number {
   return size <= 1024 * 1024 ? 19 : 12;
 }
 
+/** How to compress one file. */
+export interface EncodeOptions {
+  kind: 'text' | 'binary';
+  /** Brotli quality for every size, instead of the default by size. */
+  brotliQuality: number | undefined;
+  /** Asked before each piece of input: once it says no, the compression stops there. */
+  wanted: () => boolean;
+}
+
 /** Input is fed in pieces this big, so a compression can stop between two (brotli q10-11 works in 256 KiB blocks). */
 const CHUNK = 64 * 1024;
 
-function compressor(coding: ContentCoding, size: number, kind: 'text' | 'binary'): zlib.Zlib & Transform {
+function compressor(coding: ContentCoding, size: number, { kind, brotliQuality }: EncodeOptions): zlib.Zlib & Transform {
   const { constants } = zlib;
   if (coding === 'gzip') return zlib.createGzip({ level: 9 });
   if (coding === 'br') {
     return zlib.createBrotliCompress({
       params: {
-        [constants.BROTLI_PARAM_QUALITY]: brotliQuality(size),
+        [constants.BROTLI_PARAM_QUALITY]: brotliQuality ?? defaultBrotliQuality(size),
         [constants.BROTLI_PARAM_SIZE_HINT]: size,
+        // A window no larger than the input: q9 spends 45 ms setting up a 4 MiB one for 4 KiB.
+        [constants.BROTLI_PARAM_LGWIN]: Math.max(constants.BROTLI_MIN_WINDOW_BITS, Math.min(constants.BROTLI_MAX_WINDOW_BITS, Math.ceil(Math.log2(size + 1)))),
         [constants.BROTLI_PARAM_MODE]: kind === 'text' ? constants.BROTLI_MODE_TEXT : constants.BROTLI_MODE_GENERIC,
       },
     });
@@ -77,11 +89,11 @@ function compressor(coding: ContentCoding, size: number, kind: 'text' | 'binary'
 
 /**
  * The `coding` encoding of `bytes`, computed on the libuv thread pool (zlib's streams), never on the
- * event loop. `wanted` is asked before each piece of input: once it says no, the compression stops
- * there and resolves to undefined, with no work left running on the pool.
+ * event loop. Once `options.wanted` says no, the compression stops at the end of the piece of input
+ * it is on and resolves to undefined, with no work left running on the pool.
  */
-export async function encode(coding: ContentCoding, bytes: Uint8Array, kind: 'text' | 'binary', wanted: () => boolean): Promise<EncodedBytes | undefined> {
-  const stream = compressor(coding, bytes.length, kind);
+export async function encode(coding: ContentCoding, bytes: Uint8Array, options: EncodeOptions): Promise<EncodedBytes | undefined> {
+  const stream = compressor(coding, bytes.length, options);
   const chunks: Buffer[] = [];
   let length = 0;
   stream.on('data', (chunk: Buffer) => {
@@ -91,7 +103,7 @@ export async function encode(coding: ContentCoding, bytes: Uint8Array, kind: 'te
   const ended = new Promise<void>((resolve, reject) => stream.on('end', resolve).on('error', reject));
   try {
     for (let at = 0; at < bytes.length; at += CHUNK) {
-      if (!wanted()) return undefined;
+      if (!options.wanted()) return undefined;
       // Its callback runs once the pool has consumed the piece: nothing of it is left running.
       await new Promise<void>((resolve, reject) => stream.write(bytes.subarray(at, at + CHUNK), (err) => (err ? reject(err) : resolve())));
     }

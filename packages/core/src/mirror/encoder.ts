@@ -30,7 +30,7 @@ export function startEncoder(store: MirrorStore, plan: CompressPlan, budget: num
   if (missing.length > 0 && plan.named) logger.warn(`hotfs: option 'compress': this Node's zlib has no ${missing.join(', ')} (zstd needs Node >= 22.15)`);
   const usable = plan.codings.filter((c) => available.includes(c));
   const warn = (message: string): void => logger.warn(`hotfs: ${message}`);
-  return usable.length > 0 ? new MirrorEncoder(store, usable, plan.minSize, budget, warn) : undefined;
+  return usable.length > 0 ? new MirrorEncoder(store, { ...plan, codings: usable }, budget, warn) : undefined;
 }
 
 /**
@@ -41,19 +41,21 @@ export class MirrorEncoder {
   readonly #store: MirrorStore;
   readonly #codings: readonly ContentCoding[];
   readonly #minSize: number;
+  readonly #brotliQuality: number | undefined;
   readonly #budget: number;
   readonly #warn: (message: string) => void;
   readonly #slot = limiter(CONCURRENCY);
   readonly #jobs = new Set<Promise<void>>();
   #closed = false;
 
-  /** `codings` must all be ones this runtime's zlib has; `budget` is the mirror's `maxBytes`. */
-  constructor(store: MirrorStore, codings: readonly ContentCoding[], minSize: number, budget: number, warn: (message: string) => void) {
+  /** `plan.codings` must all be ones this runtime's zlib has; `budget` is the mirror's `maxBytes`. */
+  constructor(store: MirrorStore, plan: CompressPlan, budget: number, warn: (message: string) => void) {
     this.#store = store;
     // gzip first: a few ms even on 1 MiB, it is served while brotli works, and it tells cheaply
     // whether the content compresses at all.
-    this.#codings = [...codings].sort((a, b) => Number(b === 'gzip') - Number(a === 'gzip'));
-    this.#minSize = minSize;
+    this.#codings = [...plan.codings].sort((a, b) => Number(b === 'gzip') - Number(a === 'gzip'));
+    this.#minSize = plan.minSize;
+    this.#brotliQuality = plan.brotliQuality;
     this.#budget = budget;
     this.#warn = warn;
   }
@@ -90,7 +92,8 @@ export class MirrorEncoder {
     const etag = entry.info.etag!;
     // Each coding waits for a slot; it stops as soon as its version is replaced or the mirror closes.
     const current = (): boolean => this.#current(path, etag);
-    const run = (coding: ContentCoding): Promise<EncodedBytes | undefined> => this.#slot(() => encode(coding, bytes, kind, current));
+    const options = { kind, brotliQuality: this.#brotliQuality, wanted: current };
+    const run = (coding: ContentCoding): Promise<EncodedBytes | undefined> => this.#slot(() => encode(coding, bytes, options));
     const keep = (encoded: EncodedBytes | undefined): void => {
       if (encoded !== undefined && encoded.bytes.length <= bytes.length * KEEP_RATIO && !this.#closed) {
         this.#store.addEncoding(path, etag, encoded, this.#budget);
