@@ -189,6 +189,7 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Ch
     progress?.(this.size);
     this.#loading = false;
     this.#diskView = undefined;
+    this.#encoder?.start();
     const { files, directories, bytes, filesOnDisk } = this.size;
     const ms = Math.round(performance.now() - started);
     this.#options.logger.info(

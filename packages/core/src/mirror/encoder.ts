@@ -47,6 +47,9 @@ export class MirrorEncoder {
   readonly #slot = limiter(CONCURRENCY);
   readonly #jobs = new Set<Promise<void>>();
   #closed = false;
+  #open!: () => void;
+  /** Opened by {@link MirrorEncoder.start}: the first walk's reads get the whole thread pool. */
+  readonly #started = new Promise<void>((resolve) => (this.#open = resolve));
 
   /** `plan.codings` must all be ones this runtime's zlib has; `budget` is the mirror's `maxBytes`. */
   constructor(store: MirrorStore, plan: CompressPlan, budget: number, warn: (message: string) => void) {
@@ -73,6 +76,11 @@ export class MirrorEncoder {
     this.#jobs.add(job);
   }
 
+  /** Lets compressions run: until then they are only queued. */
+  start(): void {
+    this.#open();
+  }
+
   /** Resolves once every compression asked for so far has ended (kept or dropped). Never rejects. */
   async settled(): Promise<void> {
     await Promise.all(this.#jobs);
@@ -84,6 +92,7 @@ export class MirrorEncoder {
    */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#open();
     await this.settled();
   }
 
@@ -99,6 +108,7 @@ export class MirrorEncoder {
         this.#store.addEncoding(path, etag, encoded, this.#budget);
       }
     };
+    await this.#started;
     const [first, ...rest] = this.#codings;
     const probe = await run(first!);
     keep(probe);
