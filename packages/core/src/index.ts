@@ -15,7 +15,7 @@ export { hasTryOpenSync, type TryOpenSyncFS } from './capabilities/try-open-sync
 export { CONTENT_CODINGS, hasEncodings, type ContentCoding, type EncodedBytes, type EncodingsFile } from './capabilities/encodings.js';
 export { DiskFS, SYNC_READ_LIMIT, type DiskFSOptions, type SymlinkPolicy } from './disk.js';
 export { hasChangeFeed, type ChangeEvent, type ChangeFeedFS, type ChangeListener, type ChangeType } from './capabilities/change-feed.js';
-export { MemFS, type MemFSOptions, type MemFSLogger } from './mem.js';
+export { MemFS, type MemFSOptions, type MemFSCompressOptions, type MemFSLogger } from './mem.js';
 export type { Logger } from './logger.js';
 export { MapFS, type MapFSEntries, type MapFSEntry, type MapFSValue } from './map.js';
 export { VolumeFS, type VolumeFSOptions } from './volume-fs.js';

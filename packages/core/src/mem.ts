@@ -4,7 +4,7 @@ import { DirectoryFile } from './directory.js';
 import { FsError } from './errors.js';
 import { cleanPath, dirName } from './path.js';
 import type { File, FileInfo } from './types.js';
-import { MemFile } from './mirror/file.js';
+import { EncodedMemFile, MemFile } from './mirror/file.js';
 import { DiskView } from './mirror/disk-view.js';
 import { MirrorStore, type MirrorEntry } from './mirror/store.js';
 import type { ChangeEvent, ChangeFeedFS, ChangeListener, ChangeType } from './capabilities/change-feed.js';
@@ -14,8 +14,9 @@ import { syncPath, type SyncContext } from './mirror/sync.js';
 import { MirrorUpkeep } from './mirror/upkeep.js';
 import { checkOptions, type MemFSOptions, type ResolvedOptions } from './mem-options.js';
 import { found } from './capabilities/try-open-sync.js';
+import { startEncoder, type MirrorEncoder } from './mirror/encoder.js';
 
-export type { MemFSLogger, MemFSOptions } from './mem-options.js';
+export type { MemFSCompressOptions, MemFSLogger, MemFSOptions } from './mem-options.js';
 
 /**
  * An exact in-memory mirror of a directory, kept in sync by a file watcher and a periodic reconcile.
@@ -40,6 +41,8 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Ch
   readonly #sync: SyncContext;
   readonly #queue: SyncQueue;
   readonly #upkeep: MirrorUpkeep;
+  readonly #encoder: MirrorEncoder | undefined;
+  readonly #encodingsOf = (entry: MirrorEntry) => this.#store.encodingsOf(entry);
   #loading = true;
   // Set while the first walk runs under `serveWhileLoading`: every answer comes from the disk.
   #diskView: DiskView | undefined;
@@ -79,13 +82,21 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Ch
     this.#options = options;
     this.#disk = new DiskFS(root, { symlinks: options.symlinks, io: 'sync' });
     this.root = this.#disk.root;
-    const { ignore, maxFileSize, maxBytes, logger } = options;
+    const { ignore, maxFileSize, maxBytes, logger, compress } = options;
+    this.#encoder = compress && startEncoder(this.#store, compress, maxBytes, logger);
     this.#sync = {
       store: this.#store,
       disk: this.#disk,
       ignored: (path) => ignore(path),
       fits: (path, size) => size <= maxFileSize && this.#store.bytesHeld - (this.#store.get(path)?.bytes?.length ?? 0) + size <= maxBytes,
-      changed: (type, path) => this.#changed(type, path),
+      changed: (type, path) => {
+        if (this.#encoder) {
+          // A new version may need room that encodings hold: content wins.
+          this.#store.trimEncodings(maxBytes);
+          if (type === 'add' || type === 'change') this.#encoder.stored(path);
+        }
+        this.#changed(type, path);
+      },
       unstable: (path) => this.#upkeep.settle(path, false),
       replacedDirectory: (path, host) => this.#upkeep.rewatch(path, host),
       warn: (message) => logger.warn(`hotfs: ${message}`),
@@ -112,8 +123,11 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Ch
     return this.#options.symlinks;
   }
 
-  /** Counts of what the mirror holds right now. */
-  get size(): { files: number; directories: number; bytes: number; filesOnDisk: number } {
+  /**
+   * Counts of what the mirror holds right now: `bytes` of file content, `encodedBytes` of their
+   * encodings (option `compress`); the two together stay within `maxBytes`.
+   */
+  get size(): { files: number; directories: number; bytes: number; filesOnDisk: number; encodedBytes: number } {
     let files = 0;
     let directories = 0;
     let filesOnDisk = 0;
@@ -122,7 +136,7 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Ch
       else if (entry.onDisk) filesOnDisk++;
       else files++;
     }
-    return { files, directories, bytes: this.#store.bytesHeld, filesOnDisk };
+    return { files, directories, bytes: this.#store.bytesHeld, filesOnDisk, encodedBytes: this.#store.encodedBytes };
   }
 
   /**
@@ -131,6 +145,22 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Ch
    */
   mirrored(): Promise<void> {
     return this.#mirrored;
+  }
+
+  /**
+   * Resolves once every compression asked for so far has ended (option `compress`): each file version
+   * held then has every encoding it will get, and opens of it offer them. A change arriving later
+   * never delays it. At once when `compress` is off. Never rejects.
+   *
+   * @example
+   * ```ts
+   * await writeFile('./public/app.js', bundle);
+   * await fs.rescan();             // the new version is held (or wait for its 'change' event)
+   * await fs.encodingsSettled();   // and its br, zstd and gzip encodings are ready
+   * ```
+   */
+  encodingsSettled(): Promise<void> {
+    return this.#encoder?.settled() ?? Promise.resolve();
   }
 
   async #start(): Promise<void> {
@@ -159,6 +189,7 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Ch
     progress?.(this.size);
     this.#loading = false;
     this.#diskView = undefined;
+    this.#encoder?.start();
     const { files, directories, bytes, filesOnDisk } = this.size;
     const ms = Math.round(performance.now() - started);
     this.#options.logger.info(
@@ -220,7 +251,7 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Ch
     if (!entry) return undefined;
     if (entry.info.isDirectory) return new DirectoryFile(this, clean, entry.info);
     if (entry.onDisk) return openSyncOnDisk(this.#disk, clean);
-    return new MemFile(clean, entry);
+    return this.#encoder ? new EncodedMemFile(clean, entry, this.#encodingsOf) : new MemFile(clean, entry);
   }
 
   async tryOpen(path: string): Promise<File | undefined> {
@@ -275,6 +306,8 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Ch
     this.#closed = true;
     await this.#upkeep.close();
     await this.#queue.close();
+    // No compression runs after close: one running stops at the end of its current block.
+    await this.#encoder?.close();
     this.#store.clear();
     await this.#disk.close();
     this.removeAllListeners();

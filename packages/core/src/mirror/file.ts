@@ -1,6 +1,7 @@
 import { checkPosition } from '../disk-file.js';
 import { FsError } from '../errors.js';
 import type { File, FileInfo } from '../types.js';
+import type { EncodedBytes, EncodingsFile } from '../capabilities/encodings.js';
 
 /** One version of an in-memory file: its info and content, never changed once made. */
 export interface HeldVersion {
@@ -59,5 +60,24 @@ export class MemFile implements File {
   #check(): HeldVersion {
     if (!this.#entry) throw new FsError('EBADF', this.path);
     return this.#entry;
+  }
+}
+
+/**
+ * An opened version of a MemFS file whose encodings MemFS computes: {@link MemFile} with
+ * `encodings()`, those of THIS version ready now (the list grows as they are computed).
+ */
+export class EncodedMemFile<T extends HeldVersion> extends MemFile implements EncodingsFile {
+  readonly #entry: T;
+  readonly #of: (entry: T) => readonly EncodedBytes[];
+  constructor(path: string, entry: T, encodingsOf: (entry: T) => readonly EncodedBytes[]) {
+    super(path, entry);
+    this.#entry = entry;
+    this.#of = encodingsOf;
+  }
+
+  encodings(): readonly EncodedBytes[] {
+    this.statSync();
+    return this.#of(this.#entry);
   }
 }

@@ -1,3 +1,4 @@
+import { CONTENT_CODINGS, type EncodedBytes } from '../capabilities/encodings.js';
 import { baseName, compareNames, dirName, joinPath } from '../path.js';
 import type { FileInfo } from '../types.js';
 import { PathIndex } from './path-index.js';
@@ -38,6 +39,15 @@ export class MirrorStore {
   readonly index = new PathIndex<MirrorEntry>();
   /** Bytes of file content held in memory. */
   bytesHeld = 0;
+  /** Bytes of the current versions' encodings held in memory (MemFS's `compress`). */
+  encodedBytes = 0;
+  /**
+   * The encodings of each version, by the version's own entry: a new version is a new entry, so it
+   * never shows an older one's. A version with a record here has had its compression asked for.
+   */
+  readonly #encodings = new WeakMap<MirrorEntry, readonly EncodedBytes[]>();
+  /** Bytes of encodings counted per path, oldest first: the first dropped when content needs the room. */
+  readonly #encodedAt = new Map<string, number>();
   /**
    * Paths where a followed symbolic link sits, to the real host path it leads to. A change on disk
    * under that real path must also refresh the path seen through the link.
@@ -97,9 +107,14 @@ export class MirrorStore {
     return old?.info.isDirectory ? undefined : 'addDir';
   }
 
-  /** Records a file version; `content` undefined means it stays on disk (over budget). */
+  /**
+   * Records a file version; `content` undefined means it stays on disk (over budget). A version with
+   * the same strong ETag as the one it replaces has the same bytes (a touch), and keeps its encodings.
+   */
   putFile(path: string, info: FileInfo, host: string, stamp: string, content: Uint8Array | undefined): ChangeType {
     const old = this.index.get(path);
+    const same = content !== undefined && old?.info.etag !== undefined && old.info.etag === info.etag ? this.#encodings.get(old) : undefined;
+    if (same === undefined) this.#release(path);
     if (old?.info.isDirectory) this.remove(path);
     else if (old?.bytes) this.bytesHeld -= old.bytes.length;
     let bytes: Uint8Array | undefined;
@@ -112,7 +127,9 @@ export class MirrorStore {
     }
     const parentHost = path === '/' ? undefined : this.index.get(dirName(path))?.host;
     const plain = parentHost !== undefined && host === childHost(parentHost, info.name);
-    this.index.set(path, { info: Object.freeze(info), bytes, onDisk: !content, host: plain ? undefined : host, stamp });
+    const entry: MirrorEntry = { info: Object.freeze(info), bytes, onDisk: !content, host: plain ? undefined : host, stamp };
+    this.index.set(path, entry);
+    if (same !== undefined) this.#encodings.set(entry, same);
     this.#touched(path);
     return old && !old.info.isDirectory ? 'change' : 'add';
   }
@@ -130,6 +147,7 @@ export class MirrorStore {
         this.#listings.delete(p);
       } else if (e.bytes) {
         this.bytesHeld -= e.bytes.length;
+        this.#release(p);
       }
       this.index.delete(p);
       this.links.delete(p);
@@ -170,6 +188,59 @@ export class MirrorStore {
     this.unreadable.clear();
     this.#listings.clear();
     this.bytesHeld = 0;
+    this.#encodedAt.clear();
+    this.encodedBytes = 0;
+  }
+
+  /** The encodings of a version ready now, best first. */
+  encodingsOf(entry: MirrorEntry): readonly EncodedBytes[] {
+    return this.#encodings.get(entry) ?? NONE;
+  }
+
+  /** Records that a version's compression is asked for; false when it already was. */
+  beginEncodings(entry: MirrorEntry): boolean {
+    if (this.#encodings.has(entry)) return false;
+    this.#encodings.set(entry, NONE);
+    return true;
+  }
+
+  /**
+   * Adds an encoding to the current version of `path` if that version still has the content
+   * `etag` names and the encoding fits in `budget` beside everything held; otherwise drops it.
+   */
+  addEncoding(path: string, etag: string, encoded: EncodedBytes, budget: number): boolean {
+    const entry = this.index.get(path);
+    if (entry === undefined || entry.info.etag !== etag) return false;
+    const size = encoded.bytes.length;
+    const list = this.encodingsOf(entry);
+    if (this.bytesHeld + this.encodedBytes + size > budget || list.some((e) => e.coding === encoded.coding)) return false;
+    const rank = (e: EncodedBytes): number => CONTENT_CODINGS.indexOf(e.coding);
+    this.#encodings.set(entry, Object.freeze([...list, encoded].sort((a, b) => rank(a) - rank(b))));
+    this.encodedBytes += size;
+    this.#encodedAt.set(path, (this.#encodedAt.get(path) ?? 0) + size);
+    return true;
+  }
+
+  /**
+   * Drops encodings, oldest first, until content and encodings fit in `budget`: content always
+   * wins, since an encoding is only a cheaper form of bytes that are held anyway.
+   */
+  trimEncodings(budget: number): void {
+    for (const [path, size] of this.#encodedAt) {
+      if (this.bytesHeld + this.encodedBytes <= budget) return;
+      const entry = this.index.get(path);
+      if (entry !== undefined) this.#encodings.set(entry, NONE);
+      this.encodedBytes -= size;
+      this.#encodedAt.delete(path);
+    }
+  }
+
+  // The current version at `path` leaves: its encodings no longer count (an open file of it keeps them).
+  #release(path: string): void {
+    const size = this.#encodedAt.get(path);
+    if (size === undefined) return;
+    this.encodedBytes -= size;
+    this.#encodedAt.delete(path);
   }
 
   #childNames(path: string): string[] {
@@ -182,6 +253,8 @@ export class MirrorStore {
     if (path !== '/') this.#listings.delete(dirName(path));
   }
 }
+
+const NONE: readonly EncodedBytes[] = Object.freeze([]);
 
 /** The host path of an entry named `name` in the host directory `dirHost`. */
 export function childHost(dirHost: string, name: string): string {
