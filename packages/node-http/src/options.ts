@@ -2,6 +2,9 @@
  * Handler options: their public shape, their defaults and their validation.
  * @module
  */
+import { resolveCors, type CorsOption, type ResolvedCors } from './cors.js';
+import { resolveHeaderRules, type HeaderRule, type ResolvedRule } from './header-rules.js';
+import { resolveSingle } from './spa.js';
 
 /**
  * What to do with a path that has a segment starting with `.` (`/.env`, `/.git/config`):
@@ -52,6 +55,22 @@ export interface HandlerOptions {
    * or a method other than GET and HEAD. Default `false`: always answer.
    */
   fallthrough?: boolean;
+  /**
+   * Single-page-app fallback: a GET or HEAD for a path that does not exist, whose last segment has
+   * no `.` and whose `Accept` allows `text/html`, gets this file with 200 (`true`: `'/index.html'`;
+   * a string: the file's hotfs path). A missing `/app.js` stays 404. Default `false`.
+   */
+  single?: boolean | string;
+  /**
+   * Headers by path: each rule whose `match` accepts the hotfs path of a file (or listing) adds its
+   * headers; a later rule, and any rule over options `headers` and `maxAge`, wins for the same name.
+   */
+  headerRules?: readonly HeaderRule[];
+  /**
+   * CORS: `true` allows any origin (`Access-Control-Allow-Origin: *`), a list allows those origins
+   * (`['https://app.example']`, echoed with `Vary: Origin`). Answers preflight `OPTIONS`. Default `false`.
+   */
+  cors?: CorsOption;
 }
 
 /** Options after validation, in the form the request path uses. */
@@ -66,9 +85,14 @@ export interface ResolvedOptions {
   extraHeaders: readonly string[];
   logger: Logger | undefined;
   fallthrough: boolean;
+  /** The SPA fallback's hotfs path, or undefined when off. */
+  single: string | undefined;
+  /** undefined when there are none: the request path skips them at no cost. */
+  headerRules: readonly ResolvedRule[] | undefined;
+  cors: ResolvedCors | undefined;
 }
 
-const known = new Set(['prefix', 'dotfiles', 'index', 'listing', 'maxAge', 'immutable', 'headers', 'logger', 'fallthrough']);
+const known = new Set(['prefix', 'dotfiles', 'index', 'listing', 'maxAge', 'immutable', 'headers', 'logger', 'fallthrough', 'single', 'headerRules', 'cors']);
 // Headers the handler computes itself; overriding them would break the semantics it promises.
 const reserved = new Set([
   'content-length',
@@ -88,7 +112,20 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 export function resolveOptions(options: HandlerOptions = {}): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object; got ${describe(options)}`);
   for (const key of Object.keys(options)) if (!known.has(key)) throw new TypeError(`unknown option '${key}'`);
-  const { prefix = '/', dotfiles = 'ignore', index = 'index.html', listing = true, maxAge, immutable = false, headers = {}, logger, fallthrough = false } = options;
+  const {
+    prefix = '/',
+    dotfiles = 'ignore',
+    index = 'index.html',
+    listing = true,
+    maxAge,
+    immutable = false,
+    headers = {},
+    logger,
+    fallthrough = false,
+    single,
+    headerRules,
+    cors,
+  } = options;
 
   const wrongPrefix = prefixProblem(prefix);
   if (wrongPrefix) throw new TypeError(`option 'prefix' ${wrongPrefix} (a URL path like '/static/'); got ${describe(prefix)}`);
@@ -105,16 +142,10 @@ export function resolveOptions(options: HandlerOptions = {}): ResolvedOptions {
   }
   if (typeof immutable !== 'boolean') throw new TypeError(`option 'immutable' must be a boolean; got ${describe(immutable)}`);
   if (immutable && maxAge === undefined) throw new TypeError(`option 'immutable' needs option 'maxAge'`);
-  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) {
-    throw new TypeError(`option 'headers' must be an object of header names to string values; got ${describe(headers)}`);
-  }
-  const extraHeaders: string[] = [];
-  for (const [name, value] of Object.entries(headers)) {
-    if (!TOKEN.test(name) || reserved.has(name.toLowerCase())) throw new TypeError(`option 'headers' has an invalid or reserved header name ${describe(name)}`);
-    // Printable ASCII and tabs only: anything else would throw inside Node at request time.
-    if (typeof value !== 'string' || !/^[\t\x20-\x7e]*$/.test(value)) throw new TypeError(`option 'headers' has an invalid value for ${name}: ${describe(value)}`);
-    extraHeaders.push(name, value);
-  }
+  const resolvedCors = resolveCors(cors);
+  const list = (h: unknown, option: string): string[] => headerList(h, option, resolvedCors !== undefined);
+  const extraHeaders = list(headers, 'headers');
+  const rules = resolveHeaderRules(headerRules, list);
   if (logger !== undefined && typeof logger !== 'function') throw new TypeError(`option 'logger' must be a function; got ${describe(logger)}`);
   if (typeof fallthrough !== 'boolean') throw new TypeError(`option 'fallthrough' must be a boolean; got ${describe(fallthrough)}`);
 
@@ -127,7 +158,27 @@ export function resolveOptions(options: HandlerOptions = {}): ResolvedOptions {
     extraHeaders: Object.freeze(extraHeaders),
     logger,
     fallthrough,
+    single: resolveSingle(single, dotfiles === 'allow'),
+    headerRules: rules,
+    cors: resolvedCors,
   };
+}
+
+// Header names to values as a flat list; `cors` also reserves the Access-Control-* names it sets.
+function headerList(headers: unknown, option: string, cors: boolean): string[] {
+  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) {
+    throw new TypeError(`option '${option}' must be an object of header names to string values; got ${describe(headers)}`);
+  }
+  const list: string[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    if (!TOKEN.test(name) || reserved.has(lower)) throw new TypeError(`option '${option}' has an invalid or reserved header name ${describe(name)}`);
+    if (cors && lower.startsWith('access-control-')) throw new TypeError(`option '${option}' sets ${name}, which option 'cors' sets`);
+    // Printable ASCII and tabs only: anything else would throw inside Node at request time.
+    if (typeof value !== 'string' || !/^[\t\x20-\x7e]*$/.test(value)) throw new TypeError(`option '${option}' has an invalid value for ${name}: ${describe(value)}`);
+    list.push(name, value);
+  }
+  return list;
 }
 
 // Says what is wrong, not only what is right: "must start with '/'" for '/a//b' would be a puzzle.

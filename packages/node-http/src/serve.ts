@@ -11,6 +11,7 @@ import { listingHtml, listingJson, wantsJson } from './listing.js';
 import { absoluteLocation, directoryLocation, fileLocation, relativeLocation } from './location.js';
 import { resolveOptions, type HandlerOptions, type ResolvedOptions } from './options.js';
 import { errorPlan, fileMeta, planFile, planListing, redirectPlan, statusForCode, usableEtag, type FileMeta, type Plan, type RequestFacts } from './respond.js';
+import { acceptsHtml, isRoute } from './spa.js';
 
 /** Per-handler state shared by all requests. */
 export interface ServeContext {
@@ -58,6 +59,8 @@ const NOT_FOUND: Served = Object.freeze({ plan: errorPlan(404), file: undefined 
 interface Route {
   path: string;
   query: string;
+  /** The path is the SPA fallback's, looked up after the request's own path missed. */
+  fallback?: true;
 }
 
 /**
@@ -79,12 +82,16 @@ export function serveContent(ctx: ServeContext, facts: RequestFacts, target: str
     if ('plan' in routed) served = routed;
     else if (ctx.fs.tryOpenSync !== undefined) {
       file = ctx.fs.tryOpenSync(routed.path);
+      if (file === undefined) {
+        const fallback = fallbackFor(ctx, facts, routed);
+        if (fallback !== undefined) file = ctx.fs.tryOpenSync((routed = fallback).path);
+      }
       if (file === undefined) served = NOT_FOUND;
       else if (file.statSync !== undefined) {
         info = file.statSync();
         const redirect = redirectFor(ctx, routed, info);
         if (redirect !== undefined) served = closing(file, redirect);
-        else if (!info.isDirectory) served = content(ctx, facts, file, info);
+        else if (!info.isDirectory) served = content(ctx, facts, file, info, routed.path);
       }
     }
   } catch (error) {
@@ -99,17 +106,22 @@ export function serveContent(ctx: ServeContext, facts: RequestFacts, target: str
 async function serveFile(ctx: ServeContext, facts: RequestFacts, routed: Route, file: File | undefined, info: FileInfo | undefined): Promise<Served> {
   try {
     file ??= await tryOpen(ctx.fs, routed.path);
+    if (file === undefined) {
+      const fallback = fallbackFor(ctx, facts, routed);
+      if (fallback !== undefined) file = await tryOpen(ctx.fs, (routed = fallback).path);
+    }
     if (file === undefined) return NOT_FOUND;
     info ??= await file.stat();
     const redirect = redirectFor(ctx, routed, info);
     if (redirect !== undefined) return closing(file, redirect);
+    let path = routed.path;
     if (info.isDirectory) {
-      const index = await openIndex(ctx, routed.path);
-      if (index === undefined) return await listDirectory(ctx, facts, file, info, routed.path);
+      const index = await openIndex(ctx, path);
+      if (index === undefined) return await listDirectory(ctx, facts, file, info, path);
       release(file);
-      ({ file, info } = index);
+      ({ file, info, path } = index);
     }
-    return content(ctx, facts, file, info) ?? { plan: sniffed(ctx, facts, info, await readHead(file, Math.min(info.size, SNIFF_LENGTH))), file };
+    return content(ctx, facts, file, info, path) ?? { plan: sniffed(ctx, facts, info, await readHead(file, Math.min(info.size, SNIFF_LENGTH)), path), file };
   } catch (error) {
     return failed(file, error);
   }
@@ -145,8 +157,10 @@ function route(ctx: ServeContext, target: string): Served | Route {
   return { path, query: decoded.query };
 }
 
-// A directory is named with a trailing slash, a file without: anything else is redirected.
+// A directory is named with a trailing slash, a file without: anything else is redirected. (The
+// SPA fallback is served at the request's path: a directory there is only a miss.)
 function redirectFor(ctx: ServeContext, routed: Route, info: FileInfo): Plan | undefined {
+  if (routed.fallback) return info.isDirectory ? NOT_FOUND.plan : undefined;
   const { path, query } = routed;
   const prefix = ctx.options.prefix;
   const slash = path.charCodeAt(path.length - 1) === 47;
@@ -155,15 +169,23 @@ function redirectFor(ctx: ServeContext, routed: Route, info: FileInfo): Plan | u
   return undefined;
 }
 
+// A miss the SPA fallback answers: a route of the app (no '.' in its last segment) asked for as a page.
+function fallbackFor(ctx: ServeContext, facts: RequestFacts, routed: Route): Route | undefined {
+  const single = ctx.options.single;
+  if (single === undefined || !isRoute(routed.path) || !acceptsHtml(facts.accept)) return undefined;
+  return { path: single, query: routed.query, fallback: true };
+}
+
 /**
  * A file's answer when it needs no read: its type is known from the name or sniffed from a view
- * of its bytes. `undefined` when the first bytes must be read to sniff the type.
+ * of its bytes. `undefined` when the first bytes must be read to sniff the type. `path` is the
+ * hotfs path served (what header rules match).
  */
-function content(ctx: ServeContext, facts: RequestFacts, file: File, info: FileInfo): Served | undefined {
-  const plan = planFile(facts, metaFor(ctx, info), ctx.boundary);
+function content(ctx: ServeContext, facts: RequestFacts, file: File, info: FileInfo, path: string): Served | undefined {
+  const plan = planFile(facts, metaFor(ctx, info, path), ctx.boundary);
   if (plan.needsType !== true) return { plan, file };
   if (file.bytes === undefined) return undefined;
-  return { plan: sniffed(ctx, facts, info, file.bytes().subarray(0, SNIFF_LENGTH)), file };
+  return { plan: sniffed(ctx, facts, info, file.bytes().subarray(0, SNIFF_LENGTH), path), file };
 }
 
 function failed(file: File | undefined, error: unknown): Served {
@@ -173,21 +195,29 @@ function failed(file: File | undefined, error: unknown): Served {
 
 // Headers per file version: by FileInfo identity (in-memory backends hand out the same object),
 // else by what identifies a version (a disk makes a new FileInfo per call; its ETag names the version).
-function metaFor(ctx: ServeContext, info: FileInfo): FileMeta {
+// With header rules the headers depend on the path too, and two paths can hold the same version.
+function metaFor(ctx: ServeContext, info: FileInfo, requested: string): FileMeta {
+  const path = rulePath(ctx, requested);
   let meta = ctx.cache.get(info);
-  if (meta !== undefined) return meta;
-  const key = versionKey(info);
+  if (meta !== undefined && meta.path === path) return meta;
+  const key = versionKey(info, path);
   meta = key === undefined ? undefined : ctx.versions.get(key);
   if (meta !== undefined) return meta;
-  meta = fileMeta(info, ctx.options);
+  meta = fileMeta(info, ctx.options, undefined, path);
   remember(ctx, info, key, meta);
   return meta;
 }
 
-function sniffed(ctx: ServeContext, facts: RequestFacts, info: FileInfo, head: Uint8Array): Plan {
-  const meta = fileMeta(info, ctx.options, sniffContentType(head));
-  remember(ctx, info, versionKey(info), meta);
+function sniffed(ctx: ServeContext, facts: RequestFacts, info: FileInfo, head: Uint8Array, requested: string): Plan {
+  const path = rulePath(ctx, requested);
+  const meta = fileMeta(info, ctx.options, sniffContentType(head), path);
+  remember(ctx, info, versionKey(info, path), meta);
   return planFile(facts, meta, ctx.boundary);
+}
+
+// The hotfs path header rules are matched against; undefined without rules, so paths stay out of the caches.
+function rulePath(ctx: ServeContext, path: string): string | undefined {
+  return ctx.options.headerRules === undefined ? undefined : cleanPath(path);
 }
 
 function remember(ctx: ServeContext, info: FileInfo, key: string | undefined, meta: FileMeta): void {
@@ -200,9 +230,10 @@ function remember(ctx: ServeContext, info: FileInfo, key: string | undefined, me
 // A name never holds '/', so the key is unambiguous; the ETag, strong or weak, fixes the size, and
 // the W/ keeps a weak version's headers apart from the strong ones of the same tag. Only a tag that
 // is sent names a version: an unusable one ('' say) could be shared by files of different sizes.
-function versionKey(info: FileInfo): string | undefined {
-  if (usableEtag(info.etag)) return `${info.name}/${info.mtimeMs}/${info.etag}`;
-  return usableEtag(info.weakEtag) ? `${info.name}/${info.mtimeMs}/W/${info.weakEtag}` : undefined;
+// A path (header rules) follows a NUL, which neither a tag nor a path holds.
+function versionKey(info: FileInfo, path: string | undefined): string | undefined {
+  const key = usableEtag(info.etag) ? `${info.name}/${info.mtimeMs}/${info.etag}` : usableEtag(info.weakEtag) ? `${info.name}/${info.mtimeMs}/W/${info.weakEtag}` : undefined;
+  return key === undefined || path === undefined ? key : `${key}\0${path}`;
 }
 
 async function readHead(file: File, length: number): Promise<Uint8Array> {
@@ -217,10 +248,11 @@ async function readHead(file: File, length: number): Promise<Uint8Array> {
 }
 
 // The first index file of the directory that is a file, opened; a directory of that name is skipped.
-async function openIndex(ctx: ServeContext, path: string): Promise<{ file: File; info: FileInfo } | undefined> {
-  const clean = cleanPath(path);
+async function openIndex(ctx: ServeContext, dir: string): Promise<{ file: File; info: FileInfo; path: string } | undefined> {
+  const clean = cleanPath(dir);
   for (const name of ctx.options.index) {
-    const file = await tryOpen(ctx.fs, joinPath(clean, name));
+    const path = joinPath(clean, name);
+    const file = await tryOpen(ctx.fs, path);
     if (file === undefined) continue;
     let info: FileInfo;
     try {
@@ -229,7 +261,7 @@ async function openIndex(ctx: ServeContext, path: string): Promise<{ file: File;
       release(file);
       throw error;
     }
-    if (!info.isDirectory) return { file, info };
+    if (!info.isDirectory) return { file, info, path };
     release(file);
   }
   return undefined;
@@ -245,7 +277,7 @@ async function listDirectory(ctx: ServeContext, facts: RequestFacts, dir: File, 
   const json = wantsJson(facts.accept);
   const shown = displayPath(o.prefix, clean);
   const body = json ? listingJson(shown, entries) : listingHtml(shown, entries, clean !== '/');
-  return closing(dir, planListing(facts, info, json, body, o));
+  return closing(dir, planListing(facts, info, json, body, o, o.headerRules === undefined ? undefined : shown.slice(o.prefix.length)));
 }
 
 // The path as the visitor sees it in the address bar (prefix included), for the page title.
