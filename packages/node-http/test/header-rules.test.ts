@@ -58,7 +58,7 @@ describe('header rules, pure', () => {
       [[{ match: /x/g, headers: {} }], "option 'headerRules[0].match' must not have the g or y flag"],
       [[{ match: /x/y, headers: {} }], 'must not have the g or y flag'],
       [[rules[0], { match: /x/ }], "option 'headerRules[1].headers' must be an object"],
-      [[{ match: /x/, headers: { ETag: '"x"' } }], "option 'headerRules[0].headers' has an invalid or reserved header name \"ETag\""],
+      [[{ match: /x/, headers: { ETag: '"x"' } }], 'option \'headerRules[0].headers\' has an invalid or reserved header name "ETag"'],
       [[{ match: /x/, headers: { 'content-type': 'text/html' } }], 'invalid or reserved header name'],
       [[{ match: /x/, headers: { 'Bad Name': 'x' } }], 'invalid or reserved header name'],
       [[{ match: /x/, headers: { 'X-A': 'caf\u00e9' } }], "option 'headerRules[0].headers' has an invalid value for X-A"],
@@ -147,6 +147,38 @@ for (const backend of backends) {
     });
   });
 }
+
+describe('header rules over a backend that hands out one FileInfo at two paths', () => {
+  let root: string;
+  let mem: MemFS;
+  let server: Server | undefined;
+  beforeAll(async () => {
+    root = await site();
+    mem = await MemFS.mirror(root);
+  });
+  afterAll(async () => {
+    await close(server);
+    await mem?.close();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('keeps the headers apart by path, not only by version', async () => {
+    // The tree mounted twice: /b/... is /a/... of the same MemFS, the very same FileInfo objects.
+    const alias = (path: string): string => path.replace(/^\/b\//, '/a/');
+    const twice: FileSystem = {
+      open: (path) => mem.open(alias(path)),
+      stat: (path) => mem.stat(alias(path)),
+      readdir: (path) => mem.readdir(alias(path)),
+      close: async () => {},
+    };
+    expect(await twice.stat('/b/same.js')).toBe(await twice.stat('/a/same.js'));
+    let port: number;
+    ({ server, port } = await listen(createHandler(twice, { headerRules: rules })));
+    const dirs = [];
+    for (const path of ['/a/same.js', '/b/same.js', '/b/same.js', '/a/same.js']) dirs.push((await request(port, path)).headers['x-dir']);
+    expect(dirs).toEqual(['a', 'b', 'b', 'a']);
+  });
+});
 
 describe('header rules through the fetch adapter', () => {
   let root: string;
