@@ -68,7 +68,7 @@ function originProblem(origin: unknown): string | undefined {
  * them to read a 404 too), for the request's `Origin` (read only for a list of origins).
  * With a list, every answer varies by `Origin`, allowed or not, so a shared cache keeps them apart.
  */
-export function corsHeaders(cors: ResolvedCors, origin: string | undefined): readonly string[] {
+function corsHeaders(cors: ResolvedCors, origin: string | undefined): readonly string[] {
   if (cors.origins === undefined) return ANY;
   if (origin === undefined || !cors.origins.has(origin)) return VARY;
   return ['Access-Control-Allow-Origin', origin, 'Access-Control-Expose-Headers', EXPOSED, 'Vary', 'Origin'];
@@ -100,7 +100,7 @@ export function preflightPlan(cors: ResolvedCors, origin: string | undefined, re
  * The names in an `Access-Control-Request-Headers` value that the handler reads, lower case,
  * each once: `'Range, X-Custom, if-none-match'` → `'range, if-none-match'`.
  */
-export function allowedRequestHeaders(requested: string | undefined): string {
+function allowedRequestHeaders(requested: string | undefined): string {
   if (requested === undefined) return '';
   const names: string[] = [];
   for (const part of requested.split(',')) {

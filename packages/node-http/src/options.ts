@@ -46,7 +46,7 @@ export interface HandlerOptions {
   maxAge?: number;
   /** Add `immutable` to Cache-Control; needs `maxAge`. Default `false`. */
   immutable?: boolean;
-  /** Extra response headers for files and listings (not errors or redirects), e.g. CORS or CSP. */
+  /** Extra response headers for files and listings (not errors or redirects), e.g. CSP (CORS: option `cors`). */
   headers?: Readonly<Record<string, string>>;
   /** Called once per answered request; default none. */
   logger?: Logger;

@@ -7,13 +7,22 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DiskFS, MemFS, type FileSystem } from '@hotfs/core';
 import { createFetchHandler, createHandler, type HandlerOptions } from '../src/index.js';
-import { allowedRequestHeaders, corsHeaders, corsMethodNotAllowed, preflightPlan, resolveCors } from '../src/cors.js';
+import { corsMethodNotAllowed, preflightPlan, resolveCors, withCors, type ResolvedCors } from '../src/cors.js';
 import { errorPlan } from '../src/respond.js';
 import { backends } from './backends.js';
 import { close, listen, rawRequest, request, type RawResponse } from './client.js';
 
 const EXPOSED = 'Accept-Ranges, Content-Encoding, Content-Length, Content-Range, ETag';
 const APP = 'https://app.example';
+
+// The headers withCors adds to an answer.
+const corsHeaders = (cors: ResolvedCors, origin: string | undefined): readonly string[] => withCors(errorPlan(404), cors, origin).headers.slice(errorPlan(404).headers.length);
+// What a preflight allows of the headers it asks for.
+const allowedRequestHeaders = (requested: string): string | undefined => {
+  const h = preflightPlan(resolveCors(true)!, APP, 'GET', requested).headers;
+  const i = h.indexOf('Access-Control-Allow-Headers');
+  return i < 0 ? undefined : h[i + 1];
+};
 
 async function site(): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'hotfs-cors-'));
@@ -75,6 +84,8 @@ describe('CORS plans', () => {
       'accept, if-match, if-modified-since, if-unmodified-since, if-range',
     );
     expect(allowedRequestHeaders(`${'x,'.repeat(5000)}range`)).toBe('range');
+    expect(allowedRequestHeaders('x-custom, authorization')).toBeUndefined();
+    expect(withCors(errorPlan(404), resolveCors(true)!, undefined).body).toBe(errorPlan(404).body);
     const notAllowed = corsMethodNotAllowed();
     expect(notAllowed.headers).toContain('GET, HEAD, OPTIONS');
     expect(notAllowed.body).toEqual(errorPlan(405).body);
