@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DiskFS, MemFS, type FileSystem } from '@hotfs/core';
 import { createFetchHandler, createHandler, type HandlerOptions } from '../src/index.js';
@@ -90,6 +91,26 @@ describe('CORS plans', () => {
     expect(notAllowed.headers).toContain('GET, HEAD, OPTIONS');
     expect(notAllowed.body).toEqual(errorPlan(405).body);
     expect(errorPlan(405).headers).toContain('GET, HEAD');
+  });
+});
+
+describe('CORS plans on any input', () => {
+  // Node throws inside writeHead on a header value outside latin-1 or with CR/LF: every value must stay printable.
+  const printable = (headers: readonly string[]): boolean => headers.every((h) => /^[\t\x20-\x7e]*$/.test(h));
+  it('never throws and only ever sends printable values, whatever Origin and the preflight headers hold', () => {
+    const text = fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 300 }), fc.constantFrom(APP, 'null', '*', '', `${APP}\r\nX: y`));
+    const cors = [resolveCors(true)!, resolveCors([APP])!];
+    fc.assert(
+      fc.property(text, fc.option(text), fc.option(text), (origin, method, requested) => {
+        for (const c of cors) {
+          expect(printable(withCors(errorPlan(404), c, origin).headers)).toBe(true);
+          const pre = preflightPlan(c, origin, method ?? undefined, requested ?? undefined);
+          expect(pre.status).toBe(204);
+          expect(printable(pre.headers)).toBe(true);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 

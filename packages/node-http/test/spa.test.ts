@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DiskFS, MemFS, type FileSystem } from '@hotfs/core';
 import { createFetchHandler, createHandler, type HandlerOptions } from '../src/index.js';
@@ -65,6 +66,31 @@ describe('acceptsHtml', () => {
     ]) {
       expect(acceptsHtml(no), no.slice(0, 40)).toBe(false);
     }
+  });
+});
+
+describe('acceptsHtml on any input', () => {
+  it('answers a boolean for any header, and agrees with appending a range that allows nothing', () => {
+    const accept = fc.oneof(
+      fc.string({ maxLength: 200 }),
+      fc
+        .array(
+          fc.tuple(
+            fc.constantFrom('text/html', 'text/*', '*/*', 'application/json', 'TEXT/HTML', 'x'),
+            fc.constantFrom('', ';q=0', ';q=0.5', ';q=1', ';q=2', ';q=abc', ';level=1'),
+          ),
+          { maxLength: 6 },
+        )
+        .map((list) => list.map(([t, p]) => t + p).join(', ')),
+    );
+    fc.assert(
+      fc.property(accept, (header) => {
+        const allowed = acceptsHtml(header);
+        expect(typeof allowed).toBe('boolean');
+        expect(acceptsHtml(`${header}, application/json`)).toBe(allowed);
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
 
