@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { checkBackendOptions, type BackendKind, type BackendOptions } from './backend.js';
+import { parseHeaderRule, parseOrigins, takeBareFlags } from './cli-serving.js';
 import { MAX_TIMER_MS, UsageError, parseAddr, parseDuration, parseHeaders, parseIndex, parseRegExp, parseSize, usageError } from './cli-values.js';
 import { resolveOptions, type HandlerOptions } from './options.js';
 import { KEEP_ALIVE_TIMEOUT, serverTimeouts } from './server.js';
@@ -51,6 +52,9 @@ const options = {
   immutable: { type: 'boolean' },
   header: { type: 'string', multiple: true },
   precompressed: { type: 'boolean' },
+  'header-rule': { type: 'string', multiple: true },
+  single: { type: 'string' },
+  cors: { type: 'string', multiple: true },
   symlinks: { type: 'string' },
   io: { type: 'string' },
   ignore: { type: 'string' },
@@ -91,6 +95,8 @@ const flagOf: Record<string, string> = {
   immutable: '--immutable',
   headers: '--header',
   precompressed: '--precompressed',
+  single: '--single',
+  cors: '--cors',
   headersTimeout: '--headers-timeout',
   requestTimeout: '--request-timeout',
   keepAliveTimeout: '--keep-alive-timeout',
@@ -108,8 +114,10 @@ const flagOf: Record<string, string> = {
 /** Parses and validates the arguments. @throws UsageError naming the flag for anything wrong. */
 export function parseCli(args: string[]): CliConfig | 'help' | 'version' {
   let values;
+  // --single and --cors take an optional value: alone, or with '='.
+  const { args: rest, bare } = takeBareFlags(args, ['single', 'cors']);
   try {
-    ({ values } = parseArgs({ args, strict: true, allowPositionals: false, options }));
+    ({ values } = parseArgs({ args: rest, strict: true, allowPositionals: false, options }));
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -121,6 +129,7 @@ export function parseCli(args: string[]): CliConfig | 'help' | 'version' {
   conflict('verbose', 'quiet');
   conflict('index', 'no-index');
   conflict('listing', 'no-listing');
+  for (const name of bare) if (values[name as 'single' | 'cors'] !== undefined) throw new UsageError(`--${name} and --${name}=… cannot be combined`);
 
   const backend = values.backend;
   if (backend !== 'mem' && backend !== 'disk') throw usageError('--backend', 'must be mem or disk', backend);
@@ -144,7 +153,11 @@ export function parseCli(args: string[]): CliConfig | 'help' | 'version' {
     ...(values.immutable ? { immutable: true } : {}),
     ...(values.header === undefined ? {} : { headers: parseHeaders(values.header) }),
     ...(values.precompressed ? { precompressed: true } : {}),
+    ...(bare.has('single') ? { single: true } : defined('single', values.single)),
+    ...(bare.has('cors') ? { cors: true } : values.cors === undefined ? {} : { cors: parseOrigins(values.cors) }),
   };
+  const rules = values['header-rule']?.map((text) => parseHeaderRule(text, handler.cors !== undefined));
+  if (rules !== undefined) handler.headerRules = rules;
   const timeout = (flag: 'headers-timeout' | 'request-timeout' | 'keep-alive-timeout' | 'settle' | 'reconcile-interval'): number | undefined => {
     const text = values[flag];
     return text === undefined ? undefined : parseDuration(text, `--${flag}`, { bare: 'ms', unit: 'ms', max: MAX_TIMER_MS });

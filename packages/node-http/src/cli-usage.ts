@@ -26,6 +26,13 @@ HTTP:
   --immutable                add immutable to that Cache-Control (needs --max-age)
   --header 'Name: value'     extra header on files and listings; repeatable
   --precompressed            serve app.js.br / .zst / .gz for app.js to clients that accept it
+  --header-rule <rule>       '<regexp> Name: value': a header on files and listings whose path
+                             (/sub/app.js) matches the regexp, which ends at the first space;
+                             repeatable; a later rule wins, and a rule wins over --max-age/--header
+  --single[=<file>]          SPA fallback: a missing path without an extension, asked for as HTML,
+                             gets this file with 200 (default file: /index.html)
+  --cors[=<origins>]         CORS headers on every answer, and preflight OPTIONS: for any origin (*),
+                             or for these only: --cors=https://a.example,https://b.example
   --headers-timeout <dur>    time to receive request headers (default: Node's, 60s)
   --request-timeout <dur>    time to receive a whole request (default: Node's, 300s)
   --keep-alive-timeout <dur> how long an idle connection stays open (default: 65s)

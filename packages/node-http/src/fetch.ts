@@ -4,6 +4,7 @@
  * @module
  */
 import { hasBytes, release, type File, type FileSystem } from '@hotfs/core';
+import { corsMethodNotAllowed, preflightPlan, withCors } from './cors.js';
 import { CHUNK_SIZE } from './handler.js';
 import type { HandlerOptions } from './options.js';
 import { errorPlan, type Part, type Plan } from './respond.js';
@@ -17,7 +18,8 @@ export type FetchHandler = (request: Request) => Promise<Response>;
 
 /**
  * Creates a `Request → Response` handler with the same semantics and options as
- * {@link createHandler} (`fallthrough` has no meaning here: a miss is a 404 Response).
+ * {@link createHandler}, the SPA fallback, header rules and CORS (preflight `OPTIONS` included) too
+ * (`fallthrough` has no meaning here: a miss is a 404 Response).
  * The URL is parsed by the WHATWG URL parser, which already resolves dot segments.
  */
 export function createFetchHandler(fs: FileSystem, options?: HandlerOptions): FetchHandler {
@@ -27,11 +29,14 @@ export function createFetchHandler(fs: FileSystem, options?: HandlerOptions): Fe
     let plan: Plan;
     let file: File | undefined;
     let error: unknown;
-    if (method !== 'GET' && method !== 'HEAD') {
-      plan = errorPlan(405);
+    const h = request.headers;
+    const get = (name: string): string | undefined => h.get(name) ?? undefined;
+    const cors = ctx.options.cors;
+    if (cors !== undefined && method === 'OPTIONS') {
+      plan = preflightPlan(cors, get('origin'), get('access-control-request-method'), get('access-control-request-headers'));
+    } else if (method !== 'GET' && method !== 'HEAD') {
+      plan = cors === undefined ? errorPlan(405) : corsMethodNotAllowed();
     } else {
-      const h = request.headers;
-      const get = (name: string): string | undefined => h.get(name) ?? undefined;
       const url = new URL(request.url);
       const facts = {
         method,
@@ -60,6 +65,7 @@ export function createFetchHandler(fs: FileSystem, options?: HandlerOptions): Fe
         file = undefined;
       }
     }
+    if (cors !== undefined) plan = withCors(plan, cors, cors.origins === undefined ? undefined : get('origin'));
     const headers = new Headers();
     for (let i = 0; i < plan.headers.length; i += 2) headers.append(plan.headers[i]!, plan.headers[i + 1]!);
     try {

@@ -4,6 +4,7 @@
  */
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import { release, type File, type FileSystem } from '@hotfs/core';
+import { corsMethodNotAllowed, preflightPlan, withCors } from './cors.js';
 import type { HandlerOptions } from './options.js';
 import { errorPlan, type FileSlice, type Part, type Plan, type RequestFacts } from './respond.js';
 import { createContext, serveContent, type ServeContext, type Served } from './serve.js';
@@ -39,8 +40,13 @@ export function createHandler(fs: FileSystem, options?: HandlerOptions): Handler
 function handle(ctx: ServeContext, req: IncomingMessage, res: ServerResponse, next: ((err?: unknown) => void) | undefined): void {
   const method = req.method;
   if (method !== 'GET' && method !== 'HEAD') {
+    const cors = ctx.options.cors;
+    if (cors !== undefined && method === 'OPTIONS') {
+      const h = req.headers;
+      return finish(ctx, req, res, preflightPlan(cors, h.origin, h['access-control-request-method'], h['access-control-request-headers']), undefined, undefined);
+    }
     if (ctx.options.fallthrough && next) return passOn(res, next);
-    finish(ctx, req, res, errorPlan(405), undefined, undefined);
+    finish(ctx, req, res, cors === undefined ? errorPlan(405) : corsMethodNotAllowed(), undefined, undefined);
     return;
   }
   serveContent(ctx, new HeaderFacts(req, method), req.url ?? '/', (served) => respond(ctx, req, res, next, served));
@@ -93,6 +99,9 @@ function respond(ctx: ServeContext, req: IncomingMessage, res: ServerResponse, n
 // Synchronous whenever the body is in memory (errors, listings, zero-copy backends): the common
 // path then costs no extra promise. Only streaming from a backend without bytes() goes async.
 function finish(ctx: ServeContext, req: IncomingMessage, res: ServerResponse, plan: Plan, file: File | undefined, error: unknown): void {
+  const cors = ctx.options.cors;
+  // Origin is read only when the answer depends on it: a list of origins.
+  if (cors !== undefined) plan = withCors(plan, cors, cors.origins === undefined ? undefined : req.headers.origin);
   const body = plan.body;
   try {
     writeHead(res, plan);

@@ -9,3 +9,5 @@ export { createServer, type ServerOptions } from './server.js';
 export { createFetchHandler, type FetchHandler } from './fetch.js';
 export type { HandlerOptions, DotfilesPolicy, Logger, RequestLog } from './options.js';
 export { requestLogger } from './request-logger.js';
+export type { HeaderRule } from './header-rules.js';
+export type { CorsOption } from './cors.js';

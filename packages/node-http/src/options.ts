@@ -3,6 +3,9 @@
  * @module
  */
 import { CONTENT_CODINGS, type ContentCoding } from '@hotfs/core';
+import { resolveCors, type CorsOption, type ResolvedCors } from './cors.js';
+import { resolveHeaderRules, type HeaderRule, type ResolvedRule } from './header-rules.js';
+import { resolveSingle } from './spa.js';
 
 /**
  * What to do with a path that has a segment starting with `.` (`/.env`, `/.git/config`):
@@ -44,7 +47,7 @@ export interface HandlerOptions {
   maxAge?: number;
   /** Add `immutable` to Cache-Control; needs `maxAge`. Default `false`. */
   immutable?: boolean;
-  /** Extra response headers for files and listings (not errors or redirects), e.g. CORS or CSP. */
+  /** Extra response headers for files and listings (not errors or redirects), e.g. CSP (CORS: option `cors`). */
   headers?: Readonly<Record<string, string>>;
   /** Called once per answered request; default none. */
   logger?: Logger;
@@ -63,6 +66,22 @@ export interface HandlerOptions {
    * backend holds in memory (`File.encodings()`, MemFS's `compress`) are served whatever this says.
    */
   precompressed?: boolean | readonly ContentCoding[];
+  /**
+   * Single-page-app fallback: a GET or HEAD for a path that does not exist, whose last segment has
+   * no `.` and whose `Accept` allows `text/html`, gets this file with 200 (`true`: `'/index.html'`;
+   * a string: the file's hotfs path). A missing `/app.js` stays 404. Default `false`.
+   */
+  single?: boolean | string;
+  /**
+   * Headers by path: each rule whose `match` accepts the hotfs path of a file (or listing) adds its
+   * headers; a later rule, and any rule over options `headers` and `maxAge`, wins for the same name.
+   */
+  headerRules?: readonly HeaderRule[];
+  /**
+   * CORS: `true` allows any origin (`Access-Control-Allow-Origin: *`), a list allows those origins
+   * (`['https://app.example']`, echoed with `Vary: Origin`). Answers preflight `OPTIONS`. Default `false`.
+   */
+  cors?: CorsOption;
 }
 
 /** Options after validation, in the form the request path uses. */
@@ -79,9 +98,14 @@ export interface ResolvedOptions {
   fallthrough: boolean;
   /** Codings whose siblings are looked for; empty when off. */
   precompressed: readonly ContentCoding[];
+  /** The SPA fallback's hotfs path, or undefined when off. */
+  single: string | undefined;
+  /** undefined when there are none: the request path skips them at no cost. */
+  headerRules: readonly ResolvedRule[] | undefined;
+  cors: ResolvedCors | undefined;
 }
 
-const known = new Set(['prefix', 'dotfiles', 'index', 'listing', 'maxAge', 'immutable', 'headers', 'logger', 'fallthrough', 'precompressed']);
+const known = new Set(['prefix', 'dotfiles', 'index', 'listing', 'maxAge', 'immutable', 'headers', 'logger', 'fallthrough', 'precompressed', 'single', 'headerRules', 'cors']);
 // Headers the handler computes itself; overriding them would break the semantics it promises.
 const reserved = new Set([
   'content-length',
@@ -112,6 +136,9 @@ export function resolveOptions(options: HandlerOptions = {}): ResolvedOptions {
     logger,
     fallthrough = false,
     precompressed = false,
+    single,
+    headerRules,
+    cors,
   } = options;
 
   const wrongPrefix = prefixProblem(prefix);
@@ -129,16 +156,10 @@ export function resolveOptions(options: HandlerOptions = {}): ResolvedOptions {
   }
   if (typeof immutable !== 'boolean') throw new TypeError(`option 'immutable' must be a boolean; got ${describe(immutable)}`);
   if (immutable && maxAge === undefined) throw new TypeError(`option 'immutable' needs option 'maxAge'`);
-  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) {
-    throw new TypeError(`option 'headers' must be an object of header names to string values; got ${describe(headers)}`);
-  }
-  const extraHeaders: string[] = [];
-  for (const [name, value] of Object.entries(headers)) {
-    if (!TOKEN.test(name) || reserved.has(name.toLowerCase())) throw new TypeError(`option 'headers' has an invalid or reserved header name ${describe(name)}`);
-    // Printable ASCII and tabs only: anything else would throw inside Node at request time.
-    if (typeof value !== 'string' || !/^[\t\x20-\x7e]*$/.test(value)) throw new TypeError(`option 'headers' has an invalid value for ${name}: ${describe(value)}`);
-    extraHeaders.push(name, value);
-  }
+  const resolvedCors = resolveCors(cors);
+  const list = (h: unknown, option: string): string[] => headerList(h, option, resolvedCors !== undefined);
+  const extraHeaders = list(headers, 'headers');
+  const rules = resolveHeaderRules(headerRules, list);
   if (logger !== undefined && typeof logger !== 'function') throw new TypeError(`option 'logger' must be a function; got ${describe(logger)}`);
   if (typeof fallthrough !== 'boolean') throw new TypeError(`option 'fallthrough' must be a boolean; got ${describe(fallthrough)}`);
   const codings = precompressed === true ? CONTENT_CODINGS : precompressed === false ? [] : precompressed;
@@ -156,7 +177,27 @@ export function resolveOptions(options: HandlerOptions = {}): ResolvedOptions {
     logger,
     fallthrough,
     precompressed: Object.freeze(CONTENT_CODINGS.filter((c) => codings.includes(c))),
+    single: resolveSingle(single, dotfiles === 'allow'),
+    headerRules: rules,
+    cors: resolvedCors,
   };
+}
+
+// Header names to values as a flat list; `cors` also reserves the Access-Control-* names it sets.
+function headerList(headers: unknown, option: string, cors: boolean): string[] {
+  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) {
+    throw new TypeError(`option '${option}' must be an object of header names to string values; got ${describe(headers)}`);
+  }
+  const list: string[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    if (!TOKEN.test(name) || reserved.has(lower)) throw new TypeError(`option '${option}' has an invalid or reserved header name ${describe(name)}`);
+    if (cors && lower.startsWith('access-control-')) throw new TypeError(`option '${option}' sets ${name}, which option 'cors' sets`);
+    // Printable ASCII and tabs only: anything else would throw inside Node at request time.
+    if (typeof value !== 'string' || !/^[\t\x20-\x7e]*$/.test(value)) throw new TypeError(`option '${option}' has an invalid value for ${name}: ${describe(value)}`);
+    list.push(name, value);
+  }
+  return list;
 }
 
 // Says what is wrong, not only what is right: "must start with '/'" for '/a//b' would be a puzzle.

@@ -9,6 +9,7 @@ import { formatHttpDate } from './http-date.js';
 import { evaluatePreconditions, type ConditionalHeaders } from './preconditions.js';
 import { parseRange, sumRanges, type ByteRange } from './range.js';
 import type { ResolvedOptions } from './options.js';
+import { applyHeaderRules } from './header-rules.js';
 
 /** What the core needs to know about a request (header values as received, undefined when absent). */
 export interface RequestFacts extends ConditionalHeaders {
@@ -59,23 +60,27 @@ export interface FileMeta {
   notModified: readonly string[];
   /** The body of a whole-file GET (undefined for an empty file). */
   whole: readonly Part[] | undefined;
+  /** With header rules: the hotfs path the headers were computed for (they depend on it). */
+  path?: string;
 }
 
 const encoder = new TextEncoder();
 
 /**
- * Computes the cacheable metadata of a file version. `contentType` overrides the name lookup.
- * `encoding` is set when the answer was negotiated on `Accept-Encoding` (RFC 9110 §12.5.5: then
- * every answer says `Vary: Accept-Encoding`, 304s included): `'identity'` for the file as it is, a
- * coding for an encoded variant (`info` is then the variant's, `contentType` the original's).
+ * Computes the cacheable metadata of a file version. `contentType` overrides the name lookup;
+ * `path` (the hotfs path served) is given when there are header rules. `encoding` is set when the
+ * answer was negotiated on `Accept-Encoding` (RFC 9110 §12.5.5: then every answer says
+ * `Vary: Accept-Encoding`, 304s included): `'identity'` for the file as it is, a coding for an
+ * encoded variant (`info` is then the variant's, `contentType` the original's).
  */
-export function fileMeta(info: FileInfo, o: ResolvedOptions, contentType = contentTypeByName(info.name), encoding?: ContentCoding | 'identity'): FileMeta {
+export function fileMeta(info: FileInfo, o: ResolvedOptions, contentType = contentTypeByName(info.name), path?: string, encoding?: ContentCoding | 'identity'): FileMeta {
   const etag = quoteEtag(info);
   const lastModified = info.mtimeMs > 0 ? formatHttpDate(info.mtimeMs) : undefined;
   const common: string[] = ['ETag', etag];
   if (encoding !== undefined) common.push('Vary', 'Accept-Encoding');
   if (o.cacheControl !== undefined) common.push('Cache-Control', o.cacheControl);
   common.push(...o.extraHeaders);
+  if (path !== undefined && o.headerRules !== undefined) common.push(...applyHeaderRules(common.splice(2), o.headerRules, path));
   const notModified = Object.freeze(common.slice());
   let ok: readonly string[] | undefined;
   if (contentType !== undefined) {
@@ -85,7 +90,7 @@ export function fileMeta(info: FileInfo, o: ResolvedOptions, contentType = conte
     ok = Object.freeze(h.concat(common));
   }
   const whole = info.size > 0 ? Object.freeze([Object.freeze({ start: 0, end: info.size })]) : undefined;
-  return Object.freeze({ size: info.size, mtimeMs: info.mtimeMs, etag, contentType, ok, notModified, whole });
+  return Object.freeze({ size: info.size, mtimeMs: info.mtimeMs, etag, contentType, ok, notModified, whole, ...(path === undefined ? {} : { path }) });
 }
 
 /**
@@ -252,10 +257,10 @@ export function statusForCode(code: string | undefined): number {
  * Plans a directory listing: If-Modified-Since against the directory's mtime (Go does the same),
  * then the page. `body` is the rendered HTML or JSON.
  */
-export function planListing(facts: RequestFacts, dir: FileInfo, json: boolean, body: string, o: ResolvedOptions): Plan {
+export function planListing(facts: RequestFacts, dir: FileInfo, json: boolean, body: string, o: ResolvedOptions, path?: string): Plan {
   const common: string[] = ['Vary', 'Accept'];
   if (dir.mtimeMs > 0) common.push('Last-Modified', formatHttpDate(dir.mtimeMs));
-  common.push(...o.extraHeaders);
+  common.push(...(path !== undefined && o.headerRules !== undefined ? applyHeaderRules(o.extraHeaders, o.headerRules, path) : o.extraHeaders));
   if (facts.ifModifiedSince !== undefined && facts.ifNoneMatch === undefined) {
     const pre = evaluatePreconditions({ ifModifiedSince: facts.ifModifiedSince }, { etag: undefined, mtimeMs: dir.mtimeMs }, true);
     if (pre.outcome === 'not-modified') return { status: 304, headers: common, body: undefined };

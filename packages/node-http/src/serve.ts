@@ -11,6 +11,7 @@ import { listingHtml, listingJson, wantsJson } from './listing.js';
 import { absoluteLocation, directoryLocation, fileLocation, relativeLocation } from './location.js';
 import { resolveOptions, type HandlerOptions, type ResolvedOptions } from './options.js';
 import { errorPlan, fileMeta, planFile, planListing, redirectPlan, statusForCode, usableEtag, type FileMeta, type Plan, type RequestFacts } from './respond.js';
+import { acceptsHtml, isRoute } from './spa.js';
 import { AcceptCache, findVariant, findVariantSync, type Variant } from './variants.js';
 
 /** Per-handler state shared by all requests. */
@@ -70,6 +71,8 @@ const NOT_FOUND: Served = Object.freeze({ plan: errorPlan(404), file: undefined 
 interface Route {
   path: string;
   query: string;
+  /** The path is the SPA fallback's, looked up after the request's own path missed. */
+  fallback?: true;
 }
 
 /**
@@ -91,12 +94,18 @@ export function serveContent(ctx: ServeContext, facts: RequestFacts, target: str
     if ('plan' in routed) served = routed;
     else if (ctx.fs.tryOpenSync !== undefined) {
       file = ctx.fs.tryOpenSync(routed.path);
+      if (file === undefined) {
+        const fallback = fallbackFor(ctx, facts, routed);
+        if (fallback !== undefined) file = ctx.fs.tryOpenSync((routed = fallback).path);
+      }
       if (file === undefined) served = NOT_FOUND;
       else if (file.statSync !== undefined) {
         info = file.statSync();
         const redirect = redirectFor(ctx, routed, info);
         if (redirect !== undefined) served = closing(file, redirect);
-        else if (!info.isDirectory) served = negotiates(ctx, file, info) ? encodedSync(ctx, facts, routed.path, file, info) : content(ctx, facts, file, info);
+        else if (!info.isDirectory) {
+          served = negotiates(ctx, file, info, routed.path) ? encodedSync(ctx, facts, routed.path, file, info) : content(ctx, facts, file, info, routed.path);
+        }
       }
     }
   } catch (error) {
@@ -111,22 +120,26 @@ export function serveContent(ctx: ServeContext, facts: RequestFacts, target: str
 async function serveFile(ctx: ServeContext, facts: RequestFacts, routed: Route, file: File | undefined, info: FileInfo | undefined): Promise<Served> {
   try {
     file ??= await tryOpen(ctx.fs, routed.path);
+    if (file === undefined) {
+      const fallback = fallbackFor(ctx, facts, routed);
+      if (fallback !== undefined) file = await tryOpen(ctx.fs, (routed = fallback).path);
+    }
     if (file === undefined) return NOT_FOUND;
     info ??= await file.stat();
     const redirect = redirectFor(ctx, routed, info);
     if (redirect !== undefined) return closing(file, redirect);
     let path = routed.path;
     if (info.isDirectory) {
-      const index = await openIndex(ctx, routed.path);
-      if (index === undefined) return await listDirectory(ctx, facts, file, info, routed.path);
+      const index = await openIndex(ctx, path);
+      if (index === undefined) return await listDirectory(ctx, facts, file, info, path);
       release(file);
       ({ file, info, path } = index);
     }
-    if (negotiates(ctx, file, info)) {
+    if (negotiates(ctx, file, info, path)) {
       const variant = await findVariant(ctx.fs, path, file, info, ctx.accepts.preferred(facts.acceptEncoding), ctx.options.precompressed);
-      return variantOrIdentity(ctx, facts, file, info, variant);
+      return variantOrIdentity(ctx, facts, path, file, info, variant);
     }
-    return content(ctx, facts, file, info) ?? { plan: sniffed(ctx, facts, info, await readHead(file, Math.min(info.size, SNIFF_LENGTH))), file };
+    return content(ctx, facts, file, info, path) ?? { plan: sniffed(ctx, facts, info, await readHead(file, Math.min(info.size, SNIFF_LENGTH)), path), file };
   } catch (error) {
     return failed(file, error);
   }
@@ -162,8 +175,10 @@ function route(ctx: ServeContext, target: string): Served | Route {
   return { path, query: decoded.query };
 }
 
-// A directory is named with a trailing slash, a file without: anything else is redirected.
+// A directory is named with a trailing slash, a file without: anything else is redirected. (The
+// SPA fallback is served at the request's path: a directory there is only a miss.)
 function redirectFor(ctx: ServeContext, routed: Route, info: FileInfo): Plan | undefined {
+  if (routed.fallback) return info.isDirectory ? NOT_FOUND.plan : undefined;
   const { path, query } = routed;
   const prefix = ctx.options.prefix;
   const slash = path.charCodeAt(path.length - 1) === 47;
@@ -172,44 +187,54 @@ function redirectFor(ctx: ServeContext, routed: Route, info: FileInfo): Plan | u
   return undefined;
 }
 
+// A miss the SPA fallback answers: a route of the app (no '.' in its last segment) asked for as a page.
+function fallbackFor(ctx: ServeContext, facts: RequestFacts, routed: Route): Route | undefined {
+  const single = ctx.options.single;
+  if (single === undefined || !isRoute(routed.path) || !acceptsHtml(facts.accept)) return undefined;
+  return { path: single, query: routed.query, fallback: true };
+}
+
 /**
  * A file's answer when it needs no read: its type is known from the name or sniffed from a view
- * of its bytes. `undefined` when the first bytes must be read to sniff the type.
+ * of its bytes. `undefined` when the first bytes must be read to sniff the type. `path` is the
+ * hotfs path served (what header rules match).
  */
-function content(ctx: ServeContext, facts: RequestFacts, file: File, info: FileInfo): Served | undefined {
-  const plan = planFile(facts, metaFor(ctx, info), ctx.boundary);
+function content(ctx: ServeContext, facts: RequestFacts, file: File, info: FileInfo, path: string): Served | undefined {
+  const plan = planFile(facts, metaFor(ctx, info, path), ctx.boundary);
   if (plan.needsType !== true) return { plan, file };
   if (file.bytes === undefined) return undefined;
-  return { plan: sniffed(ctx, facts, info, file.bytes().subarray(0, SNIFF_LENGTH)), file };
+  return { plan: sniffed(ctx, facts, info, file.bytes().subarray(0, SNIFF_LENGTH), path), file };
 }
 
 // Encodings are negotiated for a file whose type is known by its name (a variant's bytes cannot be
 // sniffed), when siblings are looked for or the backend holds encodings beside its files.
-function negotiates(ctx: ServeContext, file: File, info: FileInfo): boolean {
-  return (ctx.options.precompressed.length > 0 || file.encodings !== undefined) && metaFor(ctx, info).contentType !== undefined;
+function negotiates(ctx: ServeContext, file: File, info: FileInfo, path: string): boolean {
+  return (ctx.options.precompressed.length > 0 || file.encodings !== undefined) && metaFor(ctx, info, path).contentType !== undefined;
 }
 
 function encodedSync(ctx: ServeContext, facts: RequestFacts, path: string, file: File, info: FileInfo): Served {
   const variant = findVariantSync(ctx.fs, path, file, info, ctx.accepts.preferred(facts.acceptEncoding), ctx.options.precompressed);
-  return variantOrIdentity(ctx, facts, file, info, variant);
+  return variantOrIdentity(ctx, facts, path, file, info, variant);
 }
 
 // The variant when there is one (the identity file is released), else the file itself; either way
 // the answer says Vary: Accept-Encoding.
-function variantOrIdentity(ctx: ServeContext, facts: RequestFacts, file: File, info: FileInfo, variant: Variant | undefined): Served {
-  if (variant === undefined) return { plan: planFile(facts, negotiatedMeta(ctx, info, info, 'identity', metaFor(ctx, info).contentType), ctx.boundary), file };
+function variantOrIdentity(ctx: ServeContext, facts: RequestFacts, path: string, file: File, info: FileInfo, variant: Variant | undefined): Served {
+  const contentType = metaFor(ctx, info, path).contentType;
+  if (variant === undefined) return { plan: planFile(facts, negotiatedMeta(ctx, info, info, 'identity', contentType, path), ctx.boundary), file };
   release(file);
-  const meta = negotiatedMeta(ctx, variant.key, variant.info, variant.coding, metaFor(ctx, info).contentType);
+  const meta = negotiatedMeta(ctx, variant.key, variant.info, variant.coding, contentType, path);
   return { plan: planFile(facts, meta, ctx.boundary), file: variant.file };
 }
 
 // Keyed by the object that stands for the version: the identity FileInfo, a sibling's FileInfo or the
 // backend's encoding. A backend that makes a new FileInfo per call (a disk) recomputes the headers
 // of a negotiated answer each time: cheap next to the syscalls such a backend costs.
-function negotiatedMeta(ctx: ServeContext, key: object, info: FileInfo, encoding: ContentCoding | 'identity', contentType: string | undefined): FileMeta {
+function negotiatedMeta(ctx: ServeContext, key: object, info: FileInfo, encoding: ContentCoding | 'identity', contentType: string | undefined, requested: string): FileMeta {
+  const path = rulePath(ctx, requested);
   let meta = ctx.negotiated.get(key);
-  if (meta === undefined) {
-    meta = fileMeta(info, ctx.options, contentType, encoding);
+  if (meta === undefined || meta.path !== path) {
+    meta = fileMeta(info, ctx.options, contentType, path, encoding);
     ctx.negotiated.set(key, meta);
   }
   return meta;
@@ -222,21 +247,29 @@ function failed(file: File | undefined, error: unknown): Served {
 
 // Headers per file version: by FileInfo identity (in-memory backends hand out the same object),
 // else by what identifies a version (a disk makes a new FileInfo per call; its ETag names the version).
-function metaFor(ctx: ServeContext, info: FileInfo): FileMeta {
+// With header rules the headers depend on the path too, and two paths can hold the same version.
+function metaFor(ctx: ServeContext, info: FileInfo, requested: string): FileMeta {
+  const path = rulePath(ctx, requested);
   let meta = ctx.cache.get(info);
-  if (meta !== undefined) return meta;
-  const key = versionKey(info);
+  if (meta !== undefined && meta.path === path) return meta;
+  const key = versionKey(info, path);
   meta = key === undefined ? undefined : ctx.versions.get(key);
   if (meta !== undefined) return meta;
-  meta = fileMeta(info, ctx.options);
+  meta = fileMeta(info, ctx.options, undefined, path);
   remember(ctx, info, key, meta);
   return meta;
 }
 
-function sniffed(ctx: ServeContext, facts: RequestFacts, info: FileInfo, head: Uint8Array): Plan {
-  const meta = fileMeta(info, ctx.options, sniffContentType(head));
-  remember(ctx, info, versionKey(info), meta);
+function sniffed(ctx: ServeContext, facts: RequestFacts, info: FileInfo, head: Uint8Array, requested: string): Plan {
+  const path = rulePath(ctx, requested);
+  const meta = fileMeta(info, ctx.options, sniffContentType(head), path);
+  remember(ctx, info, versionKey(info, path), meta);
   return planFile(facts, meta, ctx.boundary);
+}
+
+// The hotfs path header rules are matched against; undefined without rules, so paths stay out of the caches.
+function rulePath(ctx: ServeContext, path: string): string | undefined {
+  return ctx.options.headerRules === undefined ? undefined : cleanPath(path);
 }
 
 function remember(ctx: ServeContext, info: FileInfo, key: string | undefined, meta: FileMeta): void {
@@ -249,9 +282,10 @@ function remember(ctx: ServeContext, info: FileInfo, key: string | undefined, me
 // A name never holds '/', so the key is unambiguous; the ETag, strong or weak, fixes the size, and
 // the W/ keeps a weak version's headers apart from the strong ones of the same tag. Only a tag that
 // is sent names a version: an unusable one ('' say) could be shared by files of different sizes.
-function versionKey(info: FileInfo): string | undefined {
-  if (usableEtag(info.etag)) return `${info.name}/${info.mtimeMs}/${info.etag}`;
-  return usableEtag(info.weakEtag) ? `${info.name}/${info.mtimeMs}/W/${info.weakEtag}` : undefined;
+// A path (header rules) follows a NUL, which neither a tag nor a path holds.
+function versionKey(info: FileInfo, path: string | undefined): string | undefined {
+  const key = usableEtag(info.etag) ? `${info.name}/${info.mtimeMs}/${info.etag}` : usableEtag(info.weakEtag) ? `${info.name}/${info.mtimeMs}/W/${info.weakEtag}` : undefined;
+  return key === undefined || path === undefined ? key : `${key}\0${path}`;
 }
 
 async function readHead(file: File, length: number): Promise<Uint8Array> {
@@ -266,11 +300,11 @@ async function readHead(file: File, length: number): Promise<Uint8Array> {
 }
 
 // The first index file of the directory that is a file, opened; a directory of that name is skipped.
-async function openIndex(ctx: ServeContext, path: string): Promise<{ file: File; info: FileInfo; path: string } | undefined> {
-  const clean = cleanPath(path);
+async function openIndex(ctx: ServeContext, dir: string): Promise<{ file: File; info: FileInfo; path: string } | undefined> {
+  const clean = cleanPath(dir);
   for (const name of ctx.options.index) {
-    const indexPath = joinPath(clean, name);
-    const file = await tryOpen(ctx.fs, indexPath);
+    const path = joinPath(clean, name);
+    const file = await tryOpen(ctx.fs, path);
     if (file === undefined) continue;
     let info: FileInfo;
     try {
@@ -279,7 +313,7 @@ async function openIndex(ctx: ServeContext, path: string): Promise<{ file: File;
       release(file);
       throw error;
     }
-    if (!info.isDirectory) return { file, info, path: indexPath };
+    if (!info.isDirectory) return { file, info, path };
     release(file);
   }
   return undefined;
@@ -295,7 +329,7 @@ async function listDirectory(ctx: ServeContext, facts: RequestFacts, dir: File, 
   const json = wantsJson(facts.accept);
   const shown = displayPath(o.prefix, clean);
   const body = json ? listingJson(shown, entries) : listingHtml(shown, entries, clean !== '/');
-  return closing(dir, planListing(facts, info, json, body, o));
+  return closing(dir, planListing(facts, info, json, body, o, o.headerRules === undefined ? undefined : shown.slice(o.prefix.length)));
 }
 
 // The path as the visitor sees it in the address bar (prefix included), for the page title.

@@ -144,6 +144,29 @@ describe('hotfs command line', () => {
     });
   });
 
+  it('parses --single, --cors and --header-rule, the first two with an optional value', () => {
+    expect(config(['--single', '--cors', '--quiet']).handler).toMatchObject({ single: true, cors: true });
+    expect(config(['--single=/app.html', '--cors=https://a.example,http://localhost:5173', '--cors=https://b.example']).handler).toMatchObject({
+      single: '/app.html',
+      cors: ['https://a.example', 'http://localhost:5173', 'https://b.example'],
+    });
+    // A bare flag at the end, and a bare flag after '--' is an argument, not the flag.
+    expect(config(['--quiet', '--single']).handler.single).toBe(true);
+    expect(() => parseCli(['--', '--single'])).toThrow(/Unexpected argument '--single'/);
+    const { headerRules } = config([
+      '--header-rule',
+      '\\.[0-9a-f]{8,}\\.(js|css)$ Cache-Control: public, max-age=31536000, immutable',
+      '--header-rule',
+      '^/docs/ X-Robots-Tag:noindex ',
+    ]).handler;
+    expect(headerRules).toEqual([
+      { match: /\.[0-9a-f]{8,}\.(js|css)$/, headers: { 'Cache-Control': 'public, max-age=31536000, immutable' } },
+      { match: /^\/docs\//, headers: { 'X-Robots-Tag': 'noindex' } },
+    ]);
+    expect(config([]).handler).not.toHaveProperty('single');
+    expect(config([]).handler).not.toHaveProperty('headerRules');
+  });
+
   it.each([
     [['--prefix', '/a//b'], `--prefix: must not contain '//' (a URL path like '/static/') (got "/a//b")`],
     [['--prefix', 'memfs'], `--prefix: must start with '/' (a URL path like '/static/') (got "memfs")`],
@@ -156,6 +179,12 @@ describe('hotfs command line', () => {
     [['--io', 'async'], '--io: applies to --backend disk only, and this is --backend mem'],
     [['--backend', 'disk', '--wait-for-mirror'], '--wait-for-mirror: applies to --backend mem only, and this is --backend disk'],
     [['--index', 'a', '--no-index'], '--index and --no-index cannot be combined'],
+    [['--single', '/app.html'], `--single: takes its value after '=', like --single=/app.html (got "/app.html")`],
+    [['--single=/.app.html'], `--single: names a dotfile, which --dotfiles hides (got "/.app.html")`],
+    [['--cors', '--cors=https://a.example'], '--cors and --cors=… cannot be combined'],
+    [['--cors=https://a.example/'], '--cors: has an invalid origin "https://a.example/": must be written as browsers send it: https://a.example'],
+    [['--header-rule', '\\.js$ X-A: caf\u00e9'], `--header-rule: has an invalid value for X-A: "caf\u00e9" (got "\\\\.js$ X-A: caf\u00e9")`],
+    [['--header-rule', 'X-A: 1'], `--header-rule: must be '<regexp> <Name>: <value>'`],
   ])('reports %j under its flag, with what is wrong', (args, message) => {
     expect(() => parseCli(args)).toThrow(UsageError);
     expect(() => parseCli(args)).toThrow(message);

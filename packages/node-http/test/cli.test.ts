@@ -110,6 +110,7 @@ describe('hotfs command', () => {
     expect(await help.exit()).toBe(0);
     expect(help.stdout()).toContain('--backend <mem|disk>');
     expect(help.stdout()).toContain('--reconcile-interval <dur>');
+    for (const flag of ['--single[=<file>]', '--cors[=<origins>]', '--header-rule <rule>']) expect(help.stdout()).toContain(flag);
     const version = spawnHotfs(['--version']);
     expect([await version.exit(), version.stdout().trim()]).toEqual([0, 'hotfs 0.1.0']);
   });
@@ -133,6 +134,18 @@ describe('hotfs command', () => {
     [['--header', 'NoColon'], /^hotfs: --header: must be 'Name: value'/],
     [['--header', 'Content-Type: text/html'], /^hotfs: --header: has an invalid or reserved header name "Content-Type"/],
     [['--header', 'X-A: \x01'], /^hotfs: --header: has an invalid value for X-A/],
+    [['--header-rule', 'x'], /^hotfs: --header-rule: must be '<regexp> <Name>: <value>'/],
+    [['--header-rule', '( X-A: 1'], /^hotfs: --header-rule: is not a valid regular expression/],
+    [['--header-rule', '\\.js$ ETag: "x"'], /^hotfs: --header-rule: has an invalid or reserved header name "ETag"/],
+    [['--single', 'app.html'], /^hotfs: --single: takes its value after '=', like --single=app\.html/],
+    [['--single=app.html'], /^hotfs: --single: must start with '\/'.*\(got "app\.html"\)/],
+    [['--single=/a/../b.html'], /^hotfs: --single: must be a clean path/],
+    [['--single', '--single=/a.html'], /^hotfs: --single and --single=… cannot be combined/],
+    [['--cors=https://App.example'], /^hotfs: --cors: has an invalid origin "https:\/\/App\.example": must be written as browsers send it: https:\/\/app\.example/],
+    [['--cors=https://a.example,'], /^hotfs: --cors: has an invalid origin "": must be scheme:\/\/host/],
+    [['--cors=*'], /^hotfs: --cors: allows every origin when given alone/],
+    [['--cors', '--header', 'Access-Control-Allow-Origin: *'], /^hotfs: --header: sets Access-Control-Allow-Origin, which --cors sets/],
+    [['--cors', '--header-rule', 'x Access-Control-Max-Age: 1'], /^hotfs: --header-rule: sets Access-Control-Max-Age, which --cors sets/],
     [['--symlinks', 'sometimes'], /^hotfs: --symlinks: must be one of 'inside', 'follow', 'never'/],
     [['--backend', 'disk', '--io', 'fast'], /^hotfs: --io: must be 'sync' or 'async' \(got "fast"\)/],
     [['--io', 'async'], /^hotfs: --io: applies to --backend disk only/],
@@ -289,6 +302,22 @@ describe('hotfs command', () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 30_000);
+
+  it('--single, --cors and --header-rule reach the handler', async () => {
+    const s = await start(['--backend', 'disk', ...base(), '--single=/docs/index.html', '--cors=https://app.example', '--header-rule', '\\.html$ Cache-Control: no-cache']);
+    const page = await request(s.port, '/memfs/some/route', { accept: 'text/html', origin: 'https://app.example' });
+    expect([page.status, page.headers['cache-control'], page.headers['access-control-allow-origin'], page.body.toString()]).toEqual([
+      200,
+      'no-cache',
+      'https://app.example',
+      await readFile(join(fixture.root, 'docs/index.html'), 'utf8'),
+    ]);
+    expect((await request(s.port, '/memfs/missing.js')).status).toBe(404);
+    const pre = await request(s.port, '/memfs/hello.txt', { origin: 'https://app.example', 'access-control-request-method': 'GET' }, 'OPTIONS');
+    expect([pre.status, pre.headers['access-control-allow-methods']]).toEqual([204, 'GET, HEAD']);
+    process.kill(s.child.pid!, 'SIGTERM');
+    expect(await s.exit()).toBe(0);
+  });
 
   it('finishes an in-flight response on SIGINT and honours --prefix', async () => {
     await writeFile(join(fixture.root, 'huge.bin'), new Uint8Array(32 * 1024 * 1024));
