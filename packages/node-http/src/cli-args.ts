@@ -50,6 +50,7 @@ const options = {
   'max-age': { type: 'string' },
   immutable: { type: 'boolean' },
   header: { type: 'string', multiple: true },
+  live: { type: 'boolean' },
   symlinks: { type: 'string' },
   io: { type: 'string' },
   ignore: { type: 'string' },
@@ -78,6 +79,8 @@ const onlyFor: Record<string, BackendKind> = {
   'reconcile-interval': 'mem',
   'no-watch': 'mem',
   'wait-for-mirror': 'mem',
+  // Live reload needs a change feed, and the disk backend has none.
+  live: 'mem',
 };
 
 /** Library option names, for reporting a library's TypeError under the flag that set the value. */
@@ -89,6 +92,7 @@ const flagOf: Record<string, string> = {
   maxAge: '--max-age',
   immutable: '--immutable',
   headers: '--header',
+  live: '--live',
   headersTimeout: '--headers-timeout',
   requestTimeout: '--request-timeout',
   keepAliveTimeout: '--keep-alive-timeout',
@@ -141,6 +145,7 @@ export function parseCli(args: string[]): CliConfig | 'help' | 'version' {
     ...(values['max-age'] === undefined ? {} : { maxAge: parseDuration(values['max-age'], '--max-age', { bare: 's', unit: 's' }) }),
     ...(values.immutable ? { immutable: true } : {}),
     ...(values.header === undefined ? {} : { headers: parseHeaders(values.header) }),
+    ...(values.live ? { live: true } : {}),
   };
   const timeout = (flag: 'headers-timeout' | 'request-timeout' | 'keep-alive-timeout' | 'settle' | 'reconcile-interval'): number | undefined => {
     const text = values[flag];

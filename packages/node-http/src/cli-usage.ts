@@ -25,6 +25,8 @@ HTTP:
   --max-age <duration>       Cache-Control max-age on files: 60 (seconds), 10m, 1h, 7d (default: none)
   --immutable                add immutable to that Cache-Control (needs --max-age)
   --header 'Name: value'     extra header on files and listings; repeatable
+  --live                     mem backend: reload open pages when a file changes (stylesheets are
+                             swapped in place); events at <prefix>.hotfs/live, a script in HTML pages
   --headers-timeout <dur>    time to receive request headers (default: Node's, 60s)
   --request-timeout <dur>    time to receive a whole request (default: Node's, 300s)
   --keep-alive-timeout <dur> how long an idle connection stays open (default: 65s)

@@ -52,6 +52,13 @@ export interface HandlerOptions {
    * or a method other than GET and HEAD. Default `false`: always answer.
    */
   fallthrough?: boolean;
+  /**
+   * Live reload, for development: an event stream at `<prefix>/.hotfs/live` announces each change
+   * once it is served, and HTML responses get a small script that reloads the page on a change (or
+   * swaps its stylesheets in place when only CSS changed). Needs a FileSystem with a change feed
+   * (MemFS, MapFS, VolumeFS…). Default `false`: every response is exactly what it is without it.
+   */
+  live?: boolean;
 }
 
 /** Options after validation, in the form the request path uses. */
@@ -66,9 +73,10 @@ export interface ResolvedOptions {
   extraHeaders: readonly string[];
   logger: Logger | undefined;
   fallthrough: boolean;
+  live: boolean;
 }
 
-const known = new Set(['prefix', 'dotfiles', 'index', 'listing', 'maxAge', 'immutable', 'headers', 'logger', 'fallthrough']);
+const known = new Set(['prefix', 'dotfiles', 'index', 'listing', 'maxAge', 'immutable', 'headers', 'logger', 'fallthrough', 'live']);
 // Headers the handler computes itself; overriding them would break the semantics it promises.
 const reserved = new Set([
   'content-length',
@@ -88,7 +96,7 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 export function resolveOptions(options: HandlerOptions = {}): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object; got ${describe(options)}`);
   for (const key of Object.keys(options)) if (!known.has(key)) throw new TypeError(`unknown option '${key}'`);
-  const { prefix = '/', dotfiles = 'ignore', index = 'index.html', listing = true, maxAge, immutable = false, headers = {}, logger, fallthrough = false } = options;
+  const { prefix = '/', dotfiles = 'ignore', index = 'index.html', listing = true, maxAge, immutable = false, headers = {}, logger, fallthrough = false, live = false } = options;
 
   const wrongPrefix = prefixProblem(prefix);
   if (wrongPrefix) throw new TypeError(`option 'prefix' ${wrongPrefix} (a URL path like '/static/'); got ${describe(prefix)}`);
@@ -117,6 +125,7 @@ export function resolveOptions(options: HandlerOptions = {}): ResolvedOptions {
   }
   if (logger !== undefined && typeof logger !== 'function') throw new TypeError(`option 'logger' must be a function; got ${describe(logger)}`);
   if (typeof fallthrough !== 'boolean') throw new TypeError(`option 'fallthrough' must be a boolean; got ${describe(fallthrough)}`);
+  if (typeof live !== 'boolean') throw new TypeError(`option 'live' must be a boolean; got ${describe(live)}`);
 
   return {
     prefix: prefix.endsWith('/') ? prefix.slice(0, -1) : prefix,
@@ -127,6 +136,7 @@ export function resolveOptions(options: HandlerOptions = {}): ResolvedOptions {
     extraHeaders: Object.freeze(extraHeaders),
     logger,
     fallthrough,
+    live,
   };
 }
 

@@ -4,10 +4,12 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { cleanPath, joinPath, release, tryOpen, type File, type FileInfo, type FileSystem } from '@hotfs/core';
+import { cleanPath, joinPath, readAll, release, tryOpen, type File, type FileInfo, type FileSystem } from '@hotfs/core';
 import { SNIFF_LENGTH, sniffContentType } from './content-type.js';
 import { decodeTarget, dotSegments, isDotName } from './decode-path.js';
 import { listingHtml, listingJson, wantsJson } from './listing.js';
+import { createLive, type Live } from './live.js';
+import { injectsLive } from './live-inject.js';
 import { absoluteLocation, directoryLocation, fileLocation, relativeLocation } from './location.js';
 import { resolveOptions, type HandlerOptions, type ResolvedOptions } from './options.js';
 import { errorPlan, fileMeta, planFile, planListing, redirectPlan, statusForCode, usableEtag, type FileMeta, type Plan, type RequestFacts } from './respond.js';
@@ -22,6 +24,8 @@ export interface ServeContext {
   versions: Map<string, FileMeta>;
   /** Boundary of multipart/byteranges bodies. */
   boundary: string;
+  /** Live reload's event stream and injected pages; undefined when the `live` option is off. */
+  live: Live | undefined;
 }
 
 /** Most versions whose headers are kept for backends with a new FileInfo per call (a disk). */
@@ -30,7 +34,8 @@ const MAX_VERSIONS = 10_000;
 /** The state of one handler: the backend, checked options, empty header caches. */
 export function createContext(fs: FileSystem, options: HandlerOptions | undefined): ServeContext {
   checkFileSystem(fs);
-  return { fs, options: resolveOptions(options), cache: new WeakMap(), versions: new Map(), boundary: randomBytes(15).toString('hex') };
+  const resolved = resolveOptions(options);
+  return { fs, options: resolved, cache: new WeakMap(), versions: new Map(), boundary: randomBytes(15).toString('hex'), live: createLive(fs, resolved) };
 }
 
 /** Throws a TypeError unless `fs` looks like a FileSystem: a wrong argument should fail at startup. */
@@ -109,7 +114,11 @@ async function serveFile(ctx: ServeContext, facts: RequestFacts, routed: Route, 
       release(file);
       ({ file, info } = index);
     }
-    return content(ctx, facts, file, info) ?? { plan: sniffed(ctx, facts, info, await readHead(file, Math.min(info.size, SNIFF_LENGTH))), file };
+    const served = content(ctx, facts, file, info);
+    if (served !== undefined) return served;
+    const meta = metaFor(ctx, info);
+    if (injectsLive(ctx.live?.pages, meta.contentType)) return livePage(ctx, facts, file, meta, await readAll(file));
+    return { plan: sniffed(ctx, facts, info, await readHead(file, Math.min(info.size, SNIFF_LENGTH))), file };
   } catch (error) {
     return failed(file, error);
   }
@@ -157,13 +166,23 @@ function redirectFor(ctx: ServeContext, routed: Route, info: FileInfo): Plan | u
 
 /**
  * A file's answer when it needs no read: its type is known from the name or sniffed from a view
- * of its bytes. `undefined` when the first bytes must be read to sniff the type.
+ * of its bytes. `undefined` when the first bytes must be read to sniff the type, or the whole
+ * file to inject the live script.
  */
 function content(ctx: ServeContext, facts: RequestFacts, file: File, info: FileInfo): Served | undefined {
-  const plan = planFile(facts, metaFor(ctx, info), ctx.boundary);
+  const meta = metaFor(ctx, info);
+  if (injectsLive(ctx.live?.pages, meta.contentType)) return file.bytes === undefined ? undefined : livePage(ctx, facts, file, meta, file.bytes());
+  const plan = planFile(facts, meta, ctx.boundary);
   if (plan.needsType !== true) return { plan, file };
   if (file.bytes === undefined) return undefined;
   return { plan: sniffed(ctx, facts, info, file.bytes().subarray(0, SNIFF_LENGTH)), file };
+}
+
+// An HTML page with live reload on: the injected copy, from memory (the file is closed here).
+function livePage(ctx: ServeContext, facts: RequestFacts, file: File, meta: FileMeta, bytes: Uint8Array): Served {
+  const plan = ctx.live!.pages.plan(facts, meta, bytes, ctx.options, ctx.boundary);
+  release(file);
+  return { plan, file: undefined };
 }
 
 function failed(file: File | undefined, error: unknown): Served {
@@ -184,6 +203,7 @@ function metaFor(ctx: ServeContext, info: FileInfo): FileMeta {
   return meta;
 }
 
+// Never HTML (see sniffContentType), so never a live page.
 function sniffed(ctx: ServeContext, facts: RequestFacts, info: FileInfo, head: Uint8Array): Plan {
   const meta = fileMeta(info, ctx.options, sniffContentType(head));
   remember(ctx, info, versionKey(info), meta);
@@ -244,7 +264,8 @@ async function listDirectory(ctx: ServeContext, facts: RequestFacts, dir: File, 
   const clean = cleanPath(path);
   const json = wantsJson(facts.accept);
   const shown = displayPath(o.prefix, clean);
-  const body = json ? listingJson(shown, entries) : listingHtml(shown, entries, clean !== '/');
+  let body = json ? listingJson(shown, entries) : listingHtml(shown, entries, clean !== '/');
+  if (!json && ctx.live !== undefined) body = ctx.live.pages.listing(body);
   return closing(dir, planListing(facts, info, json, body, o));
 }
 
