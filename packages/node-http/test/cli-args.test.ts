@@ -127,10 +127,11 @@ describe('hotfs command line', () => {
       '--no-watch',
       '--wait-for-mirror',
       '--verbose',
+      '--live',
     ]);
     expect(mem).toMatchObject({
       log: 'verbose',
-      handler: { index: false, listing: true },
+      handler: { index: false, listing: true, live: true },
       backendOptions: {
         ignore: /^\/node_modules(\/|$)/,
         maxFileSize: 512 * 1024,
@@ -155,6 +156,7 @@ describe('hotfs command line', () => {
     [['--io', 'async'], '--io: applies to --backend disk only, and this is --backend mem'],
     [['--backend', 'disk', '--wait-for-mirror'], '--wait-for-mirror: applies to --backend mem only, and this is --backend disk'],
     [['--index', 'a', '--no-index'], '--index and --no-index cannot be combined'],
+    [['--backend', 'disk', '--live'], '--live: applies to --backend mem only, and this is --backend disk'],
   ])('reports %j under its flag, with what is wrong', (args, message) => {
     expect(() => parseCli(args)).toThrow(UsageError);
     expect(() => parseCli(args)).toThrow(message);
