@@ -10,7 +10,7 @@ import { LivePages } from './live-inject.js';
 import type { ResolvedOptions } from './options.js';
 
 /** Where the event stream is, below the prefix. A dot segment: no site file is ever served there by default. */
-export const LIVE_PATH = '/.hotfs/live';
+const LIVE_PATH = '/.hotfs/live';
 
 /** A comment line every this many ms, so proxies and idle timeouts keep the stream open. */
 const PING_MS = 20_000;
