@@ -55,6 +55,7 @@ const options = {
   'header-rule': { type: 'string', multiple: true },
   single: { type: 'string' },
   cors: { type: 'string', multiple: true },
+  live: { type: 'boolean' },
   symlinks: { type: 'string' },
   io: { type: 'string' },
   ignore: { type: 'string' },
@@ -83,6 +84,8 @@ const onlyFor: Record<string, BackendKind> = {
   'reconcile-interval': 'mem',
   'no-watch': 'mem',
   'wait-for-mirror': 'mem',
+  // Live reload needs a change feed, and the disk backend has none.
+  live: 'mem',
 };
 
 /** Library option names, for reporting a library's TypeError under the flag that set the value. */
@@ -97,6 +100,7 @@ const flagOf: Record<string, string> = {
   precompressed: '--precompressed',
   single: '--single',
   cors: '--cors',
+  live: '--live',
   headersTimeout: '--headers-timeout',
   requestTimeout: '--request-timeout',
   keepAliveTimeout: '--keep-alive-timeout',
@@ -155,6 +159,7 @@ export function parseCli(args: string[]): CliConfig | 'help' | 'version' {
     ...(values.precompressed ? { precompressed: true } : {}),
     ...(bare.has('single') ? { single: true } : defined('single', values.single)),
     ...(bare.has('cors') ? { cors: true } : values.cors === undefined ? {} : { cors: parseOrigins(values.cors) }),
+    ...(values.live ? { live: true } : {}),
   };
   const rules = values['header-rule']?.map((text) => parseHeaderRule(text, handler.cors !== undefined));
   if (rules !== undefined) handler.headerRules = rules;

@@ -33,6 +33,8 @@ HTTP:
                              gets this file with 200 (default file: /index.html)
   --cors[=<origins>]         CORS headers on every answer, and preflight OPTIONS: for any origin (*),
                              or for these only: --cors=https://a.example,https://b.example
+  --live                     mem backend: reload open pages when a file changes (stylesheets are
+                             swapped in place); events at <prefix>.hotfs/live, a script in HTML pages
   --headers-timeout <dur>    time to receive request headers (default: Node's, 60s)
   --request-timeout <dur>    time to receive a whole request (default: Node's, 300s)
   --keep-alive-timeout <dur> how long an idle connection stays open (default: 65s)

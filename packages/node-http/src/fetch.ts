@@ -6,7 +6,8 @@
 import { hasBytes, release, type File, type FileSystem } from '@hotfs/core';
 import { corsMethodNotAllowed, preflightPlan, withCors } from './cors.js';
 import { CHUNK_SIZE } from './handler.js';
-import type { HandlerOptions } from './options.js';
+import type { LiveFeed } from './live.js';
+import type { HandlerOptions, Logger } from './options.js';
 import { errorPlan, type Part, type Plan } from './respond.js';
 import { createContext, serveContent, type Served } from './serve.js';
 
@@ -19,7 +20,10 @@ export type FetchHandler = (request: Request) => Promise<Response>;
 /**
  * Creates a `Request → Response` handler with the same semantics and options as
  * {@link createHandler}, the SPA fallback, header rules and CORS (preflight `OPTIONS` included) too
- * (`fallthrough` has no meaning here: a miss is a 404 Response).
+ * (`fallthrough` has no meaning here: a miss is a 404 Response). With `live`,
+ * the event stream is a streaming `Response` body that stays open until the client cancels it;
+ * a server that cancels the body of a client that disconnected frees its subscriber at once; one that
+ * does not leaves it until its unread backlog reaches 256 KiB.
  * The URL is parsed by the WHATWG URL parser, which already resolves dot segments.
  */
 export function createFetchHandler(fs: FileSystem, options?: HandlerOptions): FetchHandler {
@@ -38,6 +42,7 @@ export function createFetchHandler(fs: FileSystem, options?: HandlerOptions): Fe
       plan = cors === undefined ? errorPlan(405) : corsMethodNotAllowed();
     } else {
       const url = new URL(request.url);
+      if (ctx.live?.feed.matches(url.pathname)) return liveResponse(ctx.live.feed, method, ctx.options.logger, request.url);
       const facts = {
         method,
         range: get('range'),
@@ -81,6 +86,18 @@ export function createFetchHandler(fs: FileSystem, options?: HandlerOptions): Fe
     }
     return new Response(streamParts(body, file), { status: plan.status, headers });
   };
+}
+
+// The live reload event stream; it ends when the client cancels the body (it went away).
+function liveResponse(feed: LiveFeed, method: string, logger: Logger | undefined, url: string): Response {
+  const headers = new Headers();
+  for (let i = 0; i < feed.headers.length; i += 2) headers.append(feed.headers[i]!, feed.headers[i + 1]!);
+  try {
+    logger?.({ method, url, status: 200 });
+  } catch {
+    // As for every other response.
+  }
+  return new Response(method === 'HEAD' ? null : feed.webStream(), { status: 200, headers });
 }
 
 // Zero-copy views of the file's bytes; a file shorter than the plan's slices is an error, never a

@@ -5,6 +5,7 @@
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import { release, type File, type FileSystem } from '@hotfs/core';
 import { corsMethodNotAllowed, preflightPlan, withCors } from './cors.js';
+import type { LiveFeed } from './live.js';
 import type { HandlerOptions } from './options.js';
 import { errorPlan, type FileSlice, type Part, type Plan, type RequestFacts } from './respond.js';
 import { createContext, serveContent, type ServeContext, type Served } from './serve.js';
@@ -30,9 +31,21 @@ export const CHUNK_SIZE = 1024 * 1024;
  */
 export function createHandler(fs: FileSystem, options?: HandlerOptions): Handler {
   const ctx = createContext(fs, options);
-  return function hotfsHandler(req, res, next) {
+  const handler: Handler = function hotfsHandler(req, res, next) {
     handle(ctx, req, res, next);
   };
+  if (ctx.live !== undefined) liveFeeds.set(handler, ctx.live.feed);
+  return handler;
+}
+
+const liveFeeds = new WeakMap<Handler, LiveFeed>();
+
+/**
+ * Ends the live reload streams `handler` has open (pages reconnect to whoever serves next). Those
+ * streams never finish by themselves, so a server that waits for its responses needs this to close.
+ */
+export function endLiveStreams(handler: Handler): void {
+  liveFeeds.get(handler)?.endAll();
 }
 
 // Synchronous from request to response whenever serveContent() answers at once (in-memory or
@@ -49,7 +62,22 @@ function handle(ctx: ServeContext, req: IncomingMessage, res: ServerResponse, ne
     finish(ctx, req, res, cors === undefined ? errorPlan(405) : corsMethodNotAllowed(), undefined, undefined);
     return;
   }
-  serveContent(ctx, new HeaderFacts(req, method), req.url ?? '/', (served) => respond(ctx, req, res, next, served));
+  const target = req.url ?? '/';
+  if (ctx.live?.feed.matches(target)) return serveLive(ctx, req, res);
+  serveContent(ctx, new HeaderFacts(req, method), target, (served) => respond(ctx, req, res, next, served));
+}
+
+// The live reload event stream: open until the client leaves.
+function serveLive(ctx: ServeContext, req: IncomingMessage, res: ServerResponse): void {
+  let error: unknown;
+  try {
+    ctx.live!.feed.serveNode(req, res);
+  } catch (err) {
+    error = err;
+    if (!res.headersSent) finish500(res);
+    else res.destroy();
+  }
+  if (ctx.options.logger) log(ctx, req, { status: res.statusCode, headers: [], body: undefined }, error);
 }
 
 /**

@@ -82,6 +82,13 @@ export interface HandlerOptions {
    * (`['https://app.example']`, echoed with `Vary: Origin`). Answers preflight `OPTIONS`. Default `false`.
    */
   cors?: CorsOption;
+  /**
+   * Live reload, for development: an event stream at `<prefix>/.hotfs/live` announces each change
+   * once it is served, and HTML responses get a small script that reloads the page on a change (or
+   * swaps its stylesheets in place when only CSS changed). Needs a FileSystem with a change feed
+   * (MemFS, MapFS, VolumeFS…). Default `false`: every response is exactly what it is without it.
+   */
+  live?: boolean;
 }
 
 /** Options after validation, in the form the request path uses. */
@@ -103,9 +110,25 @@ export interface ResolvedOptions {
   /** undefined when there are none: the request path skips them at no cost. */
   headerRules: readonly ResolvedRule[] | undefined;
   cors: ResolvedCors | undefined;
+  live: boolean;
 }
 
-const known = new Set(['prefix', 'dotfiles', 'index', 'listing', 'maxAge', 'immutable', 'headers', 'logger', 'fallthrough', 'precompressed', 'single', 'headerRules', 'cors']);
+const known = new Set([
+  'prefix',
+  'dotfiles',
+  'index',
+  'listing',
+  'maxAge',
+  'immutable',
+  'headers',
+  'logger',
+  'fallthrough',
+  'precompressed',
+  'single',
+  'headerRules',
+  'cors',
+  'live',
+]);
 // Headers the handler computes itself; overriding them would break the semantics it promises.
 const reserved = new Set([
   'content-length',
@@ -139,6 +162,7 @@ export function resolveOptions(options: HandlerOptions = {}): ResolvedOptions {
     single,
     headerRules,
     cors,
+    live = false,
   } = options;
 
   const wrongPrefix = prefixProblem(prefix);
@@ -166,6 +190,7 @@ export function resolveOptions(options: HandlerOptions = {}): ResolvedOptions {
   if (!Array.isArray(codings) || !codings.every((c) => CONTENT_CODINGS.includes(c as ContentCoding))) {
     throw new TypeError(`option 'precompressed' must be a boolean or an array of 'br', 'zstd', 'gzip'; got ${describe(precompressed)}`);
   }
+  if (typeof live !== 'boolean') throw new TypeError(`option 'live' must be a boolean; got ${describe(live)}`);
 
   return {
     prefix: prefix.endsWith('/') ? prefix.slice(0, -1) : prefix,
@@ -180,6 +205,7 @@ export function resolveOptions(options: HandlerOptions = {}): ResolvedOptions {
     single: resolveSingle(single, dotfiles === 'allow'),
     headerRules: rules,
     cors: resolvedCors,
+    live,
   };
 }
 

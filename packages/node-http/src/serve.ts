@@ -4,10 +4,12 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { cleanPath, joinPath, release, tryOpen, type ContentCoding, type File, type FileInfo, type FileSystem } from '@hotfs/core';
+import { cleanPath, joinPath, readAll, release, tryOpen, type ContentCoding, type File, type FileInfo, type FileSystem } from '@hotfs/core';
 import { SNIFF_LENGTH, sniffContentType } from './content-type.js';
 import { decodeTarget, dotSegments, isDotName } from './decode-path.js';
 import { listingHtml, listingJson, wantsJson } from './listing.js';
+import { createLive, type Live } from './live.js';
+import { injectsLive } from './live-inject.js';
 import { absoluteLocation, directoryLocation, fileLocation, relativeLocation } from './location.js';
 import { resolveOptions, type HandlerOptions, type ResolvedOptions } from './options.js';
 import { errorPlan, fileMeta, planFile, planListing, redirectPlan, statusForCode, usableEtag, type FileMeta, type Plan, type RequestFacts } from './respond.js';
@@ -27,6 +29,8 @@ export interface ServeContext {
   /** Headers of answers negotiated on Accept-Encoding, per file version or variant (see {@link metaFor}). */
   negotiated: WeakMap<object, FileMeta>;
   accepts: AcceptCache;
+  /** Live reload's event stream and injected pages; undefined when the `live` option is off. */
+  live: Live | undefined;
 }
 
 /** Most versions whose headers are kept for backends with a new FileInfo per call (a disk). */
@@ -35,14 +39,16 @@ const MAX_VERSIONS = 10_000;
 /** The state of one handler: the backend, checked options, empty header caches. */
 export function createContext(fs: FileSystem, options: HandlerOptions | undefined): ServeContext {
   checkFileSystem(fs);
+  const resolved = resolveOptions(options);
   return {
     fs,
-    options: resolveOptions(options),
+    options: resolved,
     cache: new WeakMap(),
     versions: new Map(),
     boundary: randomBytes(15).toString('hex'),
     negotiated: new WeakMap(),
     accepts: new AcceptCache(),
+    live: createLive(fs, resolved),
   };
 }
 
@@ -139,7 +145,11 @@ async function serveFile(ctx: ServeContext, facts: RequestFacts, routed: Route, 
       const variant = await findVariant(ctx.fs, path, file, info, ctx.accepts.preferred(facts.acceptEncoding), ctx.options.precompressed);
       return variantOrIdentity(ctx, facts, path, file, info, variant);
     }
-    return content(ctx, facts, file, info, path) ?? { plan: sniffed(ctx, facts, info, await readHead(file, Math.min(info.size, SNIFF_LENGTH)), path), file };
+    const served = content(ctx, facts, file, info, path);
+    if (served !== undefined) return served;
+    const meta = metaFor(ctx, info, path);
+    if (injectsLive(ctx.live?.pages, meta.contentType)) return livePage(ctx, facts, file, meta, await readAll(file));
+    return { plan: sniffed(ctx, facts, info, await readHead(file, Math.min(info.size, SNIFF_LENGTH)), path), file };
   } catch (error) {
     return failed(file, error);
   }
@@ -196,20 +206,25 @@ function fallbackFor(ctx: ServeContext, facts: RequestFacts, routed: Route): Rou
 
 /**
  * A file's answer when it needs no read: its type is known from the name or sniffed from a view
- * of its bytes. `undefined` when the first bytes must be read to sniff the type. `path` is the
- * hotfs path served (what header rules match).
+ * of its bytes. `undefined` when the first bytes must be read to sniff the type, or the whole
+ * file to inject the live script. `path` is the hotfs path served (what header rules match).
  */
 function content(ctx: ServeContext, facts: RequestFacts, file: File, info: FileInfo, path: string): Served | undefined {
-  const plan = planFile(facts, metaFor(ctx, info, path), ctx.boundary);
+  const meta = metaFor(ctx, info, path);
+  if (injectsLive(ctx.live?.pages, meta.contentType)) return file.bytes === undefined ? undefined : livePage(ctx, facts, file, meta, file.bytes());
+  const plan = planFile(facts, meta, ctx.boundary);
   if (plan.needsType !== true) return { plan, file };
   if (file.bytes === undefined) return undefined;
   return { plan: sniffed(ctx, facts, info, file.bytes().subarray(0, SNIFF_LENGTH), path), file };
 }
 
 // Encodings are negotiated for a file whose type is known by its name (a variant's bytes cannot be
-// sniffed), when siblings are looked for or the backend holds encodings beside its files.
+// sniffed), when siblings are looked for or the backend holds encodings beside its files. A page
+// that gets the live script is sent as identity: the script goes into the identity bytes.
 function negotiates(ctx: ServeContext, file: File, info: FileInfo, path: string): boolean {
-  return (ctx.options.precompressed.length > 0 || file.encodings !== undefined) && metaFor(ctx, info, path).contentType !== undefined;
+  if (ctx.options.precompressed.length === 0 && file.encodings === undefined) return false;
+  const type = metaFor(ctx, info, path).contentType;
+  return type !== undefined && !injectsLive(ctx.live?.pages, type);
 }
 
 function encodedSync(ctx: ServeContext, facts: RequestFacts, path: string, file: File, info: FileInfo): Served {
@@ -240,6 +255,13 @@ function negotiatedMeta(ctx: ServeContext, key: object, info: FileInfo, encoding
   return meta;
 }
 
+// An HTML page with live reload on: the injected copy, from memory (the file is closed here).
+function livePage(ctx: ServeContext, facts: RequestFacts, file: File, meta: FileMeta, bytes: Uint8Array): Served {
+  const plan = ctx.live!.pages.plan(facts, meta, bytes, ctx.options, ctx.boundary);
+  release(file);
+  return { plan, file: undefined };
+}
+
 function failed(file: File | undefined, error: unknown): Served {
   if (file !== undefined) release(file);
   return { plan: errorPlan(statusForCode((error as { code?: string } | null)?.code)), file: undefined, error };
@@ -260,6 +282,7 @@ function metaFor(ctx: ServeContext, info: FileInfo, requested: string): FileMeta
   return meta;
 }
 
+// Never HTML (see sniffContentType), so never a live page.
 function sniffed(ctx: ServeContext, facts: RequestFacts, info: FileInfo, head: Uint8Array, requested: string): Plan {
   const path = rulePath(ctx, requested);
   const meta = fileMeta(info, ctx.options, sniffContentType(head), path);
@@ -328,7 +351,8 @@ async function listDirectory(ctx: ServeContext, facts: RequestFacts, dir: File, 
   const clean = cleanPath(path);
   const json = wantsJson(facts.accept);
   const shown = displayPath(o.prefix, clean);
-  const body = json ? listingJson(shown, entries) : listingHtml(shown, entries, clean !== '/');
+  let body = json ? listingJson(shown, entries) : listingHtml(shown, entries, clean !== '/');
+  if (!json && ctx.live !== undefined) body = ctx.live.pages.listing(body);
   return closing(dir, planListing(facts, info, json, body, o, o.headerRules === undefined ? undefined : shown.slice(o.prefix.length)));
 }
 

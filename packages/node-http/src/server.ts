@@ -4,7 +4,7 @@
  */
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { FileSystem } from '@hotfs/core';
-import { createHandler } from './handler.js';
+import { createHandler, endLiveStreams } from './handler.js';
 import type { HandlerOptions } from './options.js';
 
 /** Options of {@link createServer}: the handler's, plus Node's two request timeouts. */
@@ -81,7 +81,16 @@ export function createServer(fs: FileSystem, options: ServerOptions = {}): Serve
   const { headersTimeout, requestTimeout, keepAliveTimeout = KEEP_ALIVE_TIMEOUT, ...handlerOptions } = options;
   check(keepAliveTimeout, 'keepAliveTimeout');
   const timeouts = serverTimeouts(headersTimeout, requestTimeout);
-  const server = createHttpServer(timeouts, createHandler(fs, handlerOptions));
+  const handler = createHandler(fs, handlerOptions);
+  const server = createHttpServer(timeouts, handler);
   server.keepAliveTimeout = keepAliveTimeout;
+  if (handlerOptions.live === true) {
+    // close() waits for every response, and a live reload stream lasts as long as its page.
+    const close = server.close.bind(server);
+    server.close = (callback) => {
+      endLiveStreams(handler);
+      return close(callback);
+    };
+  }
   return server;
 }

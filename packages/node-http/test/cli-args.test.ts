@@ -128,10 +128,11 @@ describe('hotfs command line', () => {
       '--no-watch',
       '--wait-for-mirror',
       '--verbose',
+      '--live',
     ]);
     expect(mem).toMatchObject({
       log: 'verbose',
-      handler: { index: false, listing: true, precompressed: true },
+      handler: { index: false, listing: true, precompressed: true, live: true },
       backendOptions: {
         ignore: /^\/node_modules(\/|$)/,
         maxFileSize: 512 * 1024,
@@ -185,6 +186,7 @@ describe('hotfs command line', () => {
     [['--cors=https://a.example/'], '--cors: has an invalid origin "https://a.example/": must be written as browsers send it: https://a.example'],
     [['--header-rule', '\\.js$ X-A: caf\u00e9'], `--header-rule: has an invalid value for X-A: "caf\u00e9" (got "\\\\.js$ X-A: caf\u00e9")`],
     [['--header-rule', 'X-A: 1'], `--header-rule: must be '<regexp> <Name>: <value>'`],
+    [['--backend', 'disk', '--live'], '--live: applies to --backend mem only, and this is --backend disk'],
   ])('reports %j under its flag, with what is wrong', (args, message) => {
     expect(() => parseCli(args)).toThrow(UsageError);
     expect(() => parseCli(args)).toThrow(message);

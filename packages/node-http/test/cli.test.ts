@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
+import { get } from 'node:http';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { pipeline } from 'node:stream/promises';
@@ -158,6 +159,8 @@ describe('hotfs command', () => {
     [['--reconcile-interval=-1'], /^hotfs: --reconcile-interval: must be a duration/],
     [['--reconcile-interval', '-1'], /^hotfs: Option '--reconcile-interval' argument is ambiguous/],
     [['--backend', 'disk', '--no-watch'], /^hotfs: --no-watch: applies to --backend mem only/],
+    [['--backend', 'disk', '--live'], /^hotfs: --live: applies to --backend mem only/],
+    [['--live=yes'], /^hotfs: Option '--live' does not take an argument/],
     [['--headers-timeout', 'soon'], /^hotfs: --headers-timeout: must be a duration/],
     [['--headers-timeout', '10s', '--request-timeout', '5s'], /^hotfs: --headers-timeout: must not exceed --request-timeout/],
     [['--request-timeout', '1.5s'], /^hotfs: --request-timeout: must be a duration/],
@@ -220,6 +223,34 @@ describe('hotfs command', () => {
       expect(s.output().includes('GET /memfs/hello.txt')).toBe(verbose);
       expect(s.output().includes(`add /${name}`)).toBe(verbose);
     }
+  });
+
+  it('--live: pages get the script, changes reach the event stream, and an open stream does not hold the shutdown', async () => {
+    const s = await start([...base(), '--live', '--settle', '20ms']);
+    await s.until(/hotfs: mirrored /);
+    const page = await request(s.port, '/memfs/');
+    expect(page.body.toString()).toContain('<script data-hotfs-live>');
+    const events: string[] = [];
+    const opened = new Promise<void>((resolve, reject) => {
+      get({ host: '127.0.0.1', port: s.port, path: '/memfs/.hotfs/live' }, (res) => {
+        res.on('data', (d: Buffer) => events.push(d.toString()));
+        res.on('error', () => {});
+        resolve();
+      }).on('error', reject);
+    });
+    await opened;
+    await writeFile(join(fixture.root, 'live.txt'), 'live');
+    const deadline = Date.now() + 10_000;
+    while (!events.join('').includes('"path":"/live.txt"')) {
+      expect(Date.now(), 'no event for /live.txt').toBeLessThan(deadline);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const stopping = Date.now();
+    process.kill(s.child.pid!, 'SIGTERM');
+    expect(await s.exit()).toBe(0);
+    // Well inside the 10 s the command gives responses in flight.
+    expect(Date.now() - stopping).toBeLessThan(3000);
+    await rm(join(fixture.root, 'live.txt'));
   });
 
   it('--quiet prints nothing at all when nothing fails', async () => {
