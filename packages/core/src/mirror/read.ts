@@ -33,6 +33,9 @@ const QUIET_MS = 25;
  */
 const EMPTIED_QUIET_MS = 300;
 
+/** How often an empty file is looked at again during {@link EMPTIED_QUIET_MS}. */
+const EMPTY_LOOK_MS = 10;
+
 /**
  * Reads a file only from a stable read: quiet for {@link QUIET_MS} ({@link EMPTIED_QUIET_MS} when it
  * is empty and was not already mirrored empty: `wasEmpty` false), and its stamp unchanged across the
@@ -44,15 +47,24 @@ const EMPTIED_QUIET_MS = 300;
  * ENOENT error and nothing read is kept.
  */
 export async function readStable(contain: Containment, host: string, known: Stats | undefined, wasEmpty = true, attempts = 8): Promise<StableRead | undefined> {
+  let emptyLooks = 0;
   for (let attempt = 0; attempt < attempts; attempt++) {
     if (attempt > 0) await delay(5 * 2 ** attempt);
     // Wait out the quiet window on the path, holding no descriptor: a deleted file's space is
     // reclaimed at once, and no descriptor is spent on a file that is still being written.
-    const pre = attempt === 0 && known ? known : await stat(host);
+    const pre = attempt === 0 && emptyLooks === 0 && known ? known : await stat(host);
     if (!pre.isFile()) return undefined;
     const quiet = pre.size === 0 && !wasEmpty ? EMPTIED_QUIET_MS : QUIET_MS;
     const age = Date.now() - Math.max(pre.mtimeMs, pre.ctimeMs);
     if (age >= 0 && age < quiet) {
+      // An empty file is looked at again every few ms, not once at the end of its long window: the
+      // write that follows a truncate (fs.writeFile over a file) usually comes within a millisecond,
+      // and its content is then served a quiet window later instead of a third of a second.
+      if (quiet === EMPTIED_QUIET_MS && emptyLooks++ < EMPTIED_QUIET_MS / EMPTY_LOOK_MS) {
+        await delay(Math.min(quiet - age + 1, EMPTY_LOOK_MS));
+        attempt--;
+        continue;
+      }
       await delay(quiet - age + 1);
       continue;
     }
