@@ -67,7 +67,7 @@ function textOfSize(size: number, seed: number): Buffer {
  * Code-like text (brotli takes it to about a thirteenth, minified bundles go to a fourth or a fifth):
  * identifiers and numbers from a fixed pseudo-random sequence, so every build is byte-identical.
  */
-function bundleOfSize(size: number): Buffer {
+export function bundleOfSize(size: number): Buffer {
   const words = ['state', 'props', 'render', 'value', 'index', 'items', 'config', 'handler', 'result', 'options', 'module', 'element'];
   let seed = 42;
   const next = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);

@@ -7,11 +7,12 @@
  * @packageDocumentation
  */
 import { fork } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MemFS, readFile } from '@hotfs/core';
+import { MemFS, readFile, type ContentCoding } from '@hotfs/core';
+import { bundleOfSize } from './fixtures.js';
 import { spread, type Spread } from './stats.js';
 
 /** Memory budget of the issue: at most 1.2x the bytes mirrored plus 2 KiB per file. */
@@ -53,13 +54,24 @@ export interface WriteToServed {
   spreadMs: Spread;
 }
 
+/** A rewrite of a 1 MiB bundle to its encodings served by MemFS (`compress: true`), in ms per coding. */
+interface EncodingsServed {
+  writes: number;
+  /** Median and slowest time from the write to the new version served in each representation. */
+  p50Ms: Record<'identity' | ContentCoding, number>;
+  maxMs: Record<'identity' | ContentCoding, number>;
+}
+
 /** Everything the MemFS costs part measures. */
 export interface MemfsCosts {
   mirrors: MirrorCost[];
   writeToServed: WriteToServed;
+  /** The same with the file truncated first and written 3 ms later (fs.writeFile under load). */
+  writeToServedSplit: WriteToServed;
+  encodingsServed: EncodingsServed;
 }
 
-type Mode = { mode: 'mirror'; root: string } | { mode: 'latency'; root: string; writes: number };
+type Mode = { mode: 'mirror'; root: string } | { mode: 'latency'; root: string; writes: number; split: boolean } | { mode: 'encodings'; root: string; writes: number };
 
 /** Builds a tree of `files` files of `size` bytes, 100 per directory; returns its root. */
 function makeTree(files: number, size: number): string {
@@ -108,9 +120,14 @@ export async function runMemfsCosts(opts: { quick: boolean; log?: (l: string) =>
   }
   const root = makeTree(20, 640);
   try {
-    const writeToServed = await inChild<WriteToServed>({ mode: 'latency', root, writes: opts.quick ? 20 : 300 });
+    const writes = opts.quick ? 20 : 300;
+    const writeToServed = await inChild<WriteToServed>({ mode: 'latency', root, writes, split: false });
     opts.log?.(`memfs: write to served p50 ${writeToServed.p50Ms.toFixed(2)} ms, p99 ${writeToServed.p99Ms.toFixed(2)} ms`);
-    return { mirrors, writeToServed };
+    const writeToServedSplit = await inChild<WriteToServed>({ mode: 'latency', root, writes: writes / 4, split: true });
+    opts.log?.(`memfs: truncate, write 3 ms later, to served p50 ${writeToServedSplit.p50Ms.toFixed(2)} ms, p99 ${writeToServedSplit.p99Ms.toFixed(2)} ms`);
+    const encodingsServed = await inChild<EncodingsServed>({ mode: 'encodings', root, writes: opts.quick ? 3 : 10 });
+    opts.log?.(`memfs: 1 MiB bundle rewritten to br served p50 ${encodingsServed.p50Ms.br.toFixed(0)} ms`);
+    return { mirrors, writeToServed, writeToServedSplit, encodingsServed };
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -144,7 +161,7 @@ async function mirrorChild(root: string): Promise<Omit<MirrorCost, 'tree' | 'fil
  * rewritten within the watcher's per-path settle window) and reads it back through the mirror on each
  * change event for that path (and every 10 ms in case an event is missed) until it serves the new bytes.
  */
-async function latencyChild(root: string, writes: number): Promise<WriteToServed> {
+async function latencyChild(root: string, writes: number, split: boolean): Promise<WriteToServed> {
   const fs = await MemFS.mirror(root);
   let want = '';
   let wake: (() => void) | undefined;
@@ -157,9 +174,15 @@ async function latencyChild(root: string, writes: number): Promise<WriteToServed
     for (let i = 0; i < writes; i++) {
       const n = i % 20;
       want = `/d0/f${n}.txt`;
-      const token = Buffer.from(`write ${i} ${'x'.repeat(600)}`);
+      const token = Buffer.from(`${split ? 'split' : 'write'} ${i} ${'x'.repeat(600)}`);
       const t0 = performance.now();
-      writeFileSync(join(root, 'd0', `f${n}.txt`), token);
+      if (split) {
+        // What fs.writeFile does, with the gap a busy machine leaves between its open and its write.
+        const fd = openSync(join(root, 'd0', `f${n}.txt`), 'w');
+        await new Promise((r) => setTimeout(r, 3));
+        writeSync(fd, token);
+        closeSync(fd);
+      } else writeFileSync(join(root, 'd0', `f${n}.txt`), token);
       let seen = false;
       while (performance.now() - t0 < 5000) {
         const bytes = await readFile(fs, want).catch(() => undefined);
@@ -184,6 +207,46 @@ async function latencyChild(root: string, writes: number): Promise<WriteToServed
   return { writes, lost, p50Ms: pct(50), p99Ms: pct(99), maxMs: s[s.length - 1] ?? Number.NaN, spreadMs: spread(lat) };
 }
 
+/**
+ * The child side of the encodings latency: rewrites a 1 MiB bundle (new bytes each time) under a
+ * MemFS that computes encodings, and polls every 5 ms until the new version is served as it is and
+ * in each coding this Node computes.
+ */
+async function encodingsChild(root: string, writes: number): Promise<EncodingsServed> {
+  const fs = await MemFS.mirror(root, { compress: true });
+  const host = join(root, 'bundle.js');
+  const seen: Record<string, number[]> = {};
+  try {
+    for (let i = 0; i < writes; i++) {
+      // Exactly 1 MiB (the size decides the brotli level), its last line new each time.
+      const body = bundleOfSize(1 << 20);
+      body.write(`\n// build ${i} ${Date.now()}`.padEnd(40), body.length - 40);
+      const t0 = performance.now();
+      writeFileSync(host, body);
+      const pending = new Set<string>(['identity', 'br', 'gzip', 'zstd']);
+      while (pending.size > 0 && performance.now() - t0 < 20_000) {
+        const file = await fs.open('/bundle.js').catch(() => undefined);
+        if (file?.bytes && Buffer.from(file.bytes()).equals(body)) {
+          const ready = ['identity', ...(file.encodings?.().map((e) => e.coding) ?? [])];
+          for (const r of ready) if (pending.delete(r)) (seen[r] ??= []).push(performance.now() - t0);
+          // zstd only where this Node's zlib has it: once br and gzip are there, it is not waited for.
+          if (!pending.has('br') && !pending.has('gzip')) pending.delete('zstd');
+        }
+        await file?.close();
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await fs.encodingsSettled();
+    }
+  } finally {
+    await fs.close();
+  }
+  const at = (name: string, pick: (s: number[]) => number) => (seen[name]?.length ? pick([...seen[name]].sort((a, b) => a - b)) : Number.NaN);
+  const median = (s: number[]) => s[Math.floor((s.length - 1) / 2)]!;
+  const max = (s: number[]) => s[s.length - 1]!;
+  const table = (pick: (s: number[]) => number) => ({ identity: at('identity', pick), br: at('br', pick), zstd: at('zstd', pick), gzip: at('gzip', pick) });
+  return { writes, p50Ms: table(median), maxMs: table(max) };
+}
+
 /** Whether a mirror held no more than the issue's budget. */
 export function withinBudget(m: MirrorCost): boolean {
   return m.heldBytes <= m.budgetBytes;
@@ -193,6 +256,10 @@ export function withinBudget(m: MirrorCost): boolean {
 export function memfsCostsTable(c: MemfsCosts): { title: string; head: string[]; rows: string[][]; note: string } {
   const mib = (b: number) => (Number.isFinite(b) ? `${(b / 2 ** 20).toFixed(1)} MiB` : 'n/a');
   const w = c.writeToServed;
+  const split = c.writeToServedSplit;
+  const e = c.encodingsServed;
+  const ms = (n: number) => (Number.isFinite(n) ? `${n.toFixed(0)} ms` : 'n/a');
+  const codings = (['identity', 'gzip', 'br', 'zstd'] as const).map((k) => `${k} ${ms(e.p50Ms[k])} (max ${ms(e.maxMs[k])})`).join(', ');
   return {
     title: 'MemFS costs: mirroring a tree (one child process per tree), memory held, write-to-served latency',
     head: ['tree', 'files', 'bytes', 'mirror time', 'peak RSS (added)', 'held (heap + buffers)', 'held per byte', `budget (${HELD_PER_BYTE}x + 2 KiB/file)`, 'RSS held'],
@@ -209,6 +276,8 @@ export function memfsCostsTable(c: MemfsCosts): { title: string; head: string[];
     ]),
     note:
       `Write on disk to new bytes served through MemFS: p50 ${w.p50Ms.toFixed(2)} ms, p99 ${w.p99Ms.toFixed(2)} ms, max ${w.maxMs.toFixed(2)} ms over ${w.writes} writes (${w.lost} not served within 5 s). ` +
+      `Truncated first and written 3 ms later: p50 ${split.p50Ms.toFixed(2)} ms, p99 ${split.p99Ms.toFixed(2)} ms over ${split.writes} writes (${split.lost} lost). ` +
+      `A 1 MiB bundle rewritten, to the new version served (compress on), median over ${e.writes} writes: ${codings}. ` +
       `Held = heapUsed + external after a full GC minus before; RSS held is an upper bound (the allocator keeps freed pages).`,
   };
 }
@@ -216,7 +285,7 @@ export function memfsCostsTable(c: MemfsCosts): { title: string; head: string[];
 // Child entry: `node memfs-costs.js '<json Mode>'` under fork() from runMemfsCosts.
 if (process.send && process.argv[2]?.startsWith('{')) {
   const arg = JSON.parse(process.argv[2]) as Mode;
-  const work = arg.mode === 'mirror' ? mirrorChild(arg.root) : latencyChild(arg.root, arg.writes);
+  const work = arg.mode === 'mirror' ? mirrorChild(arg.root) : arg.mode === 'latency' ? latencyChild(arg.root, arg.writes, arg.split) : encodingsChild(arg.root, arg.writes);
   work.then(
     (ok) => process.send!({ ok }, () => process.exit(0)),
     (err: unknown) => process.send!({ error: String((err as Error)?.stack ?? err) }, () => process.exit(1)),
