@@ -27,6 +27,7 @@ export const contenders: Contender[] = [
   { name: 'st', script: 'st' },
   { name: '@fastify/static', script: 'fastify-static' },
   { name: 'hotfs+MemFS', script: 'hotfs-mem' },
+  { name: 'hotfs+MemFS compress', script: 'hotfs-mem-compress' },
   { name: 'hotfs+DiskFS', script: 'hotfs-disk' },
   { name: 'hotfs+MapFS', script: 'hotfs-map' },
   { name: 'hotfs+VolumeFS', script: 'hotfs-volume' },

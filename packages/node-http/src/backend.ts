@@ -23,6 +23,8 @@ export interface BackendOptions {
   watch?: boolean;
   /** MemFS only: start serving before the mirror is complete (answers come from the disk until then). */
   serveWhileLoading?: boolean;
+  /** MemFS only: compute br, zstd and gzip encodings of compressible files in the background. */
+  compress?: boolean;
   /** The handler's dotfile policy: unless `'allow'`, MemFS does not load what will never be served. */
   dotfiles?: 'ignore' | 'allow' | 'deny';
   /** MemFS: where its messages go. */

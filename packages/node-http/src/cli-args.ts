@@ -65,6 +65,7 @@ const options = {
   'reconcile-interval': { type: 'string' },
   'no-watch': { type: 'boolean' },
   'wait-for-mirror': { type: 'boolean' },
+  'no-compress': { type: 'boolean' },
   'headers-timeout': { type: 'string' },
   'request-timeout': { type: 'string' },
   'keep-alive-timeout': { type: 'string' },
@@ -113,6 +114,7 @@ const flagOf: Record<string, string> = {
   reconcileIntervalMs: '--reconcile-interval',
   watch: '--no-watch',
   serveWhileLoading: '--wait-for-mirror',
+  compress: '--no-compress',
 };
 
 /** Parses and validates the arguments. @throws UsageError naming the flag for anything wrong. */
@@ -182,8 +184,8 @@ export function parseCli(args: string[]): CliConfig | 'help' | 'version' {
     ...defined('settleMs', timeout('settle')),
     ...defined('reconcileIntervalMs', timeout('reconcile-interval')),
     ...(values['no-watch'] ? { watch: false } : {}),
-    // The command answers at once, from the disk until the mirror is complete.
-    ...(backend === 'mem' ? { serveWhileLoading: !values['wait-for-mirror'] } : {}),
+    // It answers at once, from the disk until the mirror is complete, and compresses what it holds.
+    ...(backend === 'mem' ? { serveWhileLoading: !values['wait-for-mirror'], compress: !values['no-compress'] } : {}),
   };
   // The libraries' own checks, so the command accepts exactly what they accept.
   asUsage(() => resolveOptions(handler));

@@ -49,6 +49,9 @@ Backends:
   --settle <duration>        mem backend: look at a path again this long after its last change (100ms)
   --reconcile-interval <dur> mem backend: period of the walk that heals missed changes (15s; 0 disables)
   --no-watch                 mem backend: no watcher, only the reconcile walk updates the mirror
+  --no-compress              mem backend: no br/zstd/gzip encodings computed in the background
+                             (default: computed for text files from 1 KiB, served to clients that
+                             accept them)
   --wait-for-mirror          mem backend: listen only once the whole tree is in memory (default: answer
                              at once, from the disk until the mirror is complete)
 

@@ -66,7 +66,7 @@ describe('hotfs command line', () => {
       log: 'normal',
       handler: { prefix: '/memfs/', dotfiles: 'ignore' },
       server: { keepAliveTimeout: 65_000 },
-      backendOptions: { dotfiles: 'ignore', serveWhileLoading: true },
+      backendOptions: { dotfiles: 'ignore', serveWhileLoading: true, compress: true },
     });
     expect(parseCli(['--backend', 'disk'])).toMatchObject({ backendOptions: { dotfiles: 'ignore' } });
     expect(config(['--backend', 'disk']).backendOptions).not.toHaveProperty('serveWhileLoading');
@@ -127,6 +127,7 @@ describe('hotfs command line', () => {
       '0',
       '--no-watch',
       '--wait-for-mirror',
+      '--no-compress',
       '--verbose',
       '--live',
     ]);
@@ -141,6 +142,7 @@ describe('hotfs command line', () => {
         reconcileIntervalMs: 0,
         watch: false,
         serveWhileLoading: false,
+        compress: false,
       },
     });
   });

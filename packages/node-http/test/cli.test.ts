@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { get } from 'node:http';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { brotliDecompressSync } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
 import { connect, createServer as createNetServer, type Server as NetServer } from 'node:net';
@@ -160,6 +161,9 @@ describe('hotfs command', () => {
     [['--reconcile-interval', '-1'], /^hotfs: Option '--reconcile-interval' argument is ambiguous/],
     [['--backend', 'disk', '--no-watch'], /^hotfs: --no-watch: applies to --backend mem only/],
     [['--backend', 'disk', '--live'], /^hotfs: --live: applies to --backend mem only/],
+    [['--backend', 'disk', '--no-compress'], /^hotfs: --no-compress: applies to --backend mem only/],
+    [['--no-compress=1'], /^hotfs: Option '--no-compress' does not take an argument/],
+    [['--precompressed=yes'], /^hotfs: Option '--precompressed' does not take an argument/],
     [['--live=yes'], /^hotfs: Option '--live' does not take an argument/],
     [['--headers-timeout', 'soon'], /^hotfs: --headers-timeout: must be a duration/],
     [['--headers-timeout', '10s', '--request-timeout', '5s'], /^hotfs: --headers-timeout: must not exceed --request-timeout/],
@@ -193,6 +197,29 @@ describe('hotfs command', () => {
       expect(h.stdout()).toMatch(/hotfs: mirrored /);
     } finally {
       taken.close();
+    }
+  });
+
+  it('answers Accept-Encoding: br with brotli (MemFS computes it), and --no-compress does not', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hotfs-cli-br-'));
+    try {
+      const script = Buffer.from('export function add(a, b) { return a + b; }\n'.repeat(500));
+      await writeFile(join(dir, 'app.js'), script);
+      for (const flags of [[], ['--no-compress']]) {
+        const s = await start(['--path', dir, '--addr', '127.0.0.1:0', '--prefix', '/', ...flags]);
+        let res = await request(s.port, '/app.js', { 'Accept-Encoding': 'br, gzip' });
+        // Encodings are computed in the background once the tree is in memory: poll, bounded.
+        for (let i = 0; i < 200 && flags.length === 0 && res.headers['content-encoding'] !== 'br'; i++) {
+          await new Promise((r) => setTimeout(r, 50));
+          res = await request(s.port, '/app.js', { 'Accept-Encoding': 'br, gzip' });
+        }
+        if (flags.length === 0) expect([res.headers['content-encoding'], brotliDecompressSync(res.body).equals(script)]).toEqual(['br', true]);
+        else expect([res.headers['content-encoding'], res.body.equals(script)]).toEqual([undefined, true]);
+        s.child.kill('SIGTERM');
+        expect(await s.exit()).toBe(0);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 
