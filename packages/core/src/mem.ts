@@ -98,7 +98,7 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Ch
         this.#changed(type, path);
       },
       unstable: (path) => this.#upkeep.settle(path, false),
-      replacedDirectory: (path, host) => this.#upkeep.rewatch(path, host),
+      newDirectory: (path, host, replaced) => this.#upkeep.newDirectory(path, host, replaced),
       warn: (message) => logger.warn(`hotfs: ${message}`),
       // Enough reads in flight to hide syscall latency on a large tree, few enough for any fd limit.
       readSlot: limiter(16),
@@ -211,6 +211,7 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Ch
 
   #changed(type: ChangeType, path: string): void {
     if (this.#loading) return;
+    if (type === 'unlinkDir') this.#upkeep.directoryGone(path);
     if (this.#options.verbose) this.#options.logger.info(`hotfs: ${type} ${path}`);
     this.emit('change', { type, path });
   }

@@ -184,7 +184,7 @@ describe('listings and mirrored metadata, with a link swapped in at a known mome
       },
       changed: () => {},
       unstable: (path) => retried.push(path),
-      replacedDirectory: () => {},
+      newDirectory: () => {},
       warn: () => {},
       readSlot: (read) => read(),
     };

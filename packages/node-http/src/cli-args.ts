@@ -85,6 +85,7 @@ const onlyFor: Record<string, BackendKind> = {
   'reconcile-interval': 'mem',
   'no-watch': 'mem',
   'wait-for-mirror': 'mem',
+  'no-compress': 'mem',
   // Live reload needs a change feed, and the disk backend has none.
   live: 'mem',
 };

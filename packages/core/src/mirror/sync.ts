@@ -20,8 +20,11 @@ export interface SyncContext {
   changed(type: ChangeType, path: string): void;
   /** A file could not be read consistently: look again later. */
   unstable(path: string): void;
-  /** Another directory (a new inode) now stands at `path`: whatever watches the old one must watch this one. */
-  replacedDirectory(path: string, host: string): void;
+  /**
+   * A directory now stands at `path` that the mirror did not hold there a moment ago: another inode
+   * replaced the one it held (`replaced`), or it is new. Whatever watched the old one must watch this one.
+   */
+  newDirectory(path: string, host: string, replaced: boolean): void;
   warn(message: string): void;
   /** Runs a file read when one of a bounded number of slots is free (descriptors stay bounded). */
   readSlot<T>(read: () => Promise<T>): Promise<T>;
@@ -104,7 +107,7 @@ async function syncDirectory(ctx: SyncContext, path: string, host: string, pathS
   if (listed === undefined) return ctx.unstable(path);
   const { stats, entries } = listed;
   putDirectory(ctx, path, host, stats);
-  if (replaced) ctx.replacedDirectory(path, host);
+  if (replaced || !existed) ctx.newDirectory(path, host, replaced);
   if (entries === undefined) return;
   store.unreadable.delete(path);
   const onDisk = new Set(entries.map((e) => e.name));

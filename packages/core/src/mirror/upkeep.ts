@@ -6,6 +6,12 @@ import type { MirrorStore } from './store.js';
 import { startWatcher, watcherErrorHint } from './watch.js';
 
 /**
+ * How long a removed directory's path is remembered: chokidar re-reads a changed directory within
+ * milliseconds; a loaded machine may take a second or two to get there.
+ */
+const GONE_WINDOW_MS = 10_000;
+
+/**
  * What keeps a MemFS mirror fresh after its first walk: the watcher's hints turned into syncs, a
  * second look at each path once it is quiet, and the periodic reconcile walk that heals what the
  * watcher missed.
@@ -19,6 +25,8 @@ export class MirrorUpkeep {
   readonly #queue: SyncQueue;
   #watcher: FSWatcher | undefined;
   #reconcileTimer: NodeJS.Timeout | undefined;
+  /** Directories that left the mirror within the last {@link GONE_WINDOW_MS}, with when. */
+  readonly #recentlyGone = new Map<string, number>();
   /** Paths whose pending second look must be deep: a shallow hint arriving later must not make it shallow. */
   readonly #settleDeep = new Set<string>();
   #closed = false;
@@ -56,16 +64,31 @@ export class MirrorUpkeep {
   }
 
   // chokidar keeps watching a directory's inode under its path: after `mv a b; mkdir a` it reports
-  // what happens in b as happening in a, and never watches the new a, whose changes would then wait
-  // for the reconcile. Watching the path again watches what stands there now; the deep second look
-  // picks up what was written into it before that watch began.
-  /** Makes the watcher watch the directory now at `host` (mirrored as `path`), and looks at it again once quiet. */
-  rewatch(path: string, host: string): void {
+  // what happens in b as happening in a, and never watches the new a (it re-reads the parent only
+  // after a moment, and then finds an "a" it already tracks), whose changes would then wait for the
+  // reconcile. So a directory that replaced another, or that appears where one was removed a moment
+  // ago, is watched again: that watches what stands there now, and the deep second look picks up
+  // what was written into it before that watch began.
+  /** A directory the mirror did not hold at `path` a moment ago now stands there (`replaced`: instead of another). */
+  newDirectory(path: string, host: string, replaced: boolean): void {
+    if (!replaced && !this.#recentlyGone.delete(path)) return;
     // A directory reached through a link outside the root is not watched at all (links are not followed).
     if (this.#closed || this.#watcher === undefined || (host !== this.#root && !host.startsWith(this.#root + '/'))) return;
     this.#watcher.unwatch(host);
     this.#watcher.add(host);
     this.settle(path, true);
+  }
+
+  /** The directory at `path` left the mirror: one that appears there soon after is watched anew. */
+  directoryGone(path: string): void {
+    const now = Date.now();
+    this.#recentlyGone.delete(path);
+    this.#recentlyGone.set(path, now);
+    // Oldest first (insertion order): drop what is past the window, so the map stays small.
+    for (const [p, at] of this.#recentlyGone) {
+      if (now - at < GONE_WINDOW_MS) break;
+      this.#recentlyGone.delete(p);
+    }
   }
 
   /** Plans the next reconcile walk. */
