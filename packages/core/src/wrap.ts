@@ -1,3 +1,4 @@
+import type { EncodedBytes } from './capabilities/encodings.js';
 import type { FsError } from './errors.js';
 import { cleanPath } from './path.js';
 import type { File, FileInfo, FileSystem } from './types.js';
@@ -24,6 +25,7 @@ export class WrappedFile implements File {
   declare bytes?: () => Uint8Array;
   declare statSync?: () => FileInfo;
   declare closeSync?: () => void;
+  declare encodings?: () => readonly EncodedBytes[];
 
   constructor(
     /** The underlying file. */
@@ -36,6 +38,7 @@ export class WrappedFile implements File {
     if (typeof inner.bytes === 'function') this.bytes = bytes;
     if (typeof inner.statSync === 'function') this.statSync = statSync;
     if (typeof inner.closeSync === 'function') this.closeSync = closeSync;
+    if (typeof inner.encodings === 'function') this.encodings = encodings;
   }
 
   async stat(): Promise<FileInfo> {
@@ -88,6 +91,14 @@ function statSync(this: WrappedFile): FileInfo {
 }
 
 // closeSync never throws: an underlying file that breaks that rule has released what it could.
+function encodings(this: WrappedFile): readonly EncodedBytes[] {
+  try {
+    return this.inner.encodings!();
+  } catch (err) {
+    throw this.owner.relabel(err, this.path);
+  }
+}
+
 function closeSync(this: WrappedFile): void {
   try {
     this.inner.closeSync!();

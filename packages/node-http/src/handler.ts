@@ -5,6 +5,7 @@
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import { release, type File, type FileSystem } from '@hotfs/core';
 import { corsMethodNotAllowed, preflightPlan, withCors } from './cors.js';
+import { decodeTarget } from './decode-path.js';
 import type { LiveFeed } from './live.js';
 import type { HandlerOptions } from './options.js';
 import { errorPlan, type FileSlice, type Part, type Plan, type RequestFacts } from './respond.js';
@@ -54,7 +55,8 @@ function handle(ctx: ServeContext, req: IncomingMessage, res: ServerResponse, ne
   const method = req.method;
   if (method !== 'GET' && method !== 'HEAD') {
     const cors = ctx.options.cors;
-    if (cors !== undefined && method === 'OPTIONS') {
+    // As middleware, a preflight for a path outside the prefix is another route's to answer.
+    if (cors !== undefined && method === 'OPTIONS' && !(ctx.options.fallthrough && next && !underPrefix(ctx, req.url ?? '/'))) {
       const h = req.headers;
       return finish(ctx, req, res, preflightPlan(cors, h.origin, h['access-control-request-method'], h['access-control-request-headers']), undefined, undefined);
     }
@@ -65,6 +67,12 @@ function handle(ctx: ServeContext, req: IncomingMessage, res: ServerResponse, ne
   const target = req.url ?? '/';
   if (ctx.live?.feed.matches(target)) return serveLive(ctx, req, res);
   serveContent(ctx, new HeaderFacts(req, method), target, (served) => respond(ctx, req, res, next, served));
+}
+
+function underPrefix(ctx: ServeContext, target: string): boolean {
+  const prefix = ctx.options.prefix;
+  const path = decodeTarget(target)?.path;
+  return path !== undefined && (prefix === '' || path === prefix || path.startsWith(prefix + '/'));
 }
 
 // The live reload event stream: open until the client leaves.

@@ -79,8 +79,15 @@ export function applyHeaderRules(base: readonly string[], rules: readonly Resolv
     const h = rule.headers;
     for (let i = 0; i < h.length; i += 2) {
       const name = h[i]!.toLowerCase();
-      for (let j = out.length - 2; j >= 0; j -= 2) if (out[j]!.toLowerCase() === name) out.splice(j, 2);
-      out.push(h[i]!, h[i + 1]!);
+      let value = h[i + 1]!;
+      for (let j = out.length - 2; j >= 0; j -= 2) {
+        if (out[j]!.toLowerCase() !== name) continue;
+        // Vary lists what the answer depends on: the handler's own entries (Accept-Encoding, Origin)
+        // stay true whatever a rule adds, so values are joined, never replaced.
+        if (name === 'vary') value = `${out[j + 1]!}, ${value}`;
+        out.splice(j, 2);
+      }
+      out.push(h[i]!, value);
     }
   }
   return out ?? base;

@@ -110,7 +110,7 @@ export class LivePages {
       const weak = etag.startsWith('W/');
       const tagText = etag.slice(weak ? 3 : 1, -1);
       const info: FileInfo = { name: '', size: body.length, mtimeMs: meta.mtimeMs, isDirectory: false, ...(weak ? { weakEtag: tagText } : { etag: tagText }) };
-      injected = { meta: fileMeta(info, o, meta.contentType), bytes: body };
+      injected = { meta: fileMeta(info, o, meta.contentType, meta.path), bytes: body };
       this.#cache.set(meta, injected);
     }
     const plan = planFile(facts, injected.meta, boundary);

@@ -10,7 +10,6 @@
  * | {@link contentTypeByName}, {@link sniffContentType} | `Content-Type` from a name, or from the first bytes | RFC 9110 §8.3 |
  * | {@link listingHtml}, {@link listingJson} | a directory listing with relative, percent-encoded links | RFC 3986 §2.1, §4.2 |
  * | {@link parseAcceptEncoding}, {@link preferredEncodings} | `Accept-Encoding` weights, and the codings worth sending, best first | RFC 9110 §12.5.3 |
- * | {@link liveScript}, {@link injectLive}, {@link liveEtag} | the live reload script, put into an HTML page before its last `</body>`, and that page's ETag | RFC 9110 §8.8.3 (the ETag) |
  * @packageDocumentation
  */
 export { parseRange, type ByteRange, type RangeResult } from './range.js';
@@ -19,4 +18,3 @@ export { parseHttpDate, formatHttpDate } from './http-date.js';
 export { contentTypeByName, sniffContentType } from './content-type.js';
 export { listingHtml, listingJson } from './listing.js';
 export { parseAcceptEncoding, preferredEncodings, type AcceptedEncodings } from './encoding.js';
-export { liveScript, injectLive, liveEtag } from './live-inject.js';

@@ -62,6 +62,8 @@ export interface FileMeta {
   whole: readonly Part[] | undefined;
   /** With header rules: the hotfs path the headers were computed for (they depend on it). */
   path?: string;
+  /** How the body is encoded when it is an encoded variant (`Content-Encoding`); absent for identity. */
+  encoding?: ContentCoding;
 }
 
 const encoder = new TextEncoder();
@@ -90,7 +92,17 @@ export function fileMeta(info: FileInfo, o: ResolvedOptions, contentType = conte
     ok = Object.freeze(h.concat(common));
   }
   const whole = info.size > 0 ? Object.freeze([Object.freeze({ start: 0, end: info.size })]) : undefined;
-  return Object.freeze({ size: info.size, mtimeMs: info.mtimeMs, etag, contentType, ok, notModified, whole, ...(path === undefined ? {} : { path }) });
+  return Object.freeze({
+    size: info.size,
+    mtimeMs: info.mtimeMs,
+    etag,
+    contentType,
+    ok,
+    notModified,
+    whole,
+    ...(path === undefined ? {} : { path }),
+    ...(encoding === undefined || encoding === 'identity' ? {} : { encoding }),
+  });
 }
 
 /**
@@ -149,6 +161,9 @@ export function planFile(facts: RequestFacts, meta: FileMeta, boundary: string):
     const headers = base.concat('Content-Range', contentRange(r, size), 'Content-Length', String(r.end - r.start + 1));
     return { status: 206, headers, body: head ? undefined : [{ start: r.start, end: r.end + 1 }] };
   }
+  // A multipart body under Content-Encoding would be decoded whole by the client and fail: an encoded
+  // variant gets its one range, or else all of it.
+  if (meta.encoding !== undefined) return { status: 200, headers: meta.ok, body: head ? undefined : meta.whole };
   const { parts, length } = multipart(ranges, size, meta.contentType, boundary);
   const headers = withoutType(base).concat('Content-Type', `multipart/byteranges; boundary=${boundary}`, 'Content-Length', String(length));
   return { status: 206, headers, body: head ? undefined : parts };

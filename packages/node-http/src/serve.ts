@@ -248,7 +248,8 @@ function variantOrIdentity(ctx: ServeContext, facts: RequestFacts, path: string,
 function negotiatedMeta(ctx: ServeContext, key: object, info: FileInfo, encoding: ContentCoding | 'identity', contentType: string | undefined, requested: string): FileMeta {
   const path = rulePath(ctx, requested);
   let meta = ctx.negotiated.get(key);
-  if (meta === undefined || meta.path !== path) {
+  // The same object can stand for two answers (a sibling's FileInfo, asked for by its own name too).
+  if (meta === undefined || meta.path !== path || meta.encoding !== (encoding === 'identity' ? undefined : encoding) || meta.contentType !== contentType) {
     meta = fileMeta(info, ctx.options, contentType, path, encoding);
     ctx.negotiated.set(key, meta);
   }

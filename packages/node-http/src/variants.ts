@@ -53,12 +53,8 @@ export function findVariantSync(
 ): Variant | undefined {
   for (const coding of codings) {
     if (siblings.includes(coding)) {
-      const sibling = fs.tryOpenSync!(path + SIBLING_SUFFIX[coding]);
-      if (sibling !== undefined) {
-        const info = sibling.statSync!();
-        if (!info.isDirectory) return { coding, file: sibling, info, key: info };
-        release(sibling);
-      }
+      const variant = siblingSync(fs, path, coding);
+      if (variant !== undefined) return variant;
     }
     const held = heldEncoding(file, identity, coding);
     if (held !== undefined) return held;
@@ -77,22 +73,40 @@ export async function findVariant(
 ): Promise<Variant | undefined> {
   for (const coding of codings) {
     if (siblings.includes(coding)) {
-      const sibling = await tryOpen(fs, path + SIBLING_SUFFIX[coding]);
-      if (sibling !== undefined) {
-        let info: FileInfo;
-        try {
-          info = await sibling.stat();
-        } catch (error) {
-          release(sibling);
-          throw error;
-        }
-        if (!info.isDirectory) return { coding, file: sibling, info, key: info };
-        release(sibling);
-      }
+      const variant = await sibling(fs, path, coding);
+      if (variant !== undefined) return variant;
     }
     const held = heldEncoding(file, identity, coding);
     if (held !== undefined) return held;
   }
+  return undefined;
+}
+
+// A sibling that cannot be opened or is not a file (unreadable, a name too long, a directory) is no
+// sibling: the file itself is still served, as it would be without the option.
+function siblingSync(fs: FileSystem, path: string, coding: ContentCoding): Variant | undefined {
+  let file: File | undefined;
+  try {
+    file = fs.tryOpenSync!(path + SIBLING_SUFFIX[coding]);
+    const info = file?.statSync!();
+    if (file !== undefined && info !== undefined && !info.isDirectory) return { coding, file, info, key: info };
+  } catch {
+    // as if absent
+  }
+  if (file !== undefined) release(file);
+  return undefined;
+}
+
+async function sibling(fs: FileSystem, path: string, coding: ContentCoding): Promise<Variant | undefined> {
+  let file: File | undefined;
+  try {
+    file = await tryOpen(fs, path + SIBLING_SUFFIX[coding]);
+    const info = await file?.stat();
+    if (file !== undefined && info !== undefined && !info.isDirectory) return { coding, file, info, key: info };
+  } catch {
+    // as if absent
+  }
+  if (file !== undefined) release(file);
   return undefined;
 }
 

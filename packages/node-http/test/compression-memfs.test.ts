@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { brotliCompressSync, brotliDecompressSync, constants, gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemFS } from '@hotfs/core';
+import { MemFS, SubFS } from '@hotfs/core';
 import { createHandler, type HandlerOptions } from '../src/index.js';
 import { close, listen, request, type RawResponse } from './client.js';
 import { tempDir } from '../../core/test/support.js';
@@ -56,6 +56,15 @@ describe('encodings MemFS holds, over HTTP', () => {
     expect([tiny.headers['content-encoding'], tiny.headers['vary'], tiny.body.toString()]).toEqual([undefined, 'Accept-Encoding', 'x']);
   });
 
+  it('reach the handler through a wrapper (SubFS over the MemFS)', async () => {
+    const v1 = bundle('sub');
+    const { fs } = await serve({ 'app.js': v1 });
+    const s = await listen(createHandler(new SubFS(fs, '/')));
+    cleanups.push(() => close(s.server));
+    const res = await request(s.port, '/app.js', { 'Accept-Encoding': 'br' });
+    expect([res.headers['content-encoding'], decoded(res).equals(v1)]).toEqual(['br', true]);
+  });
+
   it('a sibling on disk wins over the computed encoding of the same coding', async () => {
     const v1 = bundle('sib');
     // Quality 1: other bytes than the computed encoding (quality 11), so the test tells them apart.
@@ -99,11 +108,13 @@ describe('encodings MemFS holds, over HTTP', () => {
     await fs.encodingsSettled();
   });
 
-  it('an HTML page that gets the live script is sent as identity, other files still encoded', async () => {
+  it('an HTML page that gets the live script is sent as identity (with its header rules), other files still encoded', async () => {
     const page = Buffer.from(`<!doctype html><body>${'<p>hello</p>\n'.repeat(200)}</body>`);
-    const { port } = await serve({ 'index.html': page, 'app.js': bundle('live') }, { live: true });
+    const rules = [{ match: /\.html$/, headers: { 'Cache-Control': 'no-cache' } }];
+    const { port } = await serve({ 'index.html': page, 'app.js': bundle('live') }, { live: true, headerRules: rules });
     const html = await request(port, '/', { 'Accept-Encoding': 'br' });
-    expect(html.status).toBe(200);
+    // The page with the script keeps the headers its path's rules give it.
+    expect([html.status, html.headers['cache-control']]).toEqual([200, 'no-cache']);
     expect(html.headers['content-encoding']).toBeUndefined();
     expect(html.body.toString()).toContain('.hotfs/live');
     const js = await request(port, '/app.js', { 'Accept-Encoding': 'br' });

@@ -26,6 +26,8 @@ async function layTree(root: string): Promise<void> {
   await mkdir(join(root, 'site'));
   await writeFile(join(root, 'site/index.html'), page);
   await writeFile(join(root, 'site/index.html.br'), brotliCompressSync(page));
+  // Its .br sibling's name is one byte past NAME_MAX: looking it up fails with ENAMETOOLONG.
+  await writeFile(join(root, `${'n'.repeat(249)}.txt`), 'long name');
 }
 
 for (const backend of backends) {
@@ -111,6 +113,28 @@ for (const backend of backends) {
       const plain = await get('/app.js');
       const mixed = await get('/app.js', { 'Accept-Encoding': 'br', Range: 'bytes=5-14', 'If-Range': plain.headers['etag']! });
       expect([mixed.status, mixed.body.length]).toEqual([200, whole.body.length]);
+    });
+
+    it('a multi-range request on an encoded variant gets all of it (a multipart body cannot be decoded)', async () => {
+      const whole = await get('/app.js', { 'Accept-Encoding': 'br' });
+      const multi = await get('/app.js', { 'Accept-Encoding': 'br', Range: 'bytes=0-9,20-29' });
+      expect([multi.status, multi.headers['content-encoding'], multi.body.equals(whole.body)]).toEqual([200, 'br', true]);
+      // Identity still gets its multipart answer.
+      expect((await get('/app.js', { Range: 'bytes=0-9,20-29' })).status).toBe(206);
+    });
+
+    it('a sibling asked for by its own name and then as a variant keeps each answer its own headers', async () => {
+      const direct = await get('/app.js.gz', { 'Accept-Encoding': 'gzip' });
+      expect([direct.headers['content-type'], direct.headers['content-encoding']]).toEqual(['application/gzip', undefined]);
+      const variant = await get('/app.js', { 'Accept-Encoding': 'gzip' });
+      expect([variant.headers['content-type'], variant.headers['content-encoding']]).toEqual([expect.stringMatching(/^text\/javascript/), 'gzip']);
+      const again = await get('/app.js.gz', { 'Accept-Encoding': 'gzip' });
+      expect([again.headers['content-type'], again.headers['content-encoding']]).toEqual(['application/gzip', undefined]);
+    });
+
+    it('a sibling that cannot be looked up is no sibling: the file itself is served', async () => {
+      const res = await get(`/${'n'.repeat(249)}.txt`, { 'Accept-Encoding': 'br, gzip' });
+      expect([res.status, res.headers['content-encoding'], res.body.toString()]).toEqual([200, undefined, 'long name']);
     });
 
     it('serves a directory index through its sibling, and ignores a sibling that is a directory', async () => {

@@ -215,6 +215,12 @@ for (const backend of backends) {
       expect((await request(port, '/data.json', { origin: APP, 'access-control-request-method': 'GET' }, 'OPTIONS')).status).toBe(204);
       expect((await request(port, '/data.json', {}, 'DELETE')).status).toBe(418);
       expect(passed).toEqual(['DELETE']);
+      // Below a prefix, a preflight for another route (an API mounted beside it) is that route's.
+      const prefixed = await serve({ cors: true, fallthrough: true, prefix: '/static/' }, (m) => passed.push(m));
+      const preflight = { origin: APP, 'access-control-request-method': 'POST' };
+      expect((await request(prefixed, '/api/items', preflight, 'OPTIONS')).status).toBe(418);
+      expect((await request(prefixed, '/static/data.json', preflight, 'OPTIONS')).status).toBe(204);
+      expect(passed).toEqual(['DELETE', 'OPTIONS']);
     });
 
     it('gives a defined answer, never a 5xx and never an ACAO, to a garbage Origin', async () => {

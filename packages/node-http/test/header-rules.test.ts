@@ -50,6 +50,12 @@ describe('header rules, pure', () => {
     expect(resolveOptions({ headerRules: [] }).headerRules).toBeUndefined();
   });
 
+  it('joins Vary values instead of replacing them: what the handler varies on stays said', () => {
+    const vary = resolveOptions({ headerRules: [{ match: /\.js$/, headers: { Vary: 'Sec-Fetch-Dest' } }] }).headerRules!;
+    expect(applyHeaderRules(['ETag', '"x"', 'Vary', 'Accept-Encoding'], vary, '/app.js')).toEqual(['ETag', '"x"', 'Vary', 'Accept-Encoding, Sec-Fetch-Dest']);
+    expect(applyHeaderRules(['ETag', '"x"'], vary, '/app.js')).toEqual(['ETag', '"x"', 'Vary', 'Sec-Fetch-Dest']);
+  });
+
   it('refuses bad rules with a TypeError naming the rule', () => {
     for (const [bad, message] of [
       [{}, "option 'headerRules' must be an array"],

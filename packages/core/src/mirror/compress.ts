@@ -101,6 +101,8 @@ export async function encode(coding: ContentCoding, bytes: Uint8Array, options: 
     length += chunk.length;
   });
   const ended = new Promise<void>((resolve, reject) => stream.on('end', resolve).on('error', reject));
+  // A write that fails returns before `ended` is awaited: its rejection must not go unhandled.
+  ended.catch(() => {});
   try {
     for (let at = 0; at < bytes.length; at += CHUNK) {
       if (!options.wanted()) return undefined;
