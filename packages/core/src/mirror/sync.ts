@@ -160,7 +160,7 @@ async function syncFile(ctx: SyncContext, path: string, host: string, stats: Sta
   // A strong validator: the SHA-256 of exactly the bytes held, so two contents share it only through
   // a SHA-256 collision (none is known; SHA-1 has practical ones, and a truncated digest brings the
   // generic attack within reach). One flat 43-character base64url string per version.
-  const info: FileInfo = { ...fileInfo(path, read.stats), etag: hash('sha256', read.bytes, 'buffer').toString('base64url') };
+  const info = heldInfo(path, read.stats, hash('sha256', read.bytes, 'buffer').toString('base64url'));
   ctx.changed(store.putFile(path, info, host, readStamp, read.bytes), path);
 }
 
@@ -170,13 +170,15 @@ function changedUnderUs(err: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR';
 }
 
-function fileInfo(path: string, stats: Stats): FileInfo {
-  return { name: baseName(path), size: stats.size, mtimeMs: Math.floor(stats.mtimeMs), isDirectory: false };
+// Each FileInfo is one literal with every field: a spread copy, once frozen, got a hidden class of
+// its own (~250 bytes per file in a heap snapshot of 10,000 mirrored files).
+function heldInfo(path: string, stats: Stats, etag: string): FileInfo {
+  return { name: baseName(path), size: stats.size, mtimeMs: Math.floor(stats.mtimeMs), isDirectory: false, etag };
 }
 
 // A file whose content stays on disk is known by its stamp only: weak, since a same-size rewrite
 // within one tick of the file times leaves the stamp as it was. (Opened, it is DiskFS's file, with
 // DiskFS's validator.)
 function onDiskInfo(path: string, stats: Stats, stamp: string): FileInfo {
-  return { ...fileInfo(path, stats), weakEtag: `d${stamp}` };
+  return { name: baseName(path), size: stats.size, mtimeMs: Math.floor(stats.mtimeMs), isDirectory: false, weakEtag: `d${stamp}` };
 }
