@@ -1,4 +1,4 @@
-import { FsError } from './errors.js';
+import { FsError, toFsError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { File, FileInfo } from './types.js';
 import { describeValue } from './wrap.js';
@@ -177,5 +177,60 @@ export class Lru<V> {
   clear(): void {
     this.#map.clear();
     this.#total = 0;
+  }
+}
+
+/**
+ * Whether the source is in an outage, logged once when one starts (`warn`) and once when the
+ * source answers again (`info`), never once per request.
+ */
+export class OutageLog {
+  #since: number | undefined;
+  constructor(private readonly logger: Logger | undefined) {}
+
+  /** Runs one call to the source: a failure becomes an FsError naming `path`, and the log follows whether the source answered. */
+  async ask<T>(path: string, call: () => Promise<T>): Promise<T> {
+    let result: T;
+    try {
+      result = await call();
+    } catch (err) {
+      const error = toFsError(err, path);
+      if (!isOutage(error)) this.answered();
+      else if (this.#since === undefined) {
+        this.#since = Date.now();
+        this.logger?.warn(`CacheFS: the source is failing (${error.message}); serving what the cache holds, stale, until it answers again`);
+      }
+      throw error;
+    }
+    this.answered();
+    return result;
+  }
+
+  answered(): void {
+    if (this.#since === undefined) return;
+    const seconds = ((Date.now() - this.#since) / 1000).toFixed(1);
+    this.#since = undefined;
+    this.logger?.info(`CacheFS: the source answers again after ${seconds} s of failures`);
+  }
+}
+
+/** One call per key at a time: concurrent requests for a path join the call under way (no stampede). */
+export class Flights<T> {
+  readonly #calls = new Map<string, Promise<T>>();
+
+  run<R extends T>(key: string, call: () => Promise<R>): Promise<R> {
+    let flight = this.#calls.get(key) as Promise<R> | undefined;
+    if (flight === undefined) {
+      flight = call().finally(() => {
+        if (this.#calls.get(key) === flight) this.#calls.delete(key);
+      });
+      this.#calls.set(key, flight);
+    }
+    return flight;
+  }
+
+  /** Later requests start new calls; the calls under way still answer those that joined them. */
+  clear(): void {
+    this.#calls.clear();
   }
 }

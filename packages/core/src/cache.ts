@@ -3,7 +3,7 @@ import { hasChangeFeed, type ChangeEvent, type ChangeListener } from './capabili
 import { release } from './capabilities/close-sync.js';
 import { tryOpen } from './capabilities/try-open.js';
 import { tryStat } from './capabilities/try-stat.js';
-import { CacheDirectory, Lru, isOutage, resolveCacheOptions, validatorOf, type CacheFSOptions, type ResolvedCacheOptions } from './cache-parts.js';
+import { CacheDirectory, Flights, Lru, OutageLog, isOutage, resolveCacheOptions, validatorOf, type CacheFSOptions, type ResolvedCacheOptions } from './cache-parts.js';
 import { FsError, toFsError } from './errors.js';
 import { MemFile, type HeldVersion } from './mirror/file.js';
 import { cleanPath, dirName } from './path.js';
@@ -73,13 +73,13 @@ export class CacheFS implements FileSystem {
   readonly #content: Lru<Held>;
   // Stats under the path, listings under the path + NUL (no path contains one).
   readonly #meta: Lru<Meta>;
-  readonly #flights = new Map<string, Promise<Found | FileInfo | undefined | readonly FileInfo[]>>();
+  readonly #flights = new Flights<Found | FileInfo | undefined | readonly FileInfo[]>();
+  readonly #outage: OutageLog;
   readonly #listeners = new Set<ChangeListener>();
   readonly #owner: FileOwner = { relabel: (err, path) => toFsError(err, path), show: (info) => info };
   readonly #stopFeed: (() => void) | undefined;
   // Bumped by every change event and by close: a source call begun before it stores nothing.
   #epoch = 0;
-  #outageSince: number | undefined;
   #closed = false;
 
   /** @throws TypeError when `source` is not a FileSystem or an option is bad (naming it). */
@@ -88,6 +88,7 @@ export class CacheFS implements FileSystem {
     this.options = resolveCacheOptions(options);
     this.#content = new Lru(this.options.maxBytes);
     this.#meta = new Lru(this.options.maxEntries);
+    this.#outage = new OutageLog(this.options.logger);
     this.source = source;
     if (hasChangeFeed(source)) {
       this.#stopFeed = source.watch((event) => this.#changed(event));
@@ -128,7 +129,7 @@ export class CacheFS implements FileSystem {
     if (meta !== undefined && meta.info === undefined) missing(clean);
     const known = this.#held(clean)?.version.info ?? meta?.info;
     if (known !== undefined && !known.isDirectory) throw new FsError('ENOTDIR', clean);
-    return [...(await this.#flight('d' + clean, () => this.#list(clean)))];
+    return [...(await this.#flights.run('d' + clean, () => this.#list(clean)))];
   }
 
   /** Drops what the cache holds and stops its listeners; the source stays open (see {@link CacheFS}). */
@@ -146,7 +147,7 @@ export class CacheFS implements FileSystem {
     const held = this.#content.get(clean);
     if (held !== undefined) {
       if (this.#young(held.at)) return new MemFile(clean, this.#content.use(clean)!.version);
-      return this.#hand(clean, await this.#flight('v' + clean, () => this.#revalidate(clean, held)));
+      return this.#hand(clean, await this.#flights.run('v' + clean, () => this.#revalidate(clean, held)));
     }
     const meta = this.#fresh(clean);
     if (meta !== undefined) {
@@ -155,7 +156,7 @@ export class CacheFS implements FileSystem {
       if (info.isDirectory) return new CacheDirectory(clean, info, (p) => this.readdir(p));
       if (info.size > this.options.maxFileSize) return this.#passThrough(clean);
     }
-    return this.#hand(clean, await this.#flight('o' + clean, () => this.#load(clean)));
+    return this.#hand(clean, await this.#flights.run('o' + clean, () => this.#load(clean)));
   }
 
   #hand(clean: string, found: Found): File | undefined | Promise<File | undefined> {
@@ -169,7 +170,7 @@ export class CacheFS implements FileSystem {
 
   async #passThrough(clean: string): Promise<File | undefined> {
     const epoch = this.#epoch;
-    const file = await this.#ask(clean, () => tryOpen(this.source, clean));
+    const file = await this.#outage.ask(clean, () => tryOpen(this.source, clean));
     if (file === undefined) this.#remember(clean, { info: undefined }, epoch);
     return file && new WrappedFile(file, clean, this.#owner);
   }
@@ -177,21 +178,21 @@ export class CacheFS implements FileSystem {
   /** Opens `clean` in the source and, when it is a small file, reads and holds it whole. */
   async #load(clean: string): Promise<Found> {
     const epoch = this.#epoch;
-    const file = await this.#ask(clean, () => tryOpen(this.source, clean));
+    const file = await this.#outage.ask(clean, () => tryOpen(this.source, clean));
     if (file === undefined) {
       this.#remember(clean, { info: undefined }, epoch);
       return undefined;
     }
     let version: Required<HeldVersion>;
     try {
-      const info = await this.#ask(clean, () => file.stat());
+      const info = await this.#outage.ask(clean, () => file.stat());
       this.#remember(clean, { info }, epoch);
       if (info.isDirectory || info.size > this.options.maxFileSize) {
         if (!info.isDirectory) return { kind: 'big', info, file };
         release(file);
         return { kind: 'dir', info };
       }
-      version = { info, bytes: await this.#ask(clean, () => readAll(file)) };
+      version = { info, bytes: await this.#outage.ask(clean, () => readAll(file)) };
     } catch (err) {
       release(file);
       throw err;
@@ -208,7 +209,7 @@ export class CacheFS implements FileSystem {
       const info = await this.#statSource(clean, epoch);
       if (info !== undefined && this.#renew(clean, held, info, epoch)) return { kind: 'held', version: held.version };
       if (this.#content.get(clean) === held) this.#content.delete(clean);
-      return info === undefined ? undefined : await this.#flight('o' + clean, () => this.#load(clean));
+      return info === undefined ? undefined : await this.#flights.run('o' + clean, () => this.#load(clean));
     } catch (err) {
       if (!isOutage(err as FsError)) throw err;
       // Trusted for another maxAge: an outage costs one source call per path and maxAge, not one per request.
@@ -222,7 +223,7 @@ export class CacheFS implements FileSystem {
     if (held !== undefined) return held.version.info;
     const meta = this.#fresh(clean);
     if (meta !== undefined) return meta.info;
-    return await this.#flight('s' + clean, () => this.#statStale(clean));
+    return await this.#flights.run('s' + clean, () => this.#statStale(clean));
   }
 
   async #statStale(clean: string): Promise<FileInfo | undefined> {
@@ -244,7 +245,7 @@ export class CacheFS implements FileSystem {
 
   /** One stat of the source, remembered (a miss too). */
   async #statSource(clean: string, epoch: number): Promise<FileInfo | undefined> {
-    const info = await this.#ask(clean, () => tryStat(this.source, clean));
+    const info = await this.#outage.ask(clean, () => tryStat(this.source, clean));
     this.#remember(clean, { info }, epoch);
     return info;
   }
@@ -264,7 +265,7 @@ export class CacheFS implements FileSystem {
     const epoch = this.#epoch;
     try {
       // A copy: the source may share its array, and callers get copies of this one.
-      const list = [...(await this.#ask(clean, () => this.source.readdir(clean)))];
+      const list = [...(await this.#outage.ask(clean, () => this.source.readdir(clean)))];
       this.#remember(clean + '\0', { list }, epoch);
       return list;
     } catch (err) {
@@ -276,43 +277,6 @@ export class CacheFS implements FileSystem {
       if ((err as FsError).code === 'ENOENT') this.#remember(clean, { info: undefined }, epoch);
       throw err;
     }
-  }
-
-  /** Runs one call to the source: its failure becomes an FsError, and the outage log follows whether it answered. */
-  async #ask<T>(clean: string, call: () => Promise<T>): Promise<T> {
-    let result: T;
-    try {
-      result = await call();
-    } catch (err) {
-      const error = toFsError(err, clean);
-      if (!isOutage(error)) this.#answered();
-      else if (this.#outageSince === undefined) {
-        this.#outageSince = Date.now();
-        this.options.logger?.warn(`CacheFS: the source is failing (${error.message}); serving what the cache holds, stale, until it answers again`);
-      }
-      throw error;
-    }
-    this.#answered();
-    return result;
-  }
-
-  #answered(): void {
-    if (this.#outageSince === undefined) return;
-    const seconds = ((Date.now() - this.#outageSince) / 1000).toFixed(1);
-    this.#outageSince = undefined;
-    this.options.logger?.info(`CacheFS: the source answers again after ${seconds} s of failures`);
-  }
-
-  /** One source call per key at a time: concurrent requests for a path join it (no stampede). */
-  #flight<T extends Found | FileInfo | undefined | readonly FileInfo[]>(key: string, call: () => Promise<T>): Promise<T> {
-    let flight = this.#flights.get(key) as Promise<T> | undefined;
-    if (flight === undefined) {
-      flight = call().finally(() => {
-        if (this.#flights.get(key) === flight) this.#flights.delete(key);
-      });
-      this.#flights.set(key, flight);
-    }
-    return flight;
   }
 
   #remember(key: string, meta: Pick<Meta, 'info' | 'list'>, epoch: number): void {
