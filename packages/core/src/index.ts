@@ -21,4 +21,6 @@ export { MapFS, type MapFSEntries, type MapFSEntry, type MapFSValue } from './ma
 export { VolumeFS, type VolumeFSOptions } from './volume-fs.js';
 export { SubFS } from './sub.js';
 export { OverlayFS } from './overlay.js';
+export { CacheFS } from './cache.js';
+export type { CacheFSOptions, ResolvedCacheOptions } from './cache-parts.js';
 export { ZipFS, type ZipFSOptions } from './zip.js';
