@@ -164,11 +164,12 @@ export class S3FS implements FileSystem {
       const page = await this.#list(clean, base, undefined, undefined, token);
       for (const object of page.Contents ?? []) {
         const segments = (object.Key ?? '').slice(base.length).split('/');
-        const marker = segments[segments.length - 1] === '';
+        // A key ending in '/' is a directory marker; a key with a segment that cannot be a name is
+        // left out from that segment on (its clean leading directories still exist, as in readdir).
+        const marker = segments.length > 1 && segments[segments.length - 1] === '';
         if (marker) segments.pop();
-        if (segments.length === 0 || !segments.every(isName)) continue;
         let dir = clean;
-        for (let i = 0; i < segments.length; i++) {
+        for (let i = 0; i < segments.length && isName(segments[i]!); i++) {
           const child = joinPath(dir, segments[i]!);
           if (i === segments.length - 1 && !marker) {
             files.set(child, fileInfo(segments[i]!, object.Size, object.LastModified, object.ETag));

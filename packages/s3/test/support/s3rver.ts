@@ -137,7 +137,10 @@ export async function putObjects(client: S3Client, bucket: string, objects: Reco
   const queue = objects instanceof Map ? [...objects] : Object.entries(objects);
   const worker = async (): Promise<void> => {
     for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-      await client.send(new PutObjectCommand({ Bucket: bucket, Key: next[0], Body: next[1] }));
+      const [key, body] = next;
+      // Stated even when 0: without it the SDK warns of a stream of unknown length.
+      const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: length }));
     }
   };
   await Promise.all(Array.from({ length: 8 }, worker));
