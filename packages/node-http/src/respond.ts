@@ -260,8 +260,10 @@ export function statusForCode(code: string | undefined): number {
       return 403;
     case 'EINVAL':
       return 400;
+    // Out of descriptors, or a source that cannot answer now (an unreachable object store): try again later.
     case 'EMFILE':
     case 'ENFILE':
+    case 'EIO':
       return 503;
     default:
       return 500;

@@ -190,7 +190,7 @@ describe('the pure core', () => {
       statusForCode('EMFILE'),
       statusForCode('EIO'),
       statusForCode(undefined),
-    ]).toEqual([404, 404, 403, 400, 503, 500, 500]);
+    ]).toEqual([404, 404, 403, 400, 503, 503, 500]);
     expect(new TextDecoder().decode(errorPlan(500).body![0] as Uint8Array)).toBe('500 Internal Server Error\n');
   });
 });
@@ -245,7 +245,7 @@ describe('errors never leak', () => {
     ['EACCES', 403],
     ['EINVAL', 400],
     ['EMFILE', 503],
-    ['EIO', 500],
+    ['EIO', 503],
     ['EWHATEVER', 500],
   ])('%s -> %i with a generic body', async (code, status) => {
     const logged: unknown[] = [];
