@@ -1,5 +1,5 @@
 import { HeadObjectCommand, ListObjectsV2Command, S3Client, type ListObjectsV2CommandOutput } from '@aws-sdk/client-s3';
-import { FsError, baseName, cleanPath, compareNames, isFsError, joinPath, type File, type FileInfo, type FileSystem, type Logger } from '@hotfs/core';
+import { FsError, baseName, cleanPath, compareNames, isFsError, joinPath, type File, type FileInfo, type Logger, type WalkEntry, type WalkFS } from '@hotfs/core';
 import { toFsError } from './errors.js';
 import { S3File } from './file.js';
 
@@ -28,12 +28,6 @@ export interface S3FSOptions {
   timeoutMs?: number;
 }
 
-/** One entry of {@link S3FS.walk}: a clean hotfs path and what `stat` gives for it. */
-export interface S3WalkEntry {
-  readonly path: string;
-  readonly info: FileInfo;
-}
-
 type ListPage = Pick<ListObjectsV2CommandOutput, 'Contents' | 'CommonPrefixes'>;
 
 const optionNames = new Set(['bucket', 'prefix', 'client', 'logger', 'timeoutMs']);
@@ -53,7 +47,7 @@ const ROOT: FileInfo = Object.freeze({ name: '/', size: 0, mtimeMs: 0, isDirecto
  * await fs.close();
  * ```
  */
-export class S3FS implements FileSystem {
+export class S3FS implements WalkFS {
   readonly #client: S3Client;
   readonly #ownClient: boolean;
   readonly #bucket: string;
@@ -153,7 +147,7 @@ export class S3FS implements FileSystem {
    * is complete (a later key can make a file's name a directory). Rejects with ENOENT or ENOTDIR
    * when `path` is not a directory.
    */
-  async *walk(path: string): AsyncIterable<S3WalkEntry> {
+  async *walk(path: string): AsyncIterable<WalkEntry> {
     const clean = cleanPath(path);
     if (!(await this.stat(clean)).isDirectory) throw new FsError('ENOTDIR', clean);
     const base = clean === '/' ? this.#prefix : this.#key(clean) + '/';
