@@ -30,6 +30,9 @@ export interface S3FSOptions {
 
 type ListPage = Pick<ListObjectsV2CommandOutput, 'Contents' | 'CommonPrefixes'>;
 
+/** How long the files a walk listed may be opened on their listed metadata (see `#takeWalked`). */
+const WALKED_TRUST_MS = 30_000;
+
 const optionNames = new Set(['bucket', 'prefix', 'client', 'logger', 'timeoutMs']);
 const ROOT: FileInfo = Object.freeze({ name: '/', size: 0, mtimeMs: 0, isDirectory: true });
 
@@ -56,6 +59,7 @@ export class S3FS implements WalkFS {
   readonly #timeoutMs: number;
   #closed = false;
   #failing = false;
+  #walked: { files: Map<string, FileInfo>; at: number } | undefined;
 
   /** @throws TypeError naming the option that is wrong. */
   constructor(options: S3FSOptions) {
@@ -101,7 +105,7 @@ export class S3FS implements WalkFS {
 
   async open(path: string): Promise<File> {
     const clean = cleanPath(path);
-    const info = await this.stat(clean);
+    const info = this.#takeWalked(clean) ?? (await this.stat(clean));
     return new S3File(clean, info, {
       client: this.#client,
       bucket: this.#bucket,
@@ -176,13 +180,30 @@ export class S3FS implements WalkFS {
       }
       token = page.NextContinuationToken;
     } while (token !== undefined);
-    for (const [child, info] of files) if (!dirs.has(child)) yield { path: child, info };
+    for (const dir of dirs) files.delete(dir);
+    // A copy: opens while this yields take entries from it, and must not shorten the loop below.
+    this.#walked = { files: new Map(files), at: performance.now() };
+    for (const [child, info] of files) yield { path: child, info };
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#ownClient) this.#client.destroy();
+  }
+
+  /**
+   * The listed metadata of a file the last {@link S3FS.walk} yielded, once, while recent: a mirror
+   * opens the files it just listed, and each would otherwise cost a HeadObject and a one-key listing
+   * more. Safe even if the object changed since: reads carry `If-Match` with the listed ETag, so
+   * they reject with ESTALE and the caller opens it again, which then asks S3.
+   */
+  #takeWalked(clean: string): FileInfo | undefined {
+    const walked = this.#walked;
+    if (walked === undefined || performance.now() - walked.at > WALKED_TRUST_MS) return undefined;
+    const info = walked.files.get(clean);
+    walked.files.delete(clean);
+    return info;
   }
 
   #key(clean: string): string {

@@ -58,7 +58,8 @@ export class FileSystemSource implements MirrorSource {
       return this.#trouble(err);
     }
     if (!full) return;
-    this.#lastWalkMs = performance.now() - started;
+    // The first load reads every file: only a reconcile's time tells how long the next one takes.
+    if (this.#loaded) this.#lastWalkMs = performance.now() - started;
     if (this.#failures === 0 && this.#outage) {
       this.#outage = false;
       this.#host.options.logger.warn(`hotfs: ${this.label} answers again; the mirror has caught up`);
