@@ -3,7 +3,7 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CacheFS, type FileSystem } from '@hotfs/core';
+import { CacheFS, MemFS, type FileSystem } from '@hotfs/core';
 import { createHandler } from '@hotfs/node-http';
 import { S3FS } from '@hotfs/s3';
 import { startRelay, type Relay } from './support/proxy.js';
@@ -54,7 +54,7 @@ afterEach(async () => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('S3FS, and CacheFS over it, while s3rver is stopped and started again', () => {
+describe('S3FS, CacheFS and MemFS over it, while s3rver is stopped and started again', () => {
   let s3: S3rver;
   let client: S3Client;
   beforeAll(async () => {
@@ -66,7 +66,7 @@ describe('S3FS, and CacheFS over it, while s3rver is stopped and started again',
     await s3?.remove();
   });
 
-  it('direct answers 503, the cache serves what it holds (stale) and 503 for the rest, one log line per outage, and a change made meanwhile arrives', async () => {
+  it('MemFS serves every file it had, direct answers 503, the cache serves what it holds (stale) and 503 for the rest, one log line per outage, and a change made meanwhile arrives', async () => {
     await putObjects(client, 'bucket', { 'a.txt': 'A1', 'b.txt': 'B1', 'dir/c.txt': 'C1' });
     const direct = await serve(new S3FS({ bucket: 'bucket', client }));
     const cacheLog = recorder();
@@ -75,6 +75,9 @@ describe('S3FS, and CacheFS over it, while s3rver is stopped and started again',
     expect(await answer(direct, '/a.txt')).toBe('A1');
     expect(await answer(cache, '/a.txt')).toBe('A1');
     expect(await answer(cache, '/dir/c.txt')).toBe('C1');
+    const memLog = recorder();
+    const memSource = new S3FS({ bucket: 'bucket', client });
+    const mem = await serve(await MemFS.mirror(memSource, { reconcileIntervalMs: 200, logger: memLog.logger }), memSource);
 
     await s3.stop();
     await sleep(300); // past maxAge: the cache asks the source again, and keeps what it has
@@ -83,8 +86,13 @@ describe('S3FS, and CacheFS over it, while s3rver is stopped and started again',
       expect(await answer(cache, '/a.txt')).toBe('A1');
       expect(await answer(cache, '/dir/c.txt')).toBe('C1');
       expect(await answer(cache, '/b.txt')).toBe(503);
+      expect([await answer(mem, '/a.txt'), await answer(mem, '/b.txt'), await answer(mem, '/dir/c.txt')]).toEqual(['A1', 'B1', 'C1']);
       await sleep(250);
     }
+    expect(memLog.lines).toEqual([
+      expect.stringMatching(/^info hotfs: mirrored <S3FS>: 3 files/),
+      expect.stringMatching(/^error hotfs: cannot read <S3FS>: .*ECONNREFUSED.*serving the last good state/),
+    ]);
     expect(cacheLog.lines).toEqual([expect.stringMatching(/^warn CacheFS: the source is failing .*ECONNREFUSED/)]);
 
     // A change made while this server is down: another s3rver on the same data.
@@ -97,11 +105,15 @@ describe('S3FS, and CacheFS over it, while s3rver is stopped and started again',
 
     await s3.restart();
     await sleep(250);
-    for (const port of [direct, cache]) {
+    const caughtUp = performance.now();
+    while ((await answer(mem, '/a.txt')) !== 'A2' && performance.now() - caughtUp < 1200) await sleep(20);
+    for (const port of [direct, cache, mem]) {
       expect(await answer(port, '/a.txt')).toBe('A2');
       expect(await answer(port, '/d.txt')).toBe('D');
       expect(await answer(port, '/b.txt')).toBe(404);
     }
+    expect(memLog.lines).toHaveLength(3);
+    expect(memLog.lines[2]).toMatch(/^warn hotfs: <S3FS> answers again; the mirror has caught up/);
     expect(cacheLog.lines).toHaveLength(2);
     expect(cacheLog.lines[1]).toMatch(/^info CacheFS: the source answers again/);
   });
@@ -125,12 +137,14 @@ describe('no request hangs on a store that accepts and never answers', () => {
     await s3?.remove();
   });
 
-  it('every handler request ends within the timeout: 503, or the cached bytes', async () => {
+  it('every handler request ends within the timeout: 503, or the cached or mirrored bytes', async () => {
     const timeoutMs = 400;
     const direct = await serve(new S3FS({ bucket: 'bucket', client, timeoutMs }));
     const source = new S3FS({ bucket: 'bucket', client, timeoutMs });
     const cache = await serve(new CacheFS(source, { maxBytes: 1 << 20, maxAge: 100 }), source);
     expect(await answer(cache, '/a.txt')).toBe('A');
+    const memSource = new S3FS({ bucket: 'bucket', client, timeoutMs });
+    const mem = await serve(await MemFS.mirror(memSource, { reconcileIntervalMs: 100, logger: recorder().logger }), memSource);
     relay.blackHole = true;
     await sleep(150);
     const timed = async (port: number, path: string) => {
@@ -138,8 +152,8 @@ describe('no request hangs on a store that accepts and never answers', () => {
       const result = await answer(port, path);
       return { result, ms: performance.now() - start };
     };
-    const results = await Promise.all([timed(direct, '/a.txt'), timed(direct, '/'), timed(cache, '/a.txt'), timed(cache, '/b.txt')]);
-    expect(results.map((r) => r.result)).toEqual([503, 503, 'A', 503]);
+    const results = await Promise.all([timed(direct, '/a.txt'), timed(direct, '/'), timed(cache, '/a.txt'), timed(cache, '/b.txt'), timed(mem, '/a.txt'), timed(mem, '/b.txt')]);
+    expect(results.map((r) => r.result)).toEqual([503, 503, 'A', 503, 'A', 'B']);
     for (const { ms } of results) expect(ms).toBeLessThan(timeoutMs + 1000);
   });
 });
