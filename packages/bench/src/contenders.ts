@@ -21,7 +21,7 @@ export interface Contender {
 }
 
 /** The cases the S3 contenders take part in: a small body and a large one. */
-export const S3_CASES = ['1 KiB', '1 MiB'] as const;
+const S3_CASES = ['1 KiB', '1 MiB'] as const;
 
 /** Name of the reference contender. */
 export const CEILING = 'ceiling';
@@ -43,6 +43,7 @@ export const contenders: Contender[] = [
   { name: 'hotfs+ZipFS', script: 'hotfs-zip' },
   { name: 'hotfs+S3FS', script: 'hotfs-s3', cases: S3_CASES, s3: true },
   { name: 'hotfs+CacheFS(S3FS)', script: 'hotfs-cache-s3', cases: S3_CASES, s3: true },
+  { name: 'hotfs+MemFS(S3FS)', script: 'hotfs-mem-s3', cases: S3_CASES, s3: true },
 ];
 
 /** Whether `contender` takes part in the case named `caseName`. */

@@ -165,7 +165,13 @@ function targetsTable(r: BenchResult): Table {
 }
 
 function tablesOf(r: BenchResult): Table[] {
-  return [...(r.fs ? fsTables(r.fs) : []), ...(r.http ? httpTables(r.http) : []), ...(r.memfs ? [memfsCostsTable(r.memfs)] : []), ...(r.s3 ? [s3CostsTable(r.s3)] : []), targetsTable(r)];
+  return [
+    ...(r.fs ? fsTables(r.fs) : []),
+    ...(r.http ? httpTables(r.http) : []),
+    ...(r.memfs ? [memfsCostsTable(r.memfs)] : []),
+    ...(r.s3 ? [s3CostsTable(r.s3)] : []),
+    targetsTable(r),
+  ];
 }
 
 /**

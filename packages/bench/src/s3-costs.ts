@@ -26,7 +26,7 @@ interface ReconcileCost {
 }
 
 /** Time from a changed object's PutObject being answered to the new bytes being read through the backend. */
-export interface ChangeToServed {
+interface ChangeToServed {
   /** The reconcile interval (MemFS) or `maxAge` (CacheFS) in force, in ms. */
   windowMs: number;
   trials: number;
@@ -75,8 +75,10 @@ export async function runS3Costs(opts: { quick: boolean; log?: (l: string) => vo
       windowMs: opts.quick ? 1000 : 2000,
     };
     const r = await inChild(plan);
+    // NaN crosses IPC as null: every median is read through Number.
+    const f0 = (n: number | null) => (Number.isFinite(n) ? `${Number(n).toFixed(0)} ms` : 'n/a');
     const med = spread(r.reconciles.map((x) => x.wallMs)).median;
-    opts.log?.(`s3: reconcile of ${objects} unchanged objects ${med.toFixed(0)} ms; change to served: MemFS ${r.memfs.ms.median.toFixed(0)} ms, CacheFS ${r.cache.ms.median.toFixed(0)} ms`);
+    opts.log?.(`s3: reconcile of ${objects} unchanged objects ${f0(med)}; change to served: MemFS ${f0(r.memfs.ms.median)}, CacheFS ${f0(r.cache.ms.median)}`);
     return { objects, objectBytes, ...r };
   } finally {
     await server.stop();
@@ -139,12 +141,14 @@ async function measure(plan: Plan): Promise<ChildResult> {
 async function changeToServed(fs: FileSystem, plan: Plan, client: ReturnType<typeof s3Client>, label: string): Promise<ChangeToServed> {
   const lat: number[] = [];
   let lost = 0;
-  const limitMs = 10 * plan.windowMs + 30_000;
+  const limitMs = 3 * plan.windowMs + 15_000;
   for (let t = 0; t < plan.trials; t++) {
     const k = key(t);
     await readFile(fs, `/${k}`);
     await sleep(Math.random() * plan.windowMs);
-    const token = Buffer.from(`${label} ${t} ${Date.now()}`.padEnd(1024, '.'));
+    // Another size than the old version's: over s3rver a same-size rewrite among several keys was not
+    // seen by the reconcile in this bench (see the report), and this part measures the delay, not that.
+    const token = Buffer.from(`${label} ${t} ${Date.now()}`.padEnd(1024 + 1 + t, '.'));
     await client.send(new PutObjectCommand({ Bucket: plan.target.bucket, Key: k, Body: token, ContentLength: token.length }));
     const t0 = performance.now();
     let seen = false;
