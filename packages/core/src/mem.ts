@@ -21,6 +21,8 @@ export type { MemFSCompressOptions, MemFSLogger, MemFSOptions } from './mem-opti
 /**
  * An exact in-memory mirror of a directory, kept in sync by a file watcher and a periodic reconcile.
  * Lookups are a Map.get; file content is served as zero-copy views of the memfs Volume that stores it.
+ * Besides `'change'`, it emits `'encoded'` (a path) each time an encoding of a path's current version
+ * is ready (option `compress`): the same version, one more encoding.
  *
  * @example
  * ```ts
@@ -32,7 +34,7 @@ export type { MemFSCompressOptions, MemFSLogger, MemFSOptions } from './mem-opti
  * await fs.close();
  * ```
  */
-export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements ChangeFeedFS {
+export class MemFS extends EventEmitter<{ change: [ChangeEvent]; encoded: [path: string] }> implements ChangeFeedFS {
   /** The real, absolute path of the mirrored directory. */
   readonly root: string;
   readonly #store = new MirrorStore();
@@ -80,6 +82,9 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Ch
   private constructor(root: string, options: ResolvedOptions) {
     super();
     this.#options = options;
+    this.#store.shared = options.shared;
+    // Not a change (same version, same bytes): what a replica listens to for the new encoding.
+    this.#store.onEncoding = (path) => this.emit('encoded', path);
     this.#disk = new DiskFS(root, { symlinks: options.symlinks, io: 'sync' });
     this.root = this.#disk.root;
     const { ignore, maxFileSize, maxBytes, logger, compress } = options;
