@@ -12,6 +12,7 @@ export { hasCloseSync, release, type CloseSyncFile } from './capabilities/close-
 export { hasTryOpen, tryOpen, type TryOpenFS } from './capabilities/try-open.js';
 export { hasTryStat, tryStat, type TryStatFS } from './capabilities/try-stat.js';
 export { hasTryOpenSync, type TryOpenSyncFS } from './capabilities/try-open-sync.js';
+export { hasWalk, walk, type WalkEntry, type WalkFS } from './capabilities/walk.js';
 export { CONTENT_CODINGS, hasEncodings, type ContentCoding, type EncodedBytes, type EncodingsFile } from './capabilities/encodings.js';
 export { DiskFS, SYNC_READ_LIMIT, type DiskFSOptions, type SymlinkPolicy } from './disk.js';
 export { hasChangeFeed, type ChangeEvent, type ChangeFeedFS, type ChangeListener, type ChangeType } from './capabilities/change-feed.js';

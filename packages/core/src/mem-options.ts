@@ -1,13 +1,15 @@
 import { checkSymlinkPolicy, type SymlinkPolicy } from './disk.js';
 import type { Logger } from './logger.js';
 import { CONTENT_CODINGS, type ContentCoding } from './capabilities/encodings.js';
+import { hasTryOpenSync } from './capabilities/try-open-sync.js';
+import type { FileSystem } from './types.js';
 
 /** Where MemFS reports: a summary after loading, each applied change when verbose, every watcher error. */
 export type MemFSLogger = Logger;
 
 /** Options of {@link MemFS.mirror}. */
 export interface MemFSOptions {
-  /** Which symbolic links to follow, as for DiskFS; default `'inside'`. */
+  /** Which symbolic links to follow, as for DiskFS; default `'inside'`. A directory source only. */
   symlinks?: SymlinkPolicy;
   /**
    * Paths to leave out, tested against the hotfs path (`/node_modules`, `/docs/.cache/x`). A RegExp or a
@@ -20,9 +22,12 @@ export interface MemFSOptions {
   maxBytes?: number;
   /** Milliseconds between reconcile walks that heal missed events; 0 disables. Default 15000. */
   reconcileIntervalMs?: number;
-  /** Milliseconds after a path's last event to look at it again (chokidar drops fast repeats); default 100. */
+  /** Milliseconds after a path's last event to look at it again (chokidar drops fast repeats); default 100. A directory source only. */
   settleMs?: number;
-  /** Watch for changes (default true). Without it only `rescan()` and the reconcile update the mirror. */
+  /**
+   * Watch for changes (default true): a directory with a file watcher, a FileSystem through its change
+   * feed where it has one. Without it only `rescan()` and the reconcile update the mirror.
+   */
   watch?: boolean;
   /** Default: warnings and errors to the console, info dropped. */
   logger?: MemFSLogger;
@@ -204,4 +209,19 @@ function checkLogger(logger: MemFSLogger | undefined): MemFSLogger {
 function checkProgress(progress: MemFSOptions['progress']): ResolvedOptions['progress'] {
   if (progress === undefined || typeof progress === 'function') return progress;
   throw new TypeError(`option 'progress' must be a function; got ${JSON.stringify(progress)}`);
+}
+
+/** Options that describe a host directory have no meaning for a FileSystem source: refused, by name. */
+export function checkSource(source: FileSystem, options: MemFSOptions): void {
+  const fs = source as Partial<FileSystem> | null;
+  if (fs === null || typeof fs !== 'object' || typeof fs.open !== 'function' || typeof fs.stat !== 'function' || typeof fs.readdir !== 'function') {
+    throw new TypeError(`MemFS.mirror source must be a directory path or a FileSystem; got ${fs === null ? 'null' : typeof fs}`);
+  }
+  // The source applies its own link policy: the mirror never sees a link.
+  if (options.symlinks !== undefined) throw new TypeError("option 'symlinks' applies to a directory source only: a FileSystem source applies its own links");
+  // A change feed announces a change once it is visible, so there is nothing to settle.
+  if (options.settleMs !== undefined) throw new TypeError("option 'settleMs' applies to a directory source only (it paces the second look after a watcher event)");
+  if (options.serveWhileLoading === true && !hasTryOpenSync(source)) {
+    throw new TypeError("option 'serveWhileLoading' needs a source that opens without a promise (tryOpenSync), as MemFS answers without one");
+  }
 }

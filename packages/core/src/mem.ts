@@ -1,26 +1,29 @@
 import { EventEmitter } from 'node:events';
-import { DiskFS, openSyncOnDisk, type SymlinkPolicy } from './disk.js';
+import type { SymlinkPolicy } from './disk.js';
 import { DirectoryFile } from './directory.js';
 import { FsError } from './errors.js';
 import { cleanPath, dirName } from './path.js';
-import type { File, FileInfo } from './types.js';
+import type { File, FileInfo, FileSystem } from './types.js';
 import { EncodedMemFile, MemFile } from './mirror/file.js';
-import { DiskView } from './mirror/disk-view.js';
+import type { DiskView } from './mirror/disk-view.js';
 import { MirrorStore, type MirrorEntry } from './mirror/store.js';
 import type { ChangeEvent, ChangeFeedFS, ChangeListener, ChangeType } from './capabilities/change-feed.js';
 import { limiter } from './mirror/read.js';
 import { SyncQueue } from './mirror/queue.js';
-import { syncPath, type SyncContext } from './mirror/sync.js';
-import { MirrorUpkeep } from './mirror/upkeep.js';
-import { checkOptions, type MemFSOptions, type ResolvedOptions } from './mem-options.js';
+import { checkOptions, checkSource, type MemFSOptions, type ResolvedOptions } from './mem-options.js';
 import { found } from './capabilities/try-open-sync.js';
 import { startEncoder, type MirrorEncoder } from './mirror/encoder.js';
+import type { MirrorHost, MirrorSource } from './mirror/source.js';
+import { DirectorySource } from './mirror/dir-source.js';
+import { FileSystemSource } from './mirror/source-sync.js';
 
 export type { MemFSCompressOptions, MemFSLogger, MemFSOptions } from './mem-options.js';
 
 /**
- * An exact in-memory mirror of a directory, kept in sync by a file watcher and a periodic reconcile.
- * Lookups are a Map.get; file content is served as zero-copy views of the memfs Volume that stores it.
+ * An exact in-memory mirror of a directory, or of any {@link FileSystem}, kept in sync. A directory
+ * is followed by a file watcher and a periodic reconcile; a FileSystem by its change feed (where it
+ * has one) and a periodic reconcile that lists it and reads only what changed. Lookups are a
+ * Map.get; file content is served as zero-copy views of the memfs Volume that stores it.
  * Besides `'change'`, it emits `'encoded'` (a path) each time an encoding of a path's current version
  * is ready (option `compress`): the same version, one more encoding.
  *
@@ -32,33 +35,45 @@ export type { MemFSCompressOptions, MemFSLogger, MemFSOptions } from './mem-opti
  * const bytes = await readAll(file);                              // no copy: MemFS offers bytes()
  * await file.close();
  * await fs.close();
+ * const hot = await MemFS.mirror(new SubFS(other, '/site'));      // any FileSystem works too
  * ```
  */
 export class MemFS extends EventEmitter<{ change: [ChangeEvent]; encoded: [path: string] }> implements ChangeFeedFS {
-  /** The real, absolute path of the mirrored directory. */
+  /**
+   * The real, absolute path of the mirrored directory. For a FileSystem source, a label naming it in
+   * angle brackets (`<S3FS>`) for log lines, never a host path: see {@link MemFS.source}.
+   */
   readonly root: string;
+  /** The FileSystem mirrored; undefined for a directory. The mirror never closes it: its caller owns it. */
+  readonly source: FileSystem | undefined;
   readonly #store = new MirrorStore();
-  readonly #disk: DiskFS;
   readonly #options: ResolvedOptions;
-  readonly #sync: SyncContext;
+  readonly #source: MirrorSource;
   readonly #queue: SyncQueue;
-  readonly #upkeep: MirrorUpkeep;
   readonly #encoder: MirrorEncoder | undefined;
   readonly #encodingsOf = (entry: MirrorEntry) => this.#store.encodingsOf(entry);
   #loading = true;
-  // Set while the first walk runs under `serveWhileLoading`: every answer comes from the disk.
+  // Set while the first walk runs under `serveWhileLoading`: every answer comes from the source.
   #diskView: DiskView | undefined;
   #mirrored: Promise<void> = Promise.resolve();
   #closed = false;
 
   /**
-   * Mirrors `root` into memory. Resolves once every file and directory is held and the watcher is
-   * live, and the changes it reported meanwhile are applied; with `serveWhileLoading`, as soon as the
-   * watcher is live (see {@link MemFS.mirrored}).
-   * @throws FsError when `root` is missing or not a directory; TypeError naming a bad option.
+   * Mirrors `source` into memory: a directory (a host path), or any {@link FileSystem} (an S3FS, a
+   * ZipFS, another MemFS…). Resolves once every file and directory is held and the follower is live
+   * (the watcher, or the source's change feed), and the changes reported meanwhile are applied;
+   * with `serveWhileLoading`, as soon as the follower is live (see {@link MemFS.mirrored}).
+   *
+   * A FileSystem source is listed with {@link walk} and each file read whole; a file enters memory
+   * only as one consistent version. Options that describe a host directory (`symlinks`, `settleMs`)
+   * are refused for it, and `serveWhileLoading` needs a source with `tryOpenSync`.
+   * @throws FsError when `source` is a missing path or not a directory, or when the first listing or
+   * read of a FileSystem fails; TypeError naming a bad option.
    */
-  static async mirror(root: string, options: MemFSOptions = {}): Promise<MemFS> {
-    const fs = new MemFS(root, checkOptions(options));
+  static async mirror(source: string | FileSystem, options: MemFSOptions = {}): Promise<MemFS> {
+    const resolved = checkOptions(options);
+    if (typeof source !== 'string') checkSource(source, options);
+    const fs = new MemFS(source, resolved);
     try {
       await fs.#start();
     } catch (err) {
@@ -79,20 +94,24 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent]; encoded: [path:
     checkOptions(options);
   }
 
-  private constructor(root: string, options: ResolvedOptions) {
+  private constructor(source: string | FileSystem, options: ResolvedOptions) {
     super();
     this.#options = options;
     this.#store.shared = options.shared;
     // Not a change (same version, same bytes): what a replica listens to for the new encoding.
     this.#store.onEncoding = (path) => this.emit('encoded', path);
-    this.#disk = new DiskFS(root, { symlinks: options.symlinks, io: 'sync' });
-    this.root = this.#disk.root;
-    const { ignore, maxFileSize, maxBytes, logger, compress } = options;
+    const { maxFileSize, maxBytes, logger, compress } = options;
     this.#encoder = compress && startEncoder(this.#store, compress, maxBytes, logger);
-    this.#sync = {
+    this.#queue = new SyncQueue(
+      (path, deep) => this.#source.sync(path, deep),
+      (path, err) => {
+        if (!this.#closed) logger.error(`hotfs: cannot sync ${path}: ${(err as Error)?.message ?? err}`);
+      },
+    );
+    const host: MirrorHost = {
       store: this.#store,
-      disk: this.#disk,
-      ignored: (path) => ignore(path),
+      options,
+      queue: this.#queue,
       fits: (path, size) => size <= maxFileSize && this.#store.bytesHeld - (this.#store.get(path)?.bytes?.length ?? 0) + size <= maxBytes,
       changed: (type, path) => {
         if (this.#encoder) {
@@ -102,25 +121,13 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent]; encoded: [path:
         }
         this.#changed(type, path);
       },
-      unstable: (path) => this.#upkeep.settle(path, false),
-      newDirectory: (path, host, replaced) => this.#upkeep.newDirectory(path, host, replaced),
-      warn: (message) => logger.warn(`hotfs: ${message}`),
       // Enough reads in flight to hide syscall latency on a large tree, few enough for any fd limit.
       readSlot: limiter(16),
     };
-    if (options.serveWhileLoading) this.#diskView = new DiskView(this.#disk, ignore, this);
-    this.#queue = new SyncQueue(
-      async (path, deep) => {
-        const started = performance.now();
-        await syncPath(this.#sync, path, deep);
-        // The walk's own time, not its wait in the queue: it spaces the reconciles.
-        if (path === '/' && deep) this.#upkeep.lastWalkMs = performance.now() - started;
-      },
-      (path, err) => {
-        if (!this.#closed) logger.error(`hotfs: cannot sync ${path}: ${(err as Error)?.message ?? err}`);
-      },
-    );
-    this.#upkeep = new MirrorUpkeep(this.root, options, this.#store, this.#queue);
+    this.#source = typeof source === 'string' ? new DirectorySource(source, host) : new FileSystemSource(source, host);
+    this.root = this.#source.label;
+    this.source = typeof source === 'string' ? undefined : source;
+    if (options.serveWhileLoading) this.#diskView = this.#source.loadingView(this);
   }
 
   /** The symlink policy in force. */
@@ -169,7 +176,7 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent]; encoded: [path:
   }
 
   async #start(): Promise<void> {
-    const watching = this.#options.watch ? this.#upkeep.startWatcher() : undefined;
+    const watching = this.#options.watch ? this.#source.follow() : undefined;
     const loaded = this.#load(watching);
     if (!this.#options.serveWhileLoading) return loaded;
     this.#mirrored = loaded.catch((err: unknown) => {
@@ -183,7 +190,8 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent]; encoded: [path:
     const { progress } = this.#options;
     const ticker = progress ? setInterval(() => progress(this.size), 100) : undefined;
     try {
-      await this.rescan();
+      this.#check('/');
+      await this.#source.load();
       await watching;
       // What the watcher reported during the walk: applied before memory answers.
       await this.#queue.flush();
@@ -200,12 +208,13 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent]; encoded: [path:
     this.#options.logger.info(
       `hotfs: mirrored ${this.root}: ${files} files, ${directories} directories, ${bytes} bytes in ${ms} ms${filesOnDisk ? ` (${filesOnDisk} files over the memory budget stay on disk)` : ''}`,
     );
-    this.#upkeep.scheduleReconcile();
+    this.#source.scheduleReconcile();
   }
 
   /**
-   * Reconciles the mirror with the disk now: a readdir + stat walk that re-reads only files whose
-   * inode, size or times changed. Resolves when that walk is done: the mirror then agrees with what
+   * Reconciles the mirror with its source now: for a directory, a readdir + stat walk that re-reads
+   * only files whose inode, size or times changed; for a FileSystem, a {@link walk} that re-reads only
+   * files whose validator, size or time changed. Resolves when that walk is done: the mirror then agrees with what
    * it saw on disk. Changes reported meanwhile are applied by syncs of their own and never delay it,
    * so it resolves under a constant stream of writes too.
    */
@@ -216,7 +225,7 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent]; encoded: [path:
 
   #changed(type: ChangeType, path: string): void {
     if (this.#loading) return;
-    if (type === 'unlinkDir') this.#upkeep.directoryGone(path);
+    if (type === 'unlinkDir') this.#source.directoryGone(path);
     if (this.#options.verbose) this.#options.logger.info(`hotfs: ${type} ${path}`);
     this.emit('change', { type, path });
   }
@@ -256,7 +265,7 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent]; encoded: [path:
     const { clean, entry } = this.#entry(path);
     if (!entry) return undefined;
     if (entry.info.isDirectory) return new DirectoryFile(this, clean, entry.info);
-    if (entry.onDisk) return openSyncOnDisk(this.#disk, clean);
+    if (entry.onDisk) return this.#source.openOver(clean, entry);
     return this.#encoder ? new EncodedMemFile(clean, entry, this.#encodingsOf) : new MemFile(clean, entry);
   }
 
@@ -306,16 +315,19 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent]; encoded: [path:
     };
   }
 
-  /** Stops the watcher and the reconcile, and releases all memory. Open files keep their bytes. */
+  /**
+   * Stops the watcher (or the feed) and the reconcile, and releases all memory. Open files keep their
+   * bytes. A FileSystem source stays open: its caller owns it.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#upkeep.close();
+    await this.#source.stop();
     await this.#queue.close();
     // No compression runs after close: one running stops at the end of its current block.
     await this.#encoder?.close();
     this.#store.clear();
-    await this.#disk.close();
+    await this.#source.close();
     this.removeAllListeners();
   }
 }

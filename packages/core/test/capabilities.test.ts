@@ -13,11 +13,14 @@ import {
   hasTryOpen,
   hasTryOpenSync,
   hasTryStat,
+  hasWalk,
   readAll,
   readRange,
   release,
   tryOpen,
   tryStat,
+  walk,
+  MapFS,
   type File,
   type FileInfo,
   type FileSystem,
@@ -82,6 +85,50 @@ describe('capability guards', () => {
     expect(await tryStat(fs, '/missing')).toBeUndefined();
     expect((await tryStat(fs, '/hello.txt'))?.size).toBe(14);
     await expect(tryStat(fs, '/hello\0.txt')).rejects.toThrow(FsError);
+  });
+});
+
+describe('walk', () => {
+  const listAll = async (fs: FileSystem, path: string) => {
+    const out: string[] = [];
+    for await (const { path: p, info } of walk(fs, path)) out.push(`${p}${info.isDirectory ? '/' : `:${info.size}`}`);
+    return out.sort();
+  };
+
+  it('falls back to a readdir recursion, every entry once with its stat info, missing start ENOENT, a file ENOTDIR', async () => {
+    const fs = new MapFS({ '/a.txt': 'aa', '/d/b.txt': 'b', '/d/e/c.txt': 'ccc', '/empty/': {} });
+    expect(hasWalk(fs)).toBe(false);
+    expect(await listAll(fs, '/')).toEqual(['/a.txt:2', '/d/', '/d/b.txt:1', '/d/e/', '/d/e/c.txt:3', '/empty/']);
+    expect(await listAll(fs, '/d/../d')).toEqual(['/d/b.txt:1', '/d/e/', '/d/e/c.txt:3']);
+    await expect(listAll(fs, '/nope')).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(listAll(fs, '/a.txt')).rejects.toMatchObject({ code: 'ENOTDIR' });
+  });
+
+  it('keeps the fallback to a few listings at once, and uses the backend walk where offered', async () => {
+    const entries: Record<string, string> = {};
+    for (let i = 0; i < 40; i++) entries[`/d${i}/f.txt`] = String(i);
+    const map = new MapFS(entries);
+    let running = 0;
+    let most = 0;
+    const slow: FileSystem = {
+      ...plain(map),
+      readdir: async (path) => {
+        most = Math.max(most, ++running);
+        await new Promise((r) => setTimeout(r, 2));
+        running--;
+        return map.readdir(path);
+      },
+    };
+    expect(await listAll(slow, '/')).toHaveLength(80);
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(8);
+    const own = Object.assign(plain(map), {
+      walk: async function* () {
+        yield { path: '/only', info: { name: 'only', size: 0, mtimeMs: 0, isDirectory: true } };
+      },
+    });
+    expect(hasWalk(own)).toBe(true);
+    expect(await listAll(own, '/')).toEqual(['/only/']);
   });
 });
 

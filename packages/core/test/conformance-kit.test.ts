@@ -1,7 +1,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DiskFS, MemFS, type FileSystem } from '@hotfs/core';
+import { DiskFS, MapFS, MemFS, walk, type FileSystem, type WalkEntry, type WalkFS } from '@hotfs/core';
 import { createFixture, formatReport, runConformance, type ChangeDriver, type ConformanceReport, type Fixture } from '@hotfs/core/conformance';
 import { tempDir } from './support.js';
 import { TinyFS, type TinyFault } from './tiny-fs.js';
@@ -128,6 +128,49 @@ describe('runConformance', () => {
     expect(report.failures.join('\n')).toMatch(message);
     expect(report.passed).not.toContain(check);
     expect(formatReport('x', report)).toContain(`FAIL ${report.failures[0]!}`);
+  });
+
+  it("checks a backend's own walk() against its readdir recursion", async () => {
+    const map = new MapFS(Object.fromEntries(Object.entries(data).map(([k, v]) => [`/${k}`, k.endsWith('/') ? {} : v])));
+    const own = (change: (entries: WalkEntry[]) => WalkEntry[]): WalkFS => ({
+      open: (p) => map.open(p),
+      stat: (p) => map.stat(p),
+      readdir: (p) => map.readdir(p),
+      close: () => map.close(),
+      walk: async function* (path: string) {
+        const entries: WalkEntry[] = [];
+        for await (const entry of walk(map, path)) entries.push(entry);
+        yield* change(entries);
+      },
+    });
+    expect(
+      (
+        await runConformance(
+          own((e) => e.reverse()),
+          data,
+        )
+      ).passed,
+    ).toContain('walk()');
+    const missing = await runConformance(
+      own((e) => e.filter((x) => x.path !== '/docs/ünï.md')),
+      data,
+    );
+    expect(missing.failures.join('\n')).toMatch(/walk \/: misses \/docs\/ünï\.md/);
+    const sized = await runConformance(
+      own((e) => e.map((x) => (x.path === '/zero.txt' ? { ...x, info: { ...x.info, size: 3 } } : x))),
+      data,
+    );
+    expect(sized.failures.join('\n')).toMatch(/walk \/: entry \/zero\.txt: size is 3, want 0/);
+    const tagged = await runConformance(
+      own((e) => e.map((x) => ({ ...x, info: { ...x.info, weakEtag: 'other' } }))),
+      data,
+    );
+    expect(tagged.failures.join('\n')).toMatch(/walk \/: entry \/index\.html: weakEtag is "other", stat gives/);
+    const twice = await runConformance(
+      own((e) => [...e, e[0]!]),
+      data,
+    );
+    expect(twice.failures.join('\n')).toMatch(/yields \/\S+ twice/);
   });
 
   it('formats what passed, what was skipped and why, and every failure', async () => {

@@ -10,6 +10,7 @@ import { checkConcurrentOpens, checkEntries, checkUseAfterClose } from './entrie
 import { resolveExpected, type ExpectedTree } from './expected.js';
 import { checkClimbs, checkHidden, checkMissing, checkOddPaths } from './paths.js';
 import { checkSyncOpen } from './sync.js';
+import { checkWalk } from './walk.js';
 
 /** What a backend declares; the kit checks what is declared and reports the rest as skipped, with why. */
 export interface BackendCapabilities {
@@ -43,6 +44,7 @@ export type CheckName =
   | 'tryOpenSync()'
   | 'bytes()'
   | 'closeSync()'
+  | 'walk()'
   | 'change feed';
 
 /** What {@link runConformance} found. */
@@ -90,6 +92,7 @@ export async function runConformance(fs: FileSystem, expected: ExpectedTree, opt
     ['tryOpenSync()', checkSyncOpen],
     ['bytes()', checkBytes],
     ['closeSync()', checkCloseSyncs],
+    ['walk()', checkWalk],
     // Last: it changes the tree the other checks read.
     ['change feed', (ctx) => checkChangeFeed(ctx, options.capabilities?.changes, timeout)],
   ];

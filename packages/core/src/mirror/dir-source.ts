@@ -1,0 +1,77 @@
+import { DiskFS, openSyncOnDisk } from '../disk.js';
+import type { File } from '../types.js';
+import { DiskView } from './disk-view.js';
+import type { MirrorHost, MirrorSource } from './source.js';
+import { syncPath, type SyncContext } from './sync.js';
+import { MirrorUpkeep } from './upkeep.js';
+
+/**
+ * A host directory as a mirror's source: read through a DiskFS (the symlink policy and the root's
+ * containment), watched by chokidar, reconciled by a readdir + stat walk (sync.ts, upkeep.ts).
+ */
+export class DirectorySource implements MirrorSource {
+  readonly label: string;
+  readonly #host: MirrorHost;
+  readonly #disk: DiskFS;
+  readonly #sync: SyncContext;
+  readonly #upkeep: MirrorUpkeep;
+
+  /** @throws FsError when `root` is missing or not a directory. */
+  constructor(root: string, host: MirrorHost) {
+    const { options } = host;
+    this.#host = host;
+    this.#disk = new DiskFS(root, { symlinks: options.symlinks, io: 'sync' });
+    this.label = this.#disk.root;
+    this.#sync = {
+      store: host.store,
+      disk: this.#disk,
+      ignored: (path) => options.ignore(path),
+      fits: (path, size) => host.fits(path, size),
+      changed: (type, path) => host.changed(type, path),
+      unstable: (path) => this.#upkeep.settle(path, false),
+      newDirectory: (path, hostPath, replaced) => this.#upkeep.newDirectory(path, hostPath, replaced),
+      warn: (message) => options.logger.warn(`hotfs: ${message}`),
+      readSlot: (read) => host.readSlot(read),
+    };
+    this.#upkeep = new MirrorUpkeep(this.label, options, host.store, host.queue);
+  }
+
+  async sync(path: string, deep: boolean): Promise<void> {
+    const started = performance.now();
+    await syncPath(this.#sync, path, deep);
+    // The walk's own time, not its wait in the queue: it spaces the reconciles.
+    if (path === '/' && deep) this.#upkeep.lastWalkMs = performance.now() - started;
+  }
+
+  load(): Promise<void> {
+    return this.#host.queue.schedule('/', true);
+  }
+
+  follow(): Promise<void> {
+    return this.#upkeep.startWatcher();
+  }
+
+  scheduleReconcile(): void {
+    this.#upkeep.scheduleReconcile();
+  }
+
+  directoryGone(path: string): void {
+    this.#upkeep.directoryGone(path);
+  }
+
+  openOver(clean: string): File | undefined {
+    return openSyncOnDisk(this.#disk, clean);
+  }
+
+  loadingView(owner: ConstructorParameters<typeof DiskView>[2]): DiskView {
+    return new DiskView(this.#disk, this.#host.options.ignore, owner);
+  }
+
+  stop(): Promise<void> {
+    return this.#upkeep.close();
+  }
+
+  close(): Promise<void> {
+    return this.#disk.close();
+  }
+}
