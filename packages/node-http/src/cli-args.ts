@@ -5,6 +5,7 @@
  * @module
  */
 import { parseArgs } from 'node:util';
+import { parseWorkers } from './cli-values.js';
 import { checkBackendOptions, type BackendKind, type BackendOptions } from './backend.js';
 import { parseHeaderRule, parseOrigins, takeBareFlags } from './cli-serving.js';
 import { MAX_TIMER_MS, UsageError, parseAddr, parseDuration, parseHeaders, parseIndex, parseRegExp, parseSize, usageError } from './cli-values.js';
@@ -36,6 +37,8 @@ export interface CliConfig {
   server: { headersTimeout?: number; requestTimeout?: number; keepAliveTimeout: number };
   /** Options of the chosen backend (the command adds logger, verbose and progress). */
   backendOptions: BackendOptions;
+  /** Threads (or processes where this Node has no reusePort) that serve; 1 serves from the main thread. */
+  workers: number;
 }
 
 const options = {
@@ -73,6 +76,7 @@ const options = {
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
+  workers: { type: 'string' },
 } as const;
 
 /** Flags that only one backend has: given with the other, they would be silently without effect. */
@@ -201,6 +205,7 @@ export function parseCli(args: string[]): CliConfig | 'help' | 'version' {
     handler,
     server,
     backendOptions,
+    workers: parseWorkers(values.workers),
   };
 }
 

@@ -15,6 +15,9 @@ Options:
   --addr <addr>              where to listen: host:port, or :port for all interfaces
                              (default: 127.0.0.1:9999)
   --backend <mem|disk>       serve from memory (watched mirror) or straight from disk (default: mem)
+  --workers <n|auto>         serve from n worker threads on one port sharing one mirror (Node >= 22.12;
+                             on older Nodes n node:cluster processes, each with its own mirror);
+                             auto: one per available CPU (default: 1, the main thread alone)
 
 HTTP:
   --prefix <path>            URL path to serve under (default: /memfs/)

@@ -12,6 +12,7 @@ import { parseCli, UsageError, usage } from './cli-args.js';
 import { cliOutput } from './cli-log.js';
 import { describeError, requestLogger } from './request-logger.js';
 import { createServer } from './server.js';
+import { clusterWorkerName, namedLogger, serveWithWorkers } from './cli-workers.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -41,7 +42,17 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   const roots = config.paths.map((path) => resolve(path));
-  const { logger, progress } = cliOutput(config.log);
+  const output = cliOutput(config.log);
+  const prefix = config.handler.prefix ?? '/';
+  const shown = config.host === undefined ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
+  const describe = (port: number): string[] => [
+    `hotfs: serving ${roots.join(' over ')}${roots.length > 1 ? ' (overlay: the first that has a path wins)' : ''} (${config.backend} backend)`,
+    `hotfs: listening on http://${shown}:${port}${encodeURI(prefix.endsWith('/') ? prefix : prefix + '/')}${config.host === undefined ? ' (all interfaces)' : ''}`,
+  ];
+  const worker = clusterWorkerName();
+  if (config.workers > 1 && worker === undefined) return serveWithWorkers(config, roots, output, describe);
+  const logger = namedLogger(output.logger, worker);
+  const { progress } = output;
   let fs: FileSystem;
   try {
     fs = await openServed(config.backend, roots, {
@@ -69,12 +80,11 @@ async function main(args: string[]): Promise<number> {
   }
   const bound = server.address();
   const port = typeof bound === 'object' && bound !== null ? bound.port : config.port;
-  const shown = config.host === undefined ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
-  const prefix = config.handler.prefix ?? '/';
   // Handlers first: a signal that arrives right after the announcement must still stop cleanly.
   const stop = stopped(server, () => logger.info(`hotfs: shutting down (responses in flight get up to ${DRAIN_MS / 1000} s)`));
-  logger.info(`hotfs: serving ${roots.join(' over ')}${roots.length > 1 ? ' (overlay: the first that has a path wins)' : ''} (${config.backend} backend)`);
-  logger.info(`hotfs: listening on http://${shown}:${port}${encodeURI(prefix.endsWith('/') ? prefix : prefix + '/')}${config.host === undefined ? ' (all interfaces)' : ''}`);
+  // A node:cluster process leaves the announcement to its primary.
+  if (worker === undefined) for (const line of describe(port)) logger.info(line);
+  else process.send?.({ hotfsListening: port });
   if (mirroring) logger.info('hotfs: mirroring in the background; until it is done, answers come from the disk');
   await stop;
   await fs.close();
