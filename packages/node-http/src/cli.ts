@@ -136,6 +136,8 @@ main(process.argv.slice(2)).then(
   (code) => {
     // A failure exits at once: whatever a half-started backend left behind must not keep it running.
     if (code === 0) process.exitCode = 0;
+    // A node:cluster process: its channel to the primary would keep it running.
+    if (code === 0 && clusterWorkerName() !== undefined) process.disconnect?.();
     else process.exit(code);
   },
   (err: unknown) => {
