@@ -73,7 +73,8 @@ export async function hasReusePort(): Promise<boolean> {
  * itself (DiskFS, a zip, an overlay; a `mem` backend that way makes one mirror per thread). Needs
  * `reusePort` ({@link hasReusePort}); without it, run node:cluster processes instead (as the
  * `hotfs` command does). A thread that dies is replaced, and reported to `logger`.
- * @throws Error when a thread cannot start (the port is taken, a backend cannot open); the others are stopped.
+ * @throws Error when this Node has no `reusePort`, or a thread cannot start (the port is taken, a
+ * backend cannot open; the others are stopped then); TypeError for a bad `workers`.
  *
  * @example
  * ```ts
@@ -85,6 +86,8 @@ export async function hasReusePort(): Promise<boolean> {
 export async function serveWorkers(source: MemFS | WorkerBackend, options: WorkersOptions): Promise<WorkerPool> {
   const count = options.workers ?? availableParallelism();
   if (!Number.isSafeInteger(count) || count < 1) throw new TypeError(`option 'workers' must be an integer >= 1; got ${String(options.workers)}`);
+  // Without it the second thread's listen fails with EADDRINUSE: said plainly instead.
+  if (count > 1 && !(await hasReusePort())) throw new Error('serveWorkers needs reusePort (Node >= 22.12); use node:cluster processes on this Node');
   const logger = options.logger ?? console;
   const drainMs = options.drainMs ?? 10_000;
   const publisher = source instanceof MemFS ? new MirrorPublisher(source) : undefined;

@@ -101,6 +101,19 @@ describe('reusePort detection', () => {
   });
 });
 
+describe('serveWorkers without reusePort', () => {
+  it('refuses on Node 20, saying why', () => {
+    const core = new URL('../../core/dist/index.js', import.meta.url).href;
+    const http = new URL('../dist/index.js', import.meta.url).href;
+    const script = `const { MemFS } = await import('${core}'); const { serveWorkers } = await import('${http}');
+      const mirror = await MemFS.mirror(process.argv[1], { shared: true, watch: false });
+      await serveWorkers(mirror, { workers: 2, port: 0 }).then(() => console.log('served'), (err) => console.log(err.message));
+      await mirror.close(); process.exit(0);`;
+    const out = execFileSync(node(20), ['--input-type=module', '-e', script, dir], { encoding: 'utf8', timeout: 30_000 });
+    expect(out.trim()).toBe('serveWorkers needs reusePort (Node >= 22.12); use node:cluster processes on this Node');
+  });
+});
+
 describe('hotfs --workers on Node 24: threads sharing one mirror', () => {
   it('announces how it serves, answers from both workers, and serves a change from every worker', async () => {
     const run = await hotfs(node(24), ['--path', dir, '--workers', '2', '--verbose']);
