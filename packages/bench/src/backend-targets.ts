@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 import type { BenchResult } from './report.js';
+import { contenders } from './contenders.js';
 import type { TargetCheck } from './targets.js';
 
 const MEM = 'hotfs+MemFS';
@@ -15,6 +16,9 @@ const HTTP_SHARE: Record<string, number> = {
   'hotfs+MapFS': 0.9,
   'hotfs+VolumeFS': 0.9,
   'hotfs+ZipFS': 0.8,
+  // The issue's target for object storage: held in memory, S3 must not cost the serving path.
+  'hotfs+MemFS(S3FS)': 0.9,
+  'hotfs+CacheFS(S3FS)': 0.9,
 };
 
 /**
@@ -43,14 +47,16 @@ export function checkBackendTargets(r: BenchResult): TargetCheck[] {
   const out: TargetCheck[] = [];
   const http = r.http;
   for (const [name, min] of Object.entries(HTTP_SHARE)) {
-    const target = `HTTP: ${name} >= ${min}x ${MEM} req/s in every case`;
+    // A contender of a few cases (the S3 ones) is held to its share in those.
+    const only = contenders.find((c) => c.name === name)?.cases;
+    const target = `HTTP: ${name} >= ${min}x ${MEM} req/s in every case${only ? ` it runs (${only.join(', ')})` : ''}`;
     if (!http?.contenders.includes(name) || !http.contenders.includes(MEM)) {
       out.push({ target, measured: http ? `${name} or ${MEM} not run` : 'HTTP level not run', met: null });
       continue;
     }
     // Only where both sent the same representation: in a compression case a backend without siblings
     // sends the whole identity body where hotfs+MemFS sends a twelfth of it, which is other work.
-    const alike = http.cases.filter((c) => c.results[name]?.encoding === c.results[MEM]?.encoding);
+    const alike = http.cases.filter((c) => c.results[name] !== undefined && c.results[name].encoding === c.results[MEM]?.encoding);
     const ratios = alike.map((c) => ({ name: c.name, v: c.results[name]?.statusOk ? (c.results[name]?.rps.median ?? NaN) / (c.results[MEM]?.rps.median ?? NaN) : NaN }));
     out.push({ target, ...lowest(ratios, min) });
   }

@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [--quick] [--json] [--only fs|http|memfs] [--rounds N] [--generator auto|wrk|node|autocannon]
+ * `pnpm bench [--quick] [--json] [--only fs,http,memfs,s3] [--rounds N] [--generator auto|wrk|node|autocannon]
  * [--pin] [--out DIR] [--fixture DIR] [--contenders a,b] [--cases a,b] [--from results.json] [--no-save] [--help]`
  *
  * Runs the FS-level and HTTP-level benches, prints a table (or JSON with `--json`), and writes
@@ -16,18 +16,20 @@ import { parseArgs } from 'node:util';
 import { ensureFixture } from './fixtures.js';
 import { runFsBench } from './fs-bench.js';
 import { runHttpBench } from './http-bench.js';
-import { pickCases, type HttpCase } from './http-cases.js';
+import { httpCases, pickCases, type HttpCase } from './http-cases.js';
 import { runMemfsCosts } from './memfs-costs.js';
 import { pickGenerator, type GeneratorName } from './load.js';
-import { CEILING, contenders } from './contenders.js';
+import { CEILING, contenders, runsIn } from './contenders.js';
 import { PIN, PIN_CONNECTIONS, pinUnsupported } from './pin.js';
 import { renderMarkdown, renderText, type BenchResult } from './report.js';
+import { runS3Costs } from './s3-costs.js';
+import { s3ForHttp, type S3Server } from './s3rver.js';
 import { ratioChart } from './svg.js';
 
 const USAGE = `usage: pnpm bench [options]
   --quick                 every case briefly (checks the benchmark works, not speed)
   --json                  print JSON instead of tables
-  --only fs|http|memfs    run one part
+  --only a,b              run only these parts: fs, http, memfs, s3 (the S3 mirror costs)
   --rounds N              interleaved rounds (default 3, 1 with --quick)
   --generator G           auto|wrk|node|autocannon (default auto: wrk when installed)
   --pin                   each HTTP server on CPU ${PIN.server}, the load generator on CPU ${PIN.generator} (taskset),
@@ -74,8 +76,13 @@ if (values.help) {
 }
 
 const quick = values.quick;
+const PARTS = ['fs', 'http', 'memfs', 's3'];
+const onlyList = values.only?.split(',').map((s) => s.trim());
+const badPart = onlyList?.find((p) => !PARTS.includes(p));
+if (badPart !== undefined) usageError(`--only must be fs, http, memfs or s3 (or a list of them); got ${badPart}`);
 const only = values.only;
-if (only !== undefined && only !== 'fs' && only !== 'http' && only !== 'memfs') usageError(`--only must be fs, http or memfs; got ${only}`);
+/** Whether the run includes `part`. */
+const runs = (part: string) => onlyList === undefined || onlyList.includes(part);
 // wrk runs whole seconds: too slow for --quick, which uses the Node client unless told otherwise.
 const genName = (values.generator ?? (quick ? 'node' : 'auto')) as GeneratorName;
 if (!['auto', 'wrk', 'node', 'autocannon'].includes(genName)) usageError(`--generator must be auto, wrk, node or autocannon; got ${genName}`);
@@ -84,7 +91,8 @@ if (!Number.isInteger(rounds) || rounds < 1) usageError(`--rounds must be a posi
 const pin = values.pin;
 if (pin) {
   if (values.from) usageError('--pin runs servers; --from runs nothing');
-  if (only !== undefined && only !== 'http') usageError(`--pin pins the HTTP servers; --only ${only} runs none`);
+  if (!runs('http')) usageError(`--pin pins the HTTP servers; --only ${only} runs none`);
+  if (onlyList !== undefined && onlyList.length > 1) usageError(`--pin pins the HTTP servers; --only ${only} runs other parts too`);
   const why = pinUnsupported();
   if (why) usageError(why);
 }
@@ -109,8 +117,8 @@ try {
 }
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const root = values.from || only === 'memfs' ? '' : ensureFixture(values.fixture);
-const generator = values.from || (only && only !== 'http') ? undefined : pickGenerator(genName, pin ? PIN.generator : undefined);
+const root = values.from || !(runs('fs') || runs('http')) ? '' : ensureFixture(values.fixture);
+const generator = values.from || !runs('http') ? undefined : pickGenerator(genName, pin ? PIN.generator : undefined);
 
 const result: BenchResult = values.from
   ? (JSON.parse(readFileSync(values.from, 'utf8')) as BenchResult)
@@ -135,10 +143,22 @@ const result: BenchResult = values.from
       },
     };
 
+let s3: S3Server | undefined;
 try {
-  if (!values.from && (!only || only === 'fs')) result.fs = await runFsBench({ root, rounds, timeMs: budgets.fsTimeMs, quick, log });
+  if (!values.from && runs('fs')) result.fs = await runFsBench({ root, rounds, timeMs: budgets.fsTimeMs, quick, log });
   if (generator) {
     log(`http: load generator ${generator.name}`);
+    // The S3 contenders' bucket, filled once per run with the files of the cases they take part in.
+    // Its server runs beside the load generator: on the generator's CPU when pinned.
+    const runCases = cases ?? httpCases;
+    const s3Paths = chosen.filter((c) => c.s3).flatMap((c) => runCases.filter((k) => runsIn(c, k.name)).flatMap((k) => k.paths));
+    let env: Record<string, string> = {};
+    if (s3Paths.length) {
+      const ready = await s3ForHttp(root, s3Paths, pin ? PIN.generator : undefined);
+      ({ server: s3, env } = ready);
+      result.meta.s3 = ready.info;
+      log(`http: s3rver at ${ready.server.endpoint} holds ${ready.info.objects} objects`);
+    }
     const { serverCpus, ...http } = await runHttpBench({
       root,
       generator,
@@ -150,14 +170,17 @@ try {
       contenders: chosen,
       ...(cases ? { cases } : {}),
       pin,
+      env,
       log,
     });
     result.http = http;
     if (pin) result.meta.pin = { serverCpus: serverCpus ?? [], generatorCpus: generator.cpus ?? null, connections: PIN_CONNECTIONS };
   }
-  if (!values.from && (!only || only === 'memfs')) result.memfs = await runMemfsCosts({ quick, log });
+  if (!values.from && runs('memfs')) result.memfs = await runMemfsCosts({ quick, log });
+  if (!values.from && runs('s3')) result.s3 = await runS3Costs({ quick, log });
 } finally {
   await generator?.close();
+  await s3?.stop();
 }
 
 if (!values.from) result.meta.loadavg[1] = loadavg()[0]!;

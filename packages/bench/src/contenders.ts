@@ -14,7 +14,14 @@ export interface Contender {
   name: string;
   /** Script file name in `dist/servers/`, without `.js`. */
   script: string;
+  /** The only HTTP cases it takes part in (by name); all when absent. */
+  cases?: readonly string[];
+  /** It serves the bench's S3 bucket (see `s3rver.ts`), not the fixture directory. */
+  s3?: true;
 }
+
+/** The cases the S3 contenders take part in: a small body and a large one. */
+const S3_CASES = ['1 KiB', '1 MiB'] as const;
 
 /** Name of the reference contender. */
 export const CEILING = 'ceiling';
@@ -34,7 +41,15 @@ export const contenders: Contender[] = [
   { name: 'hotfs+SubFS', script: 'hotfs-sub' },
   { name: 'hotfs+OverlayFS', script: 'hotfs-overlay' },
   { name: 'hotfs+ZipFS', script: 'hotfs-zip' },
+  { name: 'hotfs+S3FS', script: 'hotfs-s3', cases: S3_CASES, s3: true },
+  { name: 'hotfs+CacheFS(S3FS)', script: 'hotfs-cache-s3', cases: S3_CASES, s3: true },
+  { name: 'hotfs+MemFS(S3FS)', script: 'hotfs-mem-s3', cases: S3_CASES, s3: true },
 ];
+
+/** Whether `contender` takes part in the case named `caseName`. */
+export function runsIn(contender: Contender, caseName: string): boolean {
+  return contender.cases === undefined || contender.cases.includes(caseName);
+}
 
 /** A running contender process. */
 export interface ServerProcess {
@@ -52,12 +67,13 @@ export interface ServerProcess {
 /**
  * Starts a contender on a free loopback port and waits for it to announce the port. With `cpu`, the
  * process runs under `taskset -c <cpu>` from its first instruction, so every thread it starts is pinned.
+ * `env` is added to the environment it inherits.
  */
-export function startServer(contender: Contender, root: string, timeoutMs = 30_000, cpu?: string): Promise<ServerProcess> {
+export function startServer(contender: Contender, root: string, timeoutMs = 30_000, cpu?: string, env: Record<string, string> = {}): Promise<ServerProcess> {
   const script = fileURLToPath(new URL(`./servers/${contender.script}.js`, import.meta.url));
   // fork() runs `execPath ...execArgv script`: taskset execs node in place, so the pid and the IPC channel stay.
   const [execPath, execArgv] = cpu === undefined ? [process.execPath, process.execArgv] : pinned(cpu, process.execPath, process.execArgv);
-  const child: ChildProcess = fork(script, [root, '0'], { execPath, execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, NODE_ENV: 'production' } });
+  const child: ChildProcess = fork(script, [root, '0'], { execPath, execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, ...env, NODE_ENV: 'production' } });
   let exit: string | undefined;
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));

@@ -5,7 +5,7 @@
  * contender's server stays up through the case and the throughput alternates between them.
  * @packageDocumentation
  */
-import { CEILING, contenders as defaultContenders, startServer, type Contender, type ServerProcess } from './contenders.js';
+import { CEILING, contenders as defaultContenders, runsIn, startServer, type Contender, type ServerProcess } from './contenders.js';
 import { LARGE, httpCases, probe, type HttpCase } from './http-cases.js';
 import type { LoadGenerator, LoadJob, LoadResult } from './load.js';
 import { PIN, PIN_CONNECTIONS, allowedCpus } from './pin.js';
@@ -73,6 +73,8 @@ export interface HttpBenchOptions {
    * The generator is pinned by whoever made it (`pickGenerator(name, PIN.generator)`).
    */
   pin?: boolean;
+  /** Added to the environment of every contender process (where the S3 contenders find their bucket). */
+  env?: Record<string, string>;
   log?: (line: string) => void;
 }
 
@@ -107,7 +109,8 @@ export async function runHttpBench(opts: HttpBenchOptions): Promise<HttpBenchRes
     const t0 = performance.now();
     for (const [ci, c] of runCases.entries()) {
       // Rotate who goes first, per round and per case, so nobody always meets a cold or hot machine.
-      const order = list.map((_, i) => list[(i + round + ci) % list.length]!);
+      const here = list.filter((ct) => runsIn(ct, c.name));
+      const order = here.map((_, i) => here[(i + round + ci) % here.length]!);
       const runs = order.map((contender): Run => {
         const k = key(contender.name, c.name);
         const rec = info.get(k) ?? { status: null, socketErrors: 0, unexpectedStatus: 0 };
@@ -125,7 +128,8 @@ export async function runHttpBench(opts: HttpBenchOptions): Promise<HttpBenchRes
   }
   const cases = runCases.map((c): HttpCaseResult => {
     const results: Record<string, HttpMeasure> = {};
-    for (const ct of list) {
+    const here = list.filter((ct) => runsIn(ct, c.name));
+    for (const ct of here) {
       const s = samples.get(key(ct.name, c.name)) ?? [];
       const rec = info.get(key(ct.name, c.name))!;
       const m: HttpMeasure = {
@@ -142,8 +146,8 @@ export async function runHttpBench(opts: HttpBenchOptions): Promise<HttpBenchRes
       results[ct.name] = m;
     }
     const rps = (n: string) => results[n]?.rps.median;
-    const matrix = Object.fromEntries(list.map((a) => [a.name, Object.fromEntries(list.map((b) => [b.name, ratio(rps(a.name), rps(b.name))]))]));
-    const ratioToCeiling = Object.fromEntries(list.map((a) => [a.name, ratio(rps(a.name), rps(CEILING))]));
+    const matrix = Object.fromEntries(here.map((a) => [a.name, Object.fromEntries(here.map((b) => [b.name, ratio(rps(a.name), rps(b.name))]))]));
+    const ratioToCeiling = Object.fromEntries(here.map((a) => [a.name, ratio(rps(a.name), rps(CEILING))]));
     return { name: c.name, expectStatus: c.expect, results, ratioToCeiling, matrix };
   });
   return { contenders: list.map((c) => c.name), cases, ...(opts.pin ? { serverCpus: [...serverCpus].sort() } : {}) };
@@ -236,7 +240,7 @@ async function step(opts: HttpBenchOptions, run: Run, c: HttpCase, stage: () => 
  * checks what it answers the case with, and warms it up.
  */
 async function start(opts: HttpBenchOptions, run: Run, c: HttpCase, cpus: Set<string>): Promise<void> {
-  const server = (run.server = await startServer(run.contender, opts.root, undefined, opts.pin ? PIN.server : undefined));
+  const server = (run.server = await startServer(run.contender, opts.root, undefined, opts.pin ? PIN.server : undefined, opts.env));
   const first = await probe(server.port, c.paths[0]!, {});
   if (opts.pin) {
     // Read after the probe, over every thread the server has started by then: each one inherits the

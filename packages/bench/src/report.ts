@@ -8,6 +8,8 @@ import type { HttpCaseResult, HttpMeasure } from './http-bench.js';
 import { httpCases } from './http-cases.js';
 import { memfsCostsTable, type MemfsCosts } from './memfs-costs.js';
 import { PIN, type PinInfo } from './pin.js';
+import { s3CostsTable, type S3Costs } from './s3-costs.js';
+import type { S3HttpInfo } from './s3rver.js';
 import { geomean, ratio, type Spread } from './stats.js';
 import { checkTargets } from './targets.js';
 
@@ -32,6 +34,8 @@ export interface RunMeta {
   httpWarmupMs: number;
   /** Set in the pinned mode (`--pin`): the CPUs servers and generator were allowed, as `/proc` showed them. */
   pin?: PinInfo;
+  /** Set when S3 contenders ran: where their s3rver ran and what its bucket held. */
+  s3?: S3HttpInfo;
 }
 
 /** Everything a run produced: what `--json` prints. */
@@ -40,6 +44,7 @@ export interface BenchResult {
   fs?: { backends: string[]; cases: FsCaseResult[] };
   http?: { contenders: string[]; cases: HttpCaseResult[] };
   memfs?: MemfsCosts;
+  s3?: S3Costs;
 }
 
 type Table = { title: string; head: string[]; rows: string[][]; note?: string };
@@ -160,7 +165,13 @@ function targetsTable(r: BenchResult): Table {
 }
 
 function tablesOf(r: BenchResult): Table[] {
-  return [...(r.fs ? fsTables(r.fs) : []), ...(r.http ? httpTables(r.http) : []), ...(r.memfs ? [memfsCostsTable(r.memfs)] : []), targetsTable(r)];
+  return [
+    ...(r.fs ? fsTables(r.fs) : []),
+    ...(r.http ? httpTables(r.http) : []),
+    ...(r.memfs ? [memfsCostsTable(r.memfs)] : []),
+    ...(r.s3 ? [s3CostsTable(r.s3)] : []),
+    targetsTable(r),
+  ];
 }
 
 /**
@@ -258,6 +269,7 @@ function metaLines(m: RunMeta): string[] {
     `machine: ${m.cpus} x ${m.cpuModel}, ${m.memGiB} GiB, ${m.platform}; Node ${m.node}${m.loadavg ? `; load average ${m.loadavg[0].toFixed(2)} at start, ${(m.loadavg[1] ?? Number.NaN).toFixed(2)} at end` : ''}`,
     `load generator: ${m.generator ?? 'none'}; ${m.rounds} interleaved round(s)${m.quick ? ' (QUICK mode: numbers are a smoke test only)' : ''}`,
     modeLine(m),
+    ...(m.s3 ? [s3Line(m.s3)] : []),
     `budgets: fs ${m.fsTimeMs} ms per task; http warm-up ${m.httpWarmupMs} ms, throughput ${m.httpDurationMs} ms (${longerWindows()}) at ${m.pin ? m.pin.connections : '16'} connections${m.pin ? '' : ' (4 from 1 MiB up)'}, latency ${m.httpLatencyMs} ms at 1 connection`,
   ];
 }
@@ -268,6 +280,12 @@ function modeLine(m: RunMeta): string {
   if (!p) return 'mode: unpinned (servers and load generator scheduled on any core)';
   const servers = p.serverCpus.length ? p.serverCpus.join(' / ') : 'never read';
   return `mode: PINNED (--pin): every HTTP server on CPU ${PIN.server} (its threads' CPUs as /proc showed them: ${servers}), the load generator on CPU ${PIN.generator} (/proc: ${p.generatorCpus ?? 'never read'}), ${p.connections} keep-alive connections in every throughput run`;
+}
+
+// What the S3 contenders' server shared: it answers every request of hotfs+S3FS, so its CPU is part of that contender's cost.
+function s3Line(s: S3HttpInfo): string {
+  const where = s.cpu === null ? 'unpinned, sharing both cores with the servers and the load generator' : `pinned to CPU ${s.cpu}, sharing it with the load generator`;
+  return `S3 contenders: s3rver 3.7.1 in its own process (${where}); bucket uploaded once per run: ${s.objects} objects, ${s.bytes} bytes; the server's CPU is not in a contender's CPU per request`;
 }
 
 // The cases whose throughput runs longer than the budget, and those taken in alternating slices.

@@ -40,6 +40,8 @@ export function ratioChart(cases: HttpCaseResult[], contenders: string[]): strin
     contenders.forEach((n, i) => {
       const v = c.ratioToCeiling[n];
       const x = x0 + i * barW;
+      // Not a contender of this case (the S3 ones run in a few cases only): no bar and no mark.
+      if (!(n in c.results)) return;
       if (v === undefined || !Number.isFinite(v)) {
         // No bar: crashed or failed. A red x says so instead of a misleading zero.
         parts.push(`<text x="${x + barW / 2}" y="${y(0) - 3}" text-anchor="middle" fill="#d62728" font-weight="bold">x</text>`);

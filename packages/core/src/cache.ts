@@ -96,6 +96,15 @@ export class CacheFS implements FileSystem {
     }
   }
 
+  /**
+   * Validates `options` as the constructor does, without a source (a command line checks every value
+   * before it opens anything).
+   * @throws TypeError naming a bad or unknown option.
+   */
+  static checkOptions(options: CacheFSOptions): void {
+    resolveCacheOptions(options);
+  }
+
   /** What the cache holds now: content bytes, files held whole, metadata entries. */
   get usage(): { readonly bytes: number; readonly files: number; readonly entries: number } {
     return { bytes: this.#content.total, files: this.#content.size, entries: this.#meta.total };

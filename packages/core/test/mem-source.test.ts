@@ -55,6 +55,8 @@ interface Wrapped extends FileSystem {
   failing?: string;
   /** Reads of files answer this code while set (the open and stat still work). */
   failingReads?: string;
+  /** Each open waits this long first (a far-away source). */
+  openDelayMs?: number;
 }
 
 /**
@@ -80,6 +82,7 @@ function wrap(inner: FileSystem, withWalk = false): Wrapped {
     open: async (path) => {
       fail(path);
       fs.counts.open++;
+      if (fs.openDelayMs) await new Promise((resolve) => setTimeout(resolve, fs.openDelayMs));
       return file(await inner.open(path), path);
     },
     stat: async (path) => (fail(path), inner.stat(path)),
@@ -190,6 +193,18 @@ describe('MemFS over a FileSystem follows changes', () => {
       expect(await fs.tryStat('/sub/b.txt')).toBeUndefined();
     }, 1300);
     expect(performance.now() - started).toBeLessThan(1300);
+  });
+
+  it('a slow first load does not put the first reconcile off: only a reconcile spaces the next one', async () => {
+    const { dir, disk } = await smallDir();
+    await Promise.all(Array.from({ length: 200 }, (_, i) => writeFile(join(dir, `f${i}.txt`), `v1 ${i}`)));
+    const source = wrap(disk);
+    source.openDelayMs = 25;
+    // 200 reads 16 at a time, 25 ms each: a load of ~0.3 s, which at 20x would mean ~6 s to the first reconcile.
+    const fs = await mirror(source, { reconcileIntervalMs: 300 });
+    source.openDelayMs = 0;
+    await writeFile(join(dir, 'f7.txt'), 'v2 7');
+    await eventually(async () => expect(text(await readFile(fs, '/f7.txt'))).toBe('v2 7'), 1300);
   });
 
   it('reads nothing again in a reconcile of an unchanged source, and re-reads only what changed', async () => {

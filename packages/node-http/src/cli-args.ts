@@ -8,11 +8,11 @@ import { parseArgs } from 'node:util';
 import { parseWorkers } from './cli-values.js';
 import { checkBackendOptions, type BackendKind, type BackendOptions } from './backend.js';
 import { parseHeaderRule, parseOrigins, takeBareFlags } from './cli-serving.js';
-import { MAX_TIMER_MS, UsageError, parseAddr, parseDuration, parseHeaders, parseIndex, parseRegExp, parseSize, usageError } from './cli-values.js';
+import { MAX_TIMER_MS, UsageError, parseAddr, parseDuration, parseEndpoint, parseHeaders, parseIndex, parseRegExp, parseS3Path, parseSize, usageError } from './cli-values.js';
 import { resolveOptions, type HandlerOptions } from './options.js';
 import { KEEP_ALIVE_TIMEOUT, serverTimeouts } from './server.js';
 
-export { UsageError, parseAddr } from './cli-values.js';
+export { UsageError, parseAddr, parseS3Path } from './cli-values.js';
 export { usage } from './cli-usage.js';
 
 /** How much the command writes. */
@@ -20,7 +20,7 @@ export type LogLevel = 'quiet' | 'normal' | 'verbose';
 
 /** Parsed and validated command line. */
 export interface CliConfig {
-  /** What to serve, upper-most first: directories and .zip archives; more than one is their overlay. */
+  /** What to serve, upper-most first: directories, .zip archives and s3:// locations; more than one is their overlay. */
   paths: string[];
   host: string | undefined;
   port: number;
@@ -66,6 +66,8 @@ const options = {
   'max-bytes': { type: 'string' },
   settle: { type: 'string' },
   'reconcile-interval': { type: 'string' },
+  'cache-max-age': { type: 'string' },
+  's3-endpoint': { type: 'string' },
   'no-watch': { type: 'boolean' },
   'wait-for-mirror': { type: 'boolean' },
   'no-compress': { type: 'boolean' },
@@ -79,20 +81,24 @@ const options = {
   workers: { type: 'string' },
 } as const;
 
-/** Flags that only one backend has: given with the other, they would be silently without effect. */
-const onlyFor: Record<string, BackendKind> = {
-  io: 'disk',
-  ignore: 'mem',
-  'max-file-size': 'mem',
-  'max-bytes': 'mem',
-  settle: 'mem',
-  'reconcile-interval': 'mem',
-  'no-watch': 'mem',
-  'wait-for-mirror': 'mem',
-  'no-compress': 'mem',
-  // Live reload needs a change feed, and the disk backend has none.
-  live: 'mem',
+/** Flags that only some backends have: given with another, they would be silently without effect. */
+const onlyFor: Record<string, readonly BackendKind[]> = {
+  io: ['disk', 'direct', 'cache'],
+  ignore: ['mem'],
+  'max-file-size': ['mem', 'cache'],
+  'max-bytes': ['mem', 'cache'],
+  'cache-max-age': ['cache'],
+  settle: ['mem'],
+  'reconcile-interval': ['mem'],
+  'no-watch': ['mem'],
+  'wait-for-mirror': ['mem'],
+  'no-compress': ['mem'],
+  // Live reload needs a change feed, which only the mirror has.
+  live: ['mem'],
 };
+
+/** Flags about a host directory: refused when every --path is s3://. */
+const directoryOnly = ['symlinks', 'io', 'settle', 'no-watch'];
 
 /** Library option names, for reporting a library's TypeError under the flag that set the value. */
 const flagOf: Record<string, string> = {
@@ -143,16 +149,24 @@ export function parseCli(args: string[]): CliConfig | 'help' | 'version' {
   for (const name of bare) if (values[name as 'single' | 'cors'] !== undefined) throw new UsageError(`--${name} and --${name}=… cannot be combined`);
 
   const backend = values.backend;
-  if (backend !== 'mem' && backend !== 'disk') throw usageError('--backend', 'must be mem or disk', backend);
-  for (const [name, kind] of Object.entries(onlyFor)) {
-    if (values[name as keyof typeof values] !== undefined && kind !== backend) {
-      throw new UsageError(`--${name}: applies to --backend ${kind} only, and this is --backend ${backend} (a flag without effect would be a surprise)`);
+  if (backend !== 'mem' && backend !== 'disk' && backend !== 'cache' && backend !== 'direct') throw usageError('--backend', 'must be mem, cache, direct or disk', backend);
+  for (const [name, kinds] of Object.entries(onlyFor)) {
+    if (values[name as keyof typeof values] !== undefined && !kinds.includes(backend)) {
+      throw new UsageError(`--${name}: applies to --backend ${kinds.join('/')} only, and this is --backend ${backend} (a flag without effect would be a surprise)`);
     }
   }
   const dotfiles = values.dotfiles;
   if (dotfiles !== 'ignore' && dotfiles !== 'allow' && dotfiles !== 'deny') throw usageError('--dotfiles', 'must be ignore, deny or allow', dotfiles);
   const paths = values.path ?? ['.'];
   for (const path of paths) if (path === '') throw usageError('--path', 'must not be empty', path);
+  const s3 = paths.filter((path) => parseS3Path(path) !== undefined);
+  if (s3.length > 0 && backend === 'disk') throw usageError('--backend', 'disk has no meaning for an s3:// path: use mem, cache or direct', backend);
+  if (s3.length === paths.length) {
+    for (const name of directoryOnly) {
+      if (values[name as keyof typeof values] !== undefined) throw new UsageError(`--${name}: applies to a directory, and every --path is s3:// (${s3.join(', ')})`);
+    }
+  }
+  if (s3.length === 0 && values['s3-endpoint'] !== undefined) throw new UsageError('--s3-endpoint: applies to an s3:// --path only, and none is given');
 
   const handler: CliConfig['handler'] = {
     prefix: values.prefix,
@@ -188,6 +202,8 @@ export function parseCli(args: string[]): CliConfig | 'help' | 'version' {
     ...(values['max-bytes'] === undefined ? {} : { maxBytes: parseSize(values['max-bytes'], '--max-bytes') }),
     ...defined('settleMs', timeout('settle')),
     ...defined('reconcileIntervalMs', timeout('reconcile-interval')),
+    ...(values['cache-max-age'] === undefined ? {} : { cacheMaxAge: parseDuration(values['cache-max-age'], '--cache-max-age', { bare: 'ms', unit: 'ms', max: MAX_TIMER_MS }) }),
+    ...(values['s3-endpoint'] === undefined ? {} : { s3Endpoint: parseEndpoint(values['s3-endpoint']) }),
     ...(values['no-watch'] ? { watch: false } : {}),
     // It answers at once, from the disk until the mirror is complete, and compresses what it holds.
     ...(backend === 'mem' ? { serveWhileLoading: !values['wait-for-mirror'], compress: !values['no-compress'] } : {}),
@@ -219,6 +235,8 @@ function asUsage(check: () => unknown): void {
     check();
   } catch (err) {
     if (!(err instanceof TypeError)) throw err;
+    // CacheFS names itself first: the flag is name enough.
+    err.message = err.message.replace(/^CacheFS option/, 'option');
     const lead = /^option '(\w+)' /.exec(err.message);
     // Quoted values ('ignore', 'sync') stay; option names are camelCase or follow "option".
     let message = err.message.replace(/(option )?'(\w+)'/g, (whole, option: string | undefined, name: string) => ((option || /[A-Z]/.test(name)) && flagOf[name]) || whole);

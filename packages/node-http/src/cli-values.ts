@@ -111,3 +111,40 @@ export function parseWorkers(text: string | undefined): number {
   if (!/^[0-9]+$/.test(text) || Number(text) < 1 || Number(text) > 1024) throw usageError('--workers', 'must be a whole number from 1 to 1024, or auto', text);
   return Number(text);
 }
+
+/** An `s3://bucket/prefix` path: the bucket, and the key prefix served as the root (`''` or ending in `/`). */
+export interface S3Location {
+  readonly bucket: string;
+  readonly prefix: string;
+}
+
+/**
+ * `s3://bucket` or `s3://bucket/some/prefix` → its bucket and prefix; `undefined` for anything not
+ * starting with `s3://` (a directory or an archive). The prefix must be clean key segments, as
+ * S3FS requires: no `//`, `.` or `..` segments.
+ */
+export function parseS3Path(text: string): S3Location | undefined {
+  if (!/^s3:\/\//i.test(text)) return undefined;
+  const rest = text.slice(5);
+  const slash = rest.indexOf('/');
+  const bucket = slash < 0 ? rest : rest.slice(0, slash);
+  const prefix = slash < 0 ? '' : rest.slice(slash + 1);
+  if (bucket === '') throw usageError('--path', 's3:// needs a bucket: s3://bucket or s3://bucket/prefix', text);
+  if (!/^[A-Za-z0-9._-]+$/.test(bucket)) throw usageError('--path', `${JSON.stringify(bucket)} is not a bucket name (letters, digits, '.', '-', '_')`, text);
+  if (prefix.includes('\0') || prefix.split('/').some((s, i, all) => (s === '' && i < all.length - 1) || s === '.' || s === '..')) {
+    throw usageError('--path', "the prefix after the bucket must be clean key segments (no '//', '.' or '..')", text);
+  }
+  return { bucket, prefix: prefix === '' || prefix.endsWith('/') ? prefix : prefix + '/' };
+}
+
+/** `--s3-endpoint`: an http(s) URL of an S3-compatible store. */
+export function parseEndpoint(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw usageError('--s3-endpoint', 'must be a URL like http://127.0.0.1:9000 or https://s3.example.com', text);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usageError('--s3-endpoint', 'must be an http:// or https:// URL', text);
+  return text;
+}

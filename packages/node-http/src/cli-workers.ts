@@ -6,7 +6,7 @@
 import cluster, { type Worker as ClusterWorker } from 'node:cluster';
 import type { FileSystem, Logger } from '@hotfs/core';
 import { MemFS } from '@hotfs/core';
-import { openServed } from './backend.js';
+import { openServed, type Root } from './backend.js';
 import type { CliConfig } from './cli-args.js';
 import type { CliOutput } from './cli-log.js';
 import { hasReusePort, serveWorkers } from './workers.js';
@@ -26,13 +26,14 @@ export function namedLogger(logger: Logger, name: string | undefined): Logger {
 }
 
 /** Serves with `config.workers` threads or processes; resolves to the exit code once stopped. */
-export async function serveWithWorkers(config: CliConfig, roots: string[], output: CliOutput, describe: (port: number) => string[]): Promise<number> {
+export async function serveWithWorkers(config: CliConfig, roots: Root[], output: CliOutput, describe: (port: number) => string[]): Promise<number> {
   const { logger } = output;
   if (!(await hasReusePort())) return clusterPrimary(config, logger, describe);
   const verbose = config.log === 'verbose';
   // One directory on the mem backend: one mirror in shared memory for every thread. Anything else
   // (disk, a zip, an overlay): each thread opens its own.
-  const shared = config.backend === 'mem' && roots.length === 1 && !/\.zip$/i.test(roots[0]!);
+  const root = roots[0];
+  const shared = config.backend === 'mem' && roots.length === 1 && typeof root === 'string' && !/\.zip$/i.test(root);
   let fs: FileSystem | undefined;
   try {
     if (shared) {

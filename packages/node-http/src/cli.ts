@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { resolve } from 'node:path';
 import { MemFS, type FileSystem } from '@hotfs/core';
-import { openServed } from './backend.js';
-import { parseCli, UsageError, usage } from './cli-args.js';
+import { CACHE_DEFAULTS, openServed, type BackendKind, type BackendOptions, type Root } from './backend.js';
+import { parseCli, parseS3Path, UsageError, usage } from './cli-args.js';
 import { cliOutput } from './cli-log.js';
 import { describeError, requestLogger } from './request-logger.js';
 import { createServer } from './server.js';
@@ -41,12 +41,13 @@ async function main(args: string[]): Promise<number> {
     process.stdout.write(`hotfs ${version()}\n`);
     return 0;
   }
-  const roots = config.paths.map((path) => resolve(path));
+  const roots: Root[] = config.paths.map((path) => parseS3Path(path) ?? resolve(path));
   const output = cliOutput(config.log);
   const prefix = config.handler.prefix ?? '/';
   const shown = config.host === undefined ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
+  const shownRoots = roots.map((root) => (typeof root === 'string' ? root : `s3://${root.bucket}/${root.prefix}`));
   const describe = (port: number): string[] => [
-    `hotfs: serving ${roots.join(' over ')}${roots.length > 1 ? ' (overlay: the first that has a path wins)' : ''} (${config.backend} backend)`,
+    `hotfs: serving ${shownRoots.join(' over ')}${roots.length > 1 ? ' (overlay: the first that has a path wins)' : ''} (${describeBackend(config.backend, config.backendOptions, roots)})`,
     `hotfs: listening on http://${shown}:${port}${encodeURI(prefix.endsWith('/') ? prefix : prefix + '/')}${config.host === undefined ? ' (all interfaces)' : ''}`,
   ];
   const worker = clusterWorkerName();
@@ -90,6 +91,20 @@ async function main(args: string[]): Promise<number> {
   await fs.close();
   logger.info('hotfs: stopped');
   return 0;
+}
+
+/** `mem backend`, with what it means where it is not obvious: how fresh, how much held. */
+function describeBackend(kind: BackendKind, options: BackendOptions, roots: readonly Root[]): string {
+  const s3 = roots.some((root) => typeof root !== 'string');
+  const seconds = (ms: number) => `${ms / 1000} s`;
+  if (kind === 'cache') {
+    const mib = (options.maxBytes ?? CACHE_DEFAULTS.maxBytes) / 1024 / 1024;
+    return `cache backend: up to ${Number(mib.toFixed(1))} MiB held, revalidated after ${seconds(options.cacheMaxAge ?? CACHE_DEFAULTS.maxAge)}`;
+  }
+  if (!s3) return `${kind} backend`;
+  if (kind === 'direct') return 'direct backend: every request goes to S3';
+  const interval = options.reconcileIntervalMs ?? 15_000;
+  return `mem backend: a mirror in memory, ${interval === 0 ? 'never reconciled' : `reconciled with S3 every ${seconds(interval)}`}`;
 }
 
 function listen(server: Server, port: number, host: string | undefined): Promise<void> {

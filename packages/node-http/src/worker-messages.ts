@@ -4,15 +4,15 @@
  * @module
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { BackendKind, BackendOptions } from './backend.js';
+import type { BackendKind, BackendOptions, Root } from './backend.js';
 import type { LogLevel } from './cli-args.js';
 import type { ServerOptions } from './server.js';
 
 /** A backend each worker opens for itself: options are data only (no logger, no progress callback). */
 export interface WorkerBackend {
   readonly backend: BackendKind;
-  /** Directories or .zip archives, upper-most first; more than one is their overlay. */
-  readonly paths: readonly string[];
+  /** Directories, .zip archives or S3 locations, upper-most first; more than one is their overlay. */
+  readonly paths: readonly Root[];
   readonly options?: Omit<BackendOptions, 'logger' | 'progress'>;
 }
 

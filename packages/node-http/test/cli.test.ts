@@ -110,7 +110,7 @@ describe('hotfs command', () => {
   it('--help prints usage and exits 0; --version prints the version', async () => {
     const help = spawnHotfs(['--help']);
     expect(await help.exit()).toBe(0);
-    expect(help.stdout()).toContain('--backend <mem|disk>');
+    expect(help.stdout()).toContain('--backend <kind>');
     expect(help.stdout()).toContain('--reconcile-interval <dur>');
     for (const flag of ['--single[=<file>]', '--cors[=<origins>]', '--header-rule <rule>']) expect(help.stdout()).toContain(flag);
     const version = spawnHotfs(['--version']);
@@ -121,7 +121,7 @@ describe('hotfs command', () => {
     [['--path', ''], /^hotfs: --path: must not be empty/],
     [['--addr', '9999'], /^hotfs: --addr: must be host:port/],
     [['--addr', ':99999'], /^hotfs: --addr: has an invalid port/],
-    [['--backend', 'tape'], /^hotfs: --backend: must be mem or disk \(got "tape"\)/],
+    [['--backend', 'tape'], /^hotfs: --backend: must be mem, cache, direct or disk \(got "tape"\)/],
     [['--prefix', '/a//b'], /^hotfs: --prefix: must not contain '\/\/'.*\(got "\/a\/\/b"\)/],
     [['--prefix', 'memfs'], /^hotfs: --prefix: must start with '\/'/],
     [['--prefix', '/a/../b/'], /^hotfs: --prefix: must not contain '\.' or '\.\.' segments/],
@@ -150,12 +150,12 @@ describe('hotfs command', () => {
     [['--cors', '--header-rule', 'x Access-Control-Max-Age: 1'], /^hotfs: --header-rule: sets Access-Control-Max-Age, which --cors sets/],
     [['--symlinks', 'sometimes'], /^hotfs: --symlinks: must be one of 'inside', 'follow', 'never'/],
     [['--backend', 'disk', '--io', 'fast'], /^hotfs: --io: must be 'sync' or 'async' \(got "fast"\)/],
-    [['--io', 'async'], /^hotfs: --io: applies to --backend disk only/],
+    [['--io', 'async'], /^hotfs: --io: applies to --backend disk\/direct\/cache only/],
     [['--ignore', '('], /^hotfs: --ignore: is not a valid regular expression/],
     [['--backend', 'disk', '--ignore', 'x'], /^hotfs: --ignore: applies to --backend mem only/],
     [['--max-file-size', 'huge'], /^hotfs: --max-file-size: must be a size/],
     [['--max-bytes', 'lots'], /^hotfs: --max-bytes: must be a size/],
-    [['--backend', 'disk', '--max-bytes', '1m'], /^hotfs: --max-bytes: applies to --backend mem only/],
+    [['--backend', 'disk', '--max-bytes', '1m'], /^hotfs: --max-bytes: applies to --backend mem\/cache only/],
     [['--settle', '5parsecs'], /^hotfs: --settle: must be a duration/],
     [['--reconcile-interval=-1'], /^hotfs: --reconcile-interval: must be a duration/],
     [['--reconcile-interval', '-1'], /^hotfs: Option '--reconcile-interval' argument is ambiguous/],

@@ -1,5 +1,5 @@
 import { HeadObjectCommand, ListObjectsV2Command, S3Client, type ListObjectsV2CommandOutput } from '@aws-sdk/client-s3';
-import { FsError, baseName, cleanPath, compareNames, isFsError, joinPath, type File, type FileInfo, type FileSystem, type Logger } from '@hotfs/core';
+import { FsError, baseName, cleanPath, compareNames, isFsError, joinPath, type File, type FileInfo, type Logger, type WalkEntry, type WalkFS } from '@hotfs/core';
 import { toFsError } from './errors.js';
 import { S3File } from './file.js';
 
@@ -28,13 +28,10 @@ export interface S3FSOptions {
   timeoutMs?: number;
 }
 
-/** One entry of {@link S3FS.walk}: a clean hotfs path and what `stat` gives for it. */
-export interface S3WalkEntry {
-  readonly path: string;
-  readonly info: FileInfo;
-}
-
 type ListPage = Pick<ListObjectsV2CommandOutput, 'Contents' | 'CommonPrefixes'>;
+
+/** How long the files a walk listed may be opened on their listed metadata (see `#takeWalked`). */
+const WALKED_TRUST_MS = 30_000;
 
 const optionNames = new Set(['bucket', 'prefix', 'client', 'logger', 'timeoutMs']);
 const ROOT: FileInfo = Object.freeze({ name: '/', size: 0, mtimeMs: 0, isDirectory: true });
@@ -53,7 +50,7 @@ const ROOT: FileInfo = Object.freeze({ name: '/', size: 0, mtimeMs: 0, isDirecto
  * await fs.close();
  * ```
  */
-export class S3FS implements FileSystem {
+export class S3FS implements WalkFS {
   readonly #client: S3Client;
   readonly #ownClient: boolean;
   readonly #bucket: string;
@@ -62,6 +59,7 @@ export class S3FS implements FileSystem {
   readonly #timeoutMs: number;
   #closed = false;
   #failing = false;
+  #walked: { files: Map<string, FileInfo>; at: number } | undefined;
 
   /** @throws TypeError naming the option that is wrong. */
   constructor(options: S3FSOptions) {
@@ -107,7 +105,7 @@ export class S3FS implements FileSystem {
 
   async open(path: string): Promise<File> {
     const clean = cleanPath(path);
-    const info = await this.stat(clean);
+    const info = this.#takeWalked(clean) ?? (await this.stat(clean));
     return new S3File(clean, info, {
       client: this.#client,
       bucket: this.#bucket,
@@ -153,7 +151,7 @@ export class S3FS implements FileSystem {
    * is complete (a later key can make a file's name a directory). Rejects with ENOENT or ENOTDIR
    * when `path` is not a directory.
    */
-  async *walk(path: string): AsyncIterable<S3WalkEntry> {
+  async *walk(path: string): AsyncIterable<WalkEntry> {
     const clean = cleanPath(path);
     if (!(await this.stat(clean)).isDirectory) throw new FsError('ENOTDIR', clean);
     const base = clean === '/' ? this.#prefix : this.#key(clean) + '/';
@@ -182,13 +180,30 @@ export class S3FS implements FileSystem {
       }
       token = page.NextContinuationToken;
     } while (token !== undefined);
-    for (const [child, info] of files) if (!dirs.has(child)) yield { path: child, info };
+    for (const dir of dirs) files.delete(dir);
+    // A copy: opens while this yields take entries from it, and must not shorten the loop below.
+    this.#walked = { files: new Map(files), at: performance.now() };
+    for (const [child, info] of files) yield { path: child, info };
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#ownClient) this.#client.destroy();
+  }
+
+  /**
+   * The listed metadata of a file the last {@link S3FS.walk} yielded, once, while recent: a mirror
+   * opens the files it just listed, and each would otherwise cost a HeadObject and a one-key listing
+   * more. Safe even if the object changed since: reads carry `If-Match` with the listed ETag, so
+   * they reject with ESTALE and the caller opens it again, which then asks S3.
+   */
+  #takeWalked(clean: string): FileInfo | undefined {
+    const walked = this.#walked;
+    if (walked === undefined || performance.now() - walked.at > WALKED_TRUST_MS) return undefined;
+    const info = walked.files.get(clean);
+    walked.files.delete(clean);
+    return info;
   }
 
   #key(clean: string): string {

@@ -1,22 +1,8 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkFileSystem, createFixture, formatReport, runConformance, type Fixture } from '@hotfs/core/conformance';
 import { S3FS } from '@hotfs/s3';
+import { objectsFrom } from './support/objects.js';
 import { putObjects, startS3rver, type S3rver } from './support/s3rver.js';
-
-/** The fixture's files as keys below `prefix`, and a marker object for each empty directory. */
-function objectsFrom(root: string, prefix: string): Map<string, Uint8Array> {
-  const out = new Map<string, Uint8Array>();
-  const visit = (host: string, key: string): void => {
-    if (!statSync(host).isDirectory()) return void out.set(key, readFileSync(host));
-    const names = readdirSync(host);
-    if (names.length === 0) out.set(key + '/', new Uint8Array(0));
-    for (const name of names) visit(join(host, name), key === '' ? prefix + name : `${key}/${name}`);
-  };
-  for (const name of readdirSync(root)) visit(join(root, name), prefix + name);
-  return out;
-}
 
 describe('S3FS conformance', () => {
   let s3: S3rver;

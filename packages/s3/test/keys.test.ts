@@ -123,6 +123,37 @@ describe('S3FS over s3rver', () => {
     await file.close();
   });
 
+  it('opens the files its walk just listed on the listed metadata: one GetObject each, and a changed one still fails ESTALE', async () => {
+    await putObjects(client, 'bucket', { 'walked/a.txt': 'a one', 'walked/b.txt': 'b one' });
+    const counted = s3.client();
+    const sent: string[] = [];
+    counted.middlewareStack.add(
+      (next, context) => async (args) => {
+        sent.push(String(context.commandName));
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    const walker = new S3FS({ bucket: 'bucket', client: counted });
+    try {
+      expect(await collect(walker, '/walked')).toEqual(['/walked/a.txt', '/walked/b.txt']);
+      sent.length = 0;
+      expect(text(await readFile(walker, '/walked/a.txt'))).toBe('a one');
+      expect(sent).toEqual(['GetObjectCommand']);
+      // Taken once: the next open asks S3 again.
+      sent.length = 0;
+      expect(text(await readFile(walker, '/walked/a.txt'))).toBe('a one');
+      expect(sent.filter((c) => c !== 'GetObjectCommand').length).toBeGreaterThan(0);
+      // Replaced after the walk listed it: the listed version cannot be read, and a new open gets the new one.
+      await client.send(new PutObjectCommand({ Bucket: 'bucket', Key: 'walked/b.txt', Body: 'b two, longer' }));
+      expect(isFsError(await failure(readFile(walker, '/walked/b.txt')), 'ESTALE')).toBe(true);
+      expect(text(await readFile(walker, '/walked/b.txt'))).toBe('b two, longer');
+    } finally {
+      await walker.close();
+      counted.destroy();
+    }
+  });
+
   it('missing, file-as-directory and closed answers', async () => {
     expect(isFsError(await failure(fs.stat('/nope')), 'ENOENT')).toBe(true);
     expect(isFsError(await failure(fs.readdir('/big.bin')), 'ENOTDIR')).toBe(true);

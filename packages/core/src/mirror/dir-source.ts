@@ -15,6 +15,7 @@ export class DirectorySource implements MirrorSource {
   readonly #disk: DiskFS;
   readonly #sync: SyncContext;
   readonly #upkeep: MirrorUpkeep;
+  #loaded = false;
 
   /** @throws FsError when `root` is missing or not a directory. */
   constructor(root: string, host: MirrorHost) {
@@ -39,12 +40,14 @@ export class DirectorySource implements MirrorSource {
   async sync(path: string, deep: boolean): Promise<void> {
     const started = performance.now();
     await syncPath(this.#sync, path, deep);
-    // The walk's own time, not its wait in the queue: it spaces the reconciles.
-    if (path === '/' && deep) this.#upkeep.lastWalkMs = performance.now() - started;
+    // The walk's own time, not its wait in the queue: it spaces the reconciles. The first load reads
+    // every file, so its time says nothing about a reconcile's (and would put the first one far off).
+    if (path === '/' && deep && this.#loaded) this.#upkeep.lastWalkMs = performance.now() - started;
   }
 
-  load(): Promise<void> {
-    return this.#host.queue.schedule('/', true);
+  async load(): Promise<void> {
+    await this.#host.queue.schedule('/', true);
+    this.#loaded = true;
   }
 
   follow(): Promise<void> {

@@ -33,7 +33,6 @@ export class FileSystemSource implements MirrorSource {
   readonly #retries = new Map<string, number>();
   #stopFeed: (() => void) | undefined;
   #timer: NodeJS.Timeout | undefined;
-  #lastWalkMs = 0;
   #loaded = false;
   #firstError: FsError | undefined;
   #outage = false;
@@ -50,7 +49,6 @@ export class FileSystemSource implements MirrorSource {
 
   async sync(path: string, deep: boolean): Promise<void> {
     const full = path === '/' && deep;
-    const started = performance.now();
     if (full) this.#failures = 0;
     try {
       await this.#syncPath(path, deep);
@@ -58,7 +56,6 @@ export class FileSystemSource implements MirrorSource {
       return this.#trouble(err);
     }
     if (!full) return;
-    this.#lastWalkMs = performance.now() - started;
     if (this.#failures === 0 && this.#outage) {
       this.#outage = false;
       this.#host.options.logger.warn(`hotfs: ${this.label} answers again; the mirror has caught up`);
@@ -84,13 +81,12 @@ export class FileSystemSource implements MirrorSource {
   scheduleReconcile(): void {
     const interval = this.#host.options.reconcileIntervalMs;
     if (interval === 0 || this.#stopped) return;
-    // As for a directory: a huge tree never spends more than ~5% of the time listing it.
-    this.#timer = setTimeout(
-      () => {
-        void this.#host.queue.schedule('/', true).then(() => this.scheduleReconcile());
-      },
-      Math.max(interval, 20 * this.#lastWalkMs),
-    );
+    // Not stretched by the walk's duration as a directory's is: a source's walk is mostly waiting on
+    // it (an object store's round trips), and its reconcile is how a source without a feed is followed
+    // at all. One walk at a time, each `interval` after the last one ended, bounds its load.
+    this.#timer = setTimeout(() => {
+      void this.#host.queue.schedule('/', true).then(() => this.scheduleReconcile());
+    }, interval);
     this.#timer.unref();
   }
 

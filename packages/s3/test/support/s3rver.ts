@@ -22,6 +22,11 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 export interface S3rverOptions {
   /** Buckets to create at start (names of 3+ characters). Default `['bucket']`. */
   buckets?: string[];
+  /**
+   * Serve this directory (another s3rver's {@link S3rver.directory}, stopped meanwhile: a change
+   * made while the first one is down) instead of a new one; {@link S3rver.remove} leaves it.
+   */
+  directory?: string;
 }
 
 /** A running (or stopped) s3rver child process and what a client needs to reach it. */
@@ -61,7 +66,7 @@ export interface S3rver {
  * ```
  */
 export async function startS3rver(options: S3rverOptions = {}): Promise<S3rver> {
-  const directory = await mkdtemp(join(tmpdir(), 'hotfs-s3rver-'));
+  const directory = options.directory ?? (await mkdtemp(join(tmpdir(), 'hotfs-s3rver-')));
   const buckets = options.buckets ?? ['bucket'];
   let child: ChildProcess | undefined;
   let port = 0;
@@ -120,7 +125,7 @@ export async function startS3rver(options: S3rverOptions = {}): Promise<S3rver> 
     },
     async remove() {
       await stop();
-      await rm(directory, { recursive: true, force: true });
+      if (options.directory === undefined) await rm(directory, { recursive: true, force: true });
     },
   };
 }
