@@ -3,7 +3,8 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemFS, MirrorPublisher, hasEncodings, joinPath, readAll, release, type ChangeEvent, type FileSystem } from '@hotfs/core';
+import { MemFS, MirrorPublisher, ReplicaFS, hasEncodings, joinPath, readAll, release, type ChangeEvent, type FileSystem } from '@hotfs/core';
+import { checkFileSystem, createFixture } from '@hotfs/core/conformance';
 import { eventually, tempDir } from './support.js';
 
 const WORKER = new URL('./fixtures/replica-worker.mjs', import.meta.url);
@@ -169,6 +170,21 @@ describe('ReplicaFS in worker threads over a MirrorPublisher', () => {
     await worker.ready;
     expect((await worker.ask<{ sha: string }>('file', '/small.txt')).sha).toBe(sha(Buffer.from('x')));
     expect(await worker.ask<Record<string, string>>('tree')).toMatchObject({ '/big.bin': `file 5000 ${sha(Buffer.alloc(5000, 7))}` });
+  });
+});
+
+describe('ReplicaFS conformance', () => {
+  it('conforms as MemFS does (a replica in this thread, over a MessageChannel)', async () => {
+    const fixture = await createFixture();
+    cleanups.push(() => fixture.remove());
+    const mirror = await MemFS.mirror(fixture.root, { shared: true, reconcileIntervalMs: 0 });
+    cleanups.push(() => mirror.close());
+    const publisher = new MirrorPublisher(mirror);
+    cleanups.push(() => publisher.close());
+    const replica = await ReplicaFS.connect(publisher.connect());
+    cleanups.push(() => replica.close());
+    expect(await checkFileSystem(replica, fixture.root, { secretPath: fixture.secretPath })).toEqual([]);
+    expect(await tree(replica)).toEqual(await tree(mirror));
   });
 });
 

@@ -264,6 +264,26 @@ describe('hotfs --workers on Node 20: node:cluster processes', () => {
     expect(await run.exit).toBe(0);
   }, 60_000);
 
+  it('holds one copy of the tree per process, as documented', async () => {
+    const tree = await mkdtemp(join(tmpdir(), 'hotfs-workers-mem-'));
+    try {
+      for (let i = 0; i < 50; i++) await writeFile(join(tree, `f${i}.bin`), randomBytes(2 * 1024 * 1024));
+      const run = await hotfs(node(20), ['--path', tree, '--workers', '2', '--wait-for-mirror']);
+      await until(() => /\[worker 1\] hotfs: mirrored/.test(run.output()) && /\[worker 2\] hotfs: mirrored/.test(run.output()), 30_000);
+      const children = execFileSync('pgrep', ['-P', String(run.child.pid)], { encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .map(Number);
+      const sizes = await Promise.all(children.map(rss));
+      console.log(`cluster over 100 MiB: ${sizes.map((n) => `${(n / 2 ** 20).toFixed(0)} MiB`).join(' + ')} resident in the 2 processes`);
+      for (const size of sizes) expect(size).toBeGreaterThan(100 * 2 ** 20);
+      run.child.kill('SIGTERM');
+      expect(await run.exit).toBe(0);
+    } finally {
+      await rm(tree, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('refuses a bad --workers value with exit 2', async () => {
     for (const bad of ['0', '-1', 'two', '1.5']) {
       const child = spawn(process.execPath, [cli, `--workers=${bad}`], { stdio: ['ignore', 'ignore', 'pipe'] });
