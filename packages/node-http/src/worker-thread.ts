@@ -6,9 +6,10 @@
  */
 import type { Server } from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
-import { ReplicaFS, type FileSystem, type Logger } from '@hotfs/core';
+import { ReplicaFS, type FileSystem } from '@hotfs/core';
 import { openServed } from './backend.js';
 import { cliOutput } from './cli-log.js';
+import { namedLogger } from './cli-workers.js';
 import { requestLogger } from './request-logger.js';
 import { createServer } from './server.js';
 import type { ThreadData, ToMain, ToThread } from './worker-messages.js';
@@ -17,13 +18,9 @@ const data = workerData as ThreadData;
 const port = parentPort!;
 const send = (message: ToMain): void => port.postMessage(message);
 
-// Each line names the worker: the request log tells the threads apart without a header in responses.
-function named(logger: Logger, name: string): Logger {
-  return { info: (m) => logger.info(`[${name}] ${m}`), warn: (m) => logger.warn(`[${name}] ${m}`), error: (m) => logger.error(`[${name}] ${m}`) };
-}
-
 const { logger } = cliOutput(data.log);
-const log = named(logger, data.name);
+// Each line names the worker: the request log tells the threads apart without a header in responses.
+const log = namedLogger(logger, data.name);
 const fs: FileSystem =
   'replica' in data.source ? await ReplicaFS.connect(data.source.replica) : await openServed(data.source.backend, data.source.paths, { ...data.source.options, logger: log });
 const server: Server = createServer(fs, { ...data.server, logger: requestLogger(log, { verbose: data.log === 'verbose' }) });
