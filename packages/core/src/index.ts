@@ -25,3 +25,6 @@ export { OverlayFS } from './overlay.js';
 export { CacheFS } from './cache.js';
 export type { CacheFSOptions, ResolvedCacheOptions } from './cache-parts.js';
 export { ZipFS, type ZipFSOptions } from './zip.js';
+export { MirrorPublisher } from './replica/publisher.js';
+export { ReplicaFS } from './replica/replica.js';
+export type { ReplicaEntry, ReplicaMessage } from './replica/messages.js';

@@ -53,6 +53,12 @@ export interface MemFSOptions {
    * See {@link MemFSCompressOptions}.
    */
   compress?: boolean | MemFSCompressOptions;
+  /**
+   * Hold file content and encodings in `SharedArrayBuffer`s (default false), so that worker threads
+   * can serve them without a copy: a {@link MirrorPublisher} posts views of them to each
+   * {@link ReplicaFS}. Each version gets its own buffer, freed once no thread holds a view of it.
+   */
+  shared?: boolean;
 }
 
 /** The `compress` option of {@link MemFS.mirror} as an object: which encodings to compute, from what size. */
@@ -97,6 +103,7 @@ export interface ResolvedOptions {
   progress: ((loaded: { files: number; directories: number; bytes: number }) => void) | undefined;
   serveWhileLoading: boolean;
   compress: CompressPlan | undefined;
+  shared: boolean;
 }
 
 /** Warnings and errors to the console; the load summary and per-change lines are dropped. */
@@ -119,6 +126,7 @@ const known = new Set([
   'progress',
   'serveWhileLoading',
   'compress',
+  'shared',
 ]);
 
 /** Validates options, throwing a TypeError that names the offending option. */
@@ -138,6 +146,7 @@ export function checkOptions(options: MemFSOptions): ResolvedOptions {
     progress: checkProgress(options.progress),
     serveWhileLoading: checkBoolean(options.serveWhileLoading, 'serveWhileLoading', false),
     compress: checkCompress(options.compress),
+    shared: checkBoolean(options.shared, 'shared', false),
   };
 }
 

@@ -24,6 +24,8 @@ export type { MemFSCompressOptions, MemFSLogger, MemFSOptions } from './mem-opti
  * is followed by a file watcher and a periodic reconcile; a FileSystem by its change feed (where it
  * has one) and a periodic reconcile that lists it and reads only what changed. Lookups are a
  * Map.get; file content is served as zero-copy views of the memfs Volume that stores it.
+ * Besides `'change'`, it emits `'encoded'` (a path) each time an encoding of a path's current version
+ * is ready (option `compress`): the same version, one more encoding.
  *
  * @example
  * ```ts
@@ -36,7 +38,7 @@ export type { MemFSCompressOptions, MemFSLogger, MemFSOptions } from './mem-opti
  * const hot = await MemFS.mirror(new SubFS(other, '/site'));      // any FileSystem works too
  * ```
  */
-export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements ChangeFeedFS {
+export class MemFS extends EventEmitter<{ change: [ChangeEvent]; encoded: [path: string] }> implements ChangeFeedFS {
   /**
    * The real, absolute path of the mirrored directory. For a FileSystem source, a label naming it in
    * angle brackets (`<S3FS>`) for log lines, never a host path: see {@link MemFS.source}.
@@ -95,6 +97,9 @@ export class MemFS extends EventEmitter<{ change: [ChangeEvent] }> implements Ch
   private constructor(source: string | FileSystem, options: ResolvedOptions) {
     super();
     this.#options = options;
+    this.#store.shared = options.shared;
+    // Not a change (same version, same bytes): what a replica listens to for the new encoding.
+    this.#store.onEncoding = (path) => this.emit('encoded', path);
     const { maxFileSize, maxBytes, logger, compress } = options;
     this.#encoder = compress && startEncoder(this.#store, compress, maxBytes, logger);
     this.#queue = new SyncQueue(

@@ -37,6 +37,8 @@ export interface BackendOptions {
   serveWhileLoading?: boolean;
   /** MemFS only: compute br, zstd and gzip encodings of compressible files in the background. */
   compress?: boolean;
+  /** MemFS only: hold content in shared memory, for worker threads. */
+  shared?: boolean;
   /** The handler's dotfile policy: unless `'allow'`, MemFS does not load what will never be served. */
   dotfiles?: 'ignore' | 'allow' | 'deny';
   /** MemFS: where its messages go. */

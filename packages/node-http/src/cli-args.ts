@@ -5,6 +5,7 @@
  * @module
  */
 import { parseArgs } from 'node:util';
+import { parseWorkers } from './cli-values.js';
 import { checkBackendOptions, type BackendKind, type BackendOptions } from './backend.js';
 import { parseHeaderRule, parseOrigins, takeBareFlags } from './cli-serving.js';
 import { MAX_TIMER_MS, UsageError, parseAddr, parseDuration, parseEndpoint, parseHeaders, parseIndex, parseRegExp, parseS3Path, parseSize, usageError } from './cli-values.js';
@@ -36,6 +37,8 @@ export interface CliConfig {
   server: { headersTimeout?: number; requestTimeout?: number; keepAliveTimeout: number };
   /** Options of the chosen backend (the command adds logger, verbose and progress). */
   backendOptions: BackendOptions;
+  /** Threads (or processes where this Node has no reusePort) that serve; 1 serves from the main thread. */
+  workers: number;
 }
 
 const options = {
@@ -75,6 +78,7 @@ const options = {
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
+  workers: { type: 'string' },
 } as const;
 
 /** Flags that only some backends have: given with another, they would be silently without effect. */
@@ -217,6 +221,7 @@ export function parseCli(args: string[]): CliConfig | 'help' | 'version' {
     handler,
     server,
     backendOptions,
+    workers: parseWorkers(values.workers),
   };
 }
 

@@ -24,6 +24,9 @@ Options:
                                while the source fails, what it holds is served stale)
                              direct: no copy: every request reads the directory, or goes to S3
                              disk: the same as direct, for a directory only
+  --workers <n|auto>         serve from n worker threads on one port sharing one mirror (Node >= 22.12;
+                             on older Nodes n node:cluster processes, each with its own mirror);
+                             auto: one per available CPU (default: 1, the main thread alone)
 
 HTTP:
   --prefix <path>            URL path to serve under (default: /memfs/)

@@ -3,6 +3,7 @@
  * {@link UsageError} that names the flag and says what is wrong with the value.
  * @module
  */
+import { availableParallelism } from 'node:os';
 import { isIPv6 } from 'node:net';
 
 /** A command-line mistake: reported on stderr with exit code 2. */
@@ -101,6 +102,14 @@ export function parseRegExp(text: string, flag: string): RegExp {
   } catch (err) {
     throw usageError(flag, `is not a valid regular expression: ${(err as Error).message}`, text);
   }
+}
+
+/** `--workers`: a count from 1 to 1024, or `auto` (the available parallelism); absent is 1. */
+export function parseWorkers(text: string | undefined): number {
+  if (text === undefined) return 1;
+  if (text === 'auto') return availableParallelism();
+  if (!/^[0-9]+$/.test(text) || Number(text) < 1 || Number(text) > 1024) throw usageError('--workers', 'must be a whole number from 1 to 1024, or auto', text);
+  return Number(text);
 }
 
 /** An `s3://bucket/prefix` path: the bucket, and the key prefix served as the root (`''` or ending in `/`). */

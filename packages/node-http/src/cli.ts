@@ -12,6 +12,7 @@ import { parseCli, parseS3Path, UsageError, usage } from './cli-args.js';
 import { cliOutput } from './cli-log.js';
 import { describeError, requestLogger } from './request-logger.js';
 import { createServer } from './server.js';
+import { clusterWorkerName, namedLogger, serveWithWorkers } from './cli-workers.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -41,7 +42,18 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   const roots: Root[] = config.paths.map((path) => parseS3Path(path) ?? resolve(path));
-  const { logger, progress } = cliOutput(config.log);
+  const output = cliOutput(config.log);
+  const prefix = config.handler.prefix ?? '/';
+  const shown = config.host === undefined ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
+  const shownRoots = roots.map((root) => (typeof root === 'string' ? root : `s3://${root.bucket}/${root.prefix}`));
+  const describe = (port: number): string[] => [
+    `hotfs: serving ${shownRoots.join(' over ')}${roots.length > 1 ? ' (overlay: the first that has a path wins)' : ''} (${describeBackend(config.backend, config.backendOptions, roots)})`,
+    `hotfs: listening on http://${shown}:${port}${encodeURI(prefix.endsWith('/') ? prefix : prefix + '/')}${config.host === undefined ? ' (all interfaces)' : ''}`,
+  ];
+  const worker = clusterWorkerName();
+  if (config.workers > 1 && worker === undefined) return serveWithWorkers(config, roots, output, describe);
+  const logger = namedLogger(output.logger, worker);
+  const { progress } = output;
   let fs: FileSystem;
   try {
     fs = await openServed(config.backend, roots, {
@@ -69,15 +81,11 @@ async function main(args: string[]): Promise<number> {
   }
   const bound = server.address();
   const port = typeof bound === 'object' && bound !== null ? bound.port : config.port;
-  const shown = config.host === undefined ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
-  const prefix = config.handler.prefix ?? '/';
   // Handlers first: a signal that arrives right after the announcement must still stop cleanly.
   const stop = stopped(server, () => logger.info(`hotfs: shutting down (responses in flight get up to ${DRAIN_MS / 1000} s)`));
-  const shownRoots = roots.map((root) => (typeof root === 'string' ? root : `s3://${root.bucket}/${root.prefix}`));
-  logger.info(
-    `hotfs: serving ${shownRoots.join(' over ')}${roots.length > 1 ? ' (overlay: the first that has a path wins)' : ''} (${describeBackend(config.backend, config.backendOptions, roots)})`,
-  );
-  logger.info(`hotfs: listening on http://${shown}:${port}${encodeURI(prefix.endsWith('/') ? prefix : prefix + '/')}${config.host === undefined ? ' (all interfaces)' : ''}`);
+  // A node:cluster process leaves the announcement to its primary.
+  if (worker === undefined) for (const line of describe(port)) logger.info(line);
+  else process.send?.({ hotfsListening: port });
   if (mirroring) logger.info('hotfs: mirroring in the background; until it is done, answers come from the disk');
   await stop;
   await fs.close();
@@ -143,6 +151,8 @@ main(process.argv.slice(2)).then(
   (code) => {
     // A failure exits at once: whatever a half-started backend left behind must not keep it running.
     if (code === 0) process.exitCode = 0;
+    // A node:cluster process: its channel to the primary would keep it running.
+    if (code === 0 && clusterWorkerName() !== undefined) process.disconnect?.();
     else process.exit(code);
   },
   (err: unknown) => {

@@ -11,3 +11,4 @@ export type { HandlerOptions, DotfilesPolicy, Logger, RequestLog } from './optio
 export { requestLogger } from './request-logger.js';
 export type { HeaderRule } from './header-rules.js';
 export type { CorsOption } from './cors.js';
+export { serveWorkers, hasReusePort, type WorkersOptions, type WorkerPool, type WorkerBackend, type WorkerServerOptions } from './workers.js';

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { parseAddr, parseCli, UsageError, type CliConfig } from '../src/cli-args.js';
 import { MAX_TIMER_MS, parseDuration, parseHeaders, parseIndex, parseSize } from '../src/cli-values.js';
@@ -67,7 +68,10 @@ describe('hotfs command line', () => {
       handler: { prefix: '/memfs/', dotfiles: 'ignore' },
       server: { keepAliveTimeout: 65_000 },
       backendOptions: { dotfiles: 'ignore', serveWhileLoading: true, compress: true },
+      workers: 1,
     });
+    expect(parseCli(['--workers', '3'])).toMatchObject({ workers: 3 });
+    expect(parseCli(['--workers', 'auto'])).toMatchObject({ workers: availableParallelism() });
     expect(parseCli(['--backend', 'disk'])).toMatchObject({ backendOptions: { dotfiles: 'ignore' } });
     expect(config(['--backend', 'disk']).backendOptions).not.toHaveProperty('serveWhileLoading');
     expect(parseCli(['--help'])).toBe('help');

@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 
 describe('export map', () => {
-  it('@hotfs/node-http offers the handler, the server and the fetch adapter, and requestLogger, nothing else', async () => {
-    expect(Object.keys(await import('@hotfs/node-http')).sort()).toEqual(['createFetchHandler', 'createHandler', 'createServer', 'requestLogger']);
+  it('@hotfs/node-http offers the handler, the server, the fetch adapter, requestLogger and the worker threads, nothing else', async () => {
+    expect(Object.keys(await import('@hotfs/node-http')).sort()).toEqual(['createFetchHandler', 'createHandler', 'createServer', 'hasReusePort', 'requestLogger', 'serveWorkers']);
   });
 
   it('@hotfs/node-http/protocol offers the pure protocol functions, nothing else', async () => {

@@ -2,6 +2,7 @@ import { hash } from 'node:crypto';
 import type { Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import { CONTENT_CODINGS, type ContentCoding, type EncodedBytes } from '../capabilities/encodings.js';
+import { allocateContent } from './store.js';
 
 type CreateStream = (options: object) => zlib.Zlib & Transform;
 
@@ -61,6 +62,8 @@ export interface EncodeOptions {
   brotliQuality: number | undefined;
   /** Asked before each piece of input: once it says no, the compression stops there. */
   wanted: () => boolean;
+  /** Keep the result in a SharedArrayBuffer (MemFS's `shared`). */
+  shared: boolean;
 }
 
 /** Input is fed in pieces this big, so a compression can stop between two (brotli q10-11 works in 256 KiB blocks). */
@@ -116,7 +119,7 @@ export async function encode(coding: ContentCoding, bytes: Uint8Array, options: 
   }
   // Its own exact-size buffer: a small Buffer.concat result is a slice of the shared 8 KiB pool, and
   // holding it would hold the whole slab.
-  const own = Buffer.allocUnsafeSlow(length);
+  const own = allocateContent(length, options.shared);
   let at = 0;
   for (const chunk of chunks) at += chunk.copy(own, at);
   // Strong, and distinct from the identity ETag (a bare 43-character digest) and per coding: the

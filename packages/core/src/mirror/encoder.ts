@@ -101,7 +101,7 @@ export class MirrorEncoder {
     const etag = entry.info.etag!;
     // Each coding waits for a slot; it stops as soon as its version is replaced or the mirror closes.
     const current = (): boolean => this.#current(path, etag);
-    const options = { kind, brotliQuality: this.#brotliQuality, wanted: current };
+    const options = { kind, brotliQuality: this.#brotliQuality, wanted: current, shared: this.#store.shared };
     const run = (coding: ContentCoding): Promise<EncodedBytes | undefined> => this.#slot(() => encode(coding, bytes, options));
     const keep = (encoded: EncodedBytes | undefined): void => {
       if (encoded !== undefined && encoded.bytes.length <= bytes.length * KEEP_RATIO && !this.#closed) {

@@ -1,5 +1,6 @@
 import { close, constants, fstat, open, read, stat as statCallback, type Stats } from 'node:fs';
 import { openedAllowed, type Containment } from '../contain.js';
+import { allocateContent } from './store.js';
 
 /**
  * Identity of a host file version: a new inode, size, mtime or ctime means new content may exist.
@@ -46,7 +47,7 @@ const EMPTY_LOOK_MS = 10;
  * symlink policy of `contain`: when a link swapped in led the open elsewhere, it rejects with an
  * ENOENT error and nothing read is kept.
  */
-export async function readStable(contain: Containment, host: string, known: Stats | undefined, wasEmpty = true, attempts = 8): Promise<StableRead | undefined> {
+export async function readStable(contain: Containment, host: string, known: Stats | undefined, wasEmpty = true, shared = false, attempts = 8): Promise<StableRead | undefined> {
   let emptyLooks = 0;
   for (let attempt = 0; attempt < attempts; attempt++) {
     if (attempt > 0) await delay(5 * 2 ** attempt);
@@ -74,7 +75,8 @@ export async function readStable(contain: Containment, host: string, known: Stat
       // or during the read) changes its stamp, and the two checks below catch it. With coarse file
       // times too: past the quiet window, any later write gets a later time than `pre` shows.
       // Its own exact-size buffer (never a pool slice): the Volume keeps it as the file's storage.
-      const bytes = Buffer.allocUnsafeSlow(pre.size);
+      // Shared memory when worker threads serve the mirror: read into it once, never copied.
+      const bytes = allocateContent(pre.size, shared);
       let filled = 0;
       while (filled < bytes.length) {
         const bytesRead = await readAt(fd, bytes, filled);

@@ -39,6 +39,10 @@ export class MirrorStore {
   readonly index = new PathIndex<MirrorEntry>();
   /** Bytes of file content held in memory. */
   bytesHeld = 0;
+  /** Content and encodings live in SharedArrayBuffers (MemFS's `shared`): worker threads view them. */
+  shared = false;
+  /** Told each time an encoding of the current version of a path is kept. */
+  onEncoding: ((path: string) => void) | undefined;
   /** Bytes of the current versions' encodings held in memory (MemFS's `compress`). */
   encodedBytes = 0;
   /**
@@ -119,7 +123,7 @@ export class MirrorStore {
     else if (old?.bytes) this.bytesHeld -= old.bytes.length;
     let bytes: Uint8Array | undefined;
     if (content) {
-      bytes = storeFile(this.vol, path, content, info.name);
+      bytes = storeFile(this.vol, path, this.shared ? toShared(content) : content, info.name);
       this.bytesHeld += bytes.length;
     } else {
       // Over budget: the Volume keeps the structure with an empty node; the content stays on disk.
@@ -218,6 +222,7 @@ export class MirrorStore {
     this.#encodings.set(entry, Object.freeze([...list, encoded].sort((a, b) => rank(a) - rank(b))));
     this.encodedBytes += size;
     this.#encodedAt.set(path, (this.#encodedAt.get(path) ?? 0) + size);
+    this.onEncoding?.(path);
     return true;
   }
 
@@ -255,6 +260,22 @@ export class MirrorStore {
 }
 
 const NONE: readonly EncodedBytes[] = Object.freeze([]);
+
+/**
+ * A buffer of its own of `size` bytes, over a SharedArrayBuffer when `shared`: the one place the
+ * mirror allocates the memory a version's content or encoding is kept in (never a pool slice).
+ */
+export function allocateContent(size: number, shared: boolean): Buffer {
+  return shared ? Buffer.from(new SharedArrayBuffer(size)) : Buffer.allocUnsafeSlow(size);
+}
+
+// Content read by the directory engine is allocated shared already; any other arrives here once.
+function toShared(content: Uint8Array): Uint8Array {
+  if (content.length === 0 || content.buffer instanceof SharedArrayBuffer) return content;
+  const own = allocateContent(content.length, true);
+  own.set(content);
+  return own;
+}
 
 /** The host path of an entry named `name` in the host directory `dirHost`. */
 export function childHost(dirHost: string, name: string): string {

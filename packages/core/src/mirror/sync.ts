@@ -142,7 +142,7 @@ async function syncFile(ctx: SyncContext, path: string, host: string, stats: Sta
   }
   let read;
   try {
-    read = await ctx.readSlot(() => readStable(ctx.disk, host, stats, old !== undefined && !old.info.isDirectory && old.info.size === 0));
+    read = await ctx.readSlot(() => readStable(ctx.disk, host, stats, old !== undefined && !old.info.isDirectory && old.info.size === 0, store.shared));
   } catch (err) {
     if (changedUnderUs(err)) return ctx.unstable(path);
     // Unreadable (EACCES, EIO…): mirror the metadata and let DiskFS answer for the content, so
