@@ -19,7 +19,7 @@ import type { LoadGenerator } from './load.js';
 import { spread, type Spread } from './stats.js';
 
 /** One worker count, over every round. */
-export interface WorkersMeasure {
+interface WorkersMeasure {
   workers: number;
   /** Requests per second for the 1 KiB file and the 1 MiB file. */
   rps1k: Spread;
