@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [--quick] [--json] [--only fs,http,memfs,s3] [--rounds N] [--generator auto|wrk|node|autocannon]
+ * `pnpm bench [--quick] [--json] [--only fs,http,memfs,s3,workers] [--workers 1,2|auto] [--rounds N] [--generator auto|wrk|node|autocannon]
  * [--pin] [--out DIR] [--fixture DIR] [--contenders a,b] [--cases a,b] [--from results.json] [--no-save] [--help]`
  *
  * Runs the FS-level and HTTP-level benches, prints a table (or JSON with `--json`), and writes
@@ -25,11 +25,15 @@ import { renderMarkdown, renderText, type BenchResult } from './report.js';
 import { runS3Costs } from './s3-costs.js';
 import { s3ForHttp, type S3Server } from './s3rver.js';
 import { ratioChart } from './svg.js';
+import { parseWorkerCounts, runWorkersBench } from './workers-bench.js';
 
 const USAGE = `usage: pnpm bench [options]
   --quick                 every case briefly (checks the benchmark works, not speed)
   --json                  print JSON instead of tables
-  --only a,b              run only these parts: fs, http, memfs, s3 (the S3 mirror costs)
+  --only a,b              run only these parts: fs, http, memfs, s3 (the S3 mirror costs),
+                          workers (the hotfs command with --workers N on Node 24, unpinned)
+  --workers N,M|auto      worker counts of the workers part (default 1,2; 1 always runs;
+                          auto: one per available CPU)
   --rounds N              interleaved rounds (default 3, 1 with --quick)
   --generator G           auto|wrk|node|autocannon (default auto: wrk when installed)
   --pin                   each HTTP server on CPU ${PIN.server}, the load generator on CPU ${PIN.generator} (taskset),
@@ -63,6 +67,7 @@ try {
       contenders: { type: 'string' },
       cases: { type: 'string' },
       from: { type: 'string' },
+      workers: { type: 'string' },
       'no-save': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -76,10 +81,10 @@ if (values.help) {
 }
 
 const quick = values.quick;
-const PARTS = ['fs', 'http', 'memfs', 's3'];
+const PARTS = ['fs', 'http', 'memfs', 's3', 'workers'];
 const onlyList = values.only?.split(',').map((s) => s.trim());
 const badPart = onlyList?.find((p) => !PARTS.includes(p));
-if (badPart !== undefined) usageError(`--only must be fs, http, memfs or s3 (or a list of them); got ${badPart}`);
+if (badPart !== undefined) usageError(`--only must be fs, http, memfs, s3 or workers (or a list of them); got ${badPart}`);
 const only = values.only;
 /** Whether the run includes `part`. */
 const runs = (part: string) => onlyList === undefined || onlyList.includes(part);
@@ -88,6 +93,12 @@ const genName = (values.generator ?? (quick ? 'node' : 'auto')) as GeneratorName
 if (!['auto', 'wrk', 'node', 'autocannon'].includes(genName)) usageError(`--generator must be auto, wrk, node or autocannon; got ${genName}`);
 const rounds = Number(values.rounds ?? (quick ? 1 : 3));
 if (!Number.isInteger(rounds) || rounds < 1) usageError(`--rounds must be a positive integer; got ${values.rounds}`);
+let workerCounts: number[] = [];
+try {
+  workerCounts = parseWorkerCounts(values.workers ?? '1,2');
+} catch (err) {
+  usageError((err as Error).message);
+}
 const pin = values.pin;
 if (pin) {
   if (values.from) usageError('--pin runs servers; --from runs nothing');
@@ -117,8 +128,10 @@ try {
 }
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const root = values.from || !(runs('fs') || runs('http')) ? '' : ensureFixture(values.fixture);
-const generator = values.from || !runs('http') ? undefined : pickGenerator(genName, pin ? PIN.generator : undefined);
+// Pinned, the servers share one core by design; the workers part measures threads spread over all of them.
+const runWorkers = !values.from && runs('workers') && !pin;
+const root = values.from || !(runs('fs') || runs('http') || runWorkers) ? '' : ensureFixture(values.fixture);
+const generator = values.from || !(runs('http') || runWorkers) ? undefined : pickGenerator(genName, pin ? PIN.generator : undefined);
 
 const result: BenchResult = values.from
   ? (JSON.parse(readFileSync(values.from, 'utf8')) as BenchResult)
@@ -146,7 +159,7 @@ const result: BenchResult = values.from
 let s3: S3Server | undefined;
 try {
   if (!values.from && runs('fs')) result.fs = await runFsBench({ root, rounds, timeMs: budgets.fsTimeMs, quick, log });
-  if (generator) {
+  if (generator && runs('http')) {
     log(`http: load generator ${generator.name}`);
     // The S3 contenders' bucket, filled once per run with the files of the cases they take part in.
     // Its server runs beside the load generator: on the generator's CPU when pinned.
@@ -178,6 +191,19 @@ try {
   }
   if (!values.from && runs('memfs')) result.memfs = await runMemfsCosts({ quick, log });
   if (!values.from && runs('s3')) result.s3 = await runS3Costs({ quick, log });
+  if (pin && runs('workers')) log('workers: not run with --pin (its threads spread over every core)');
+  if (generator && runWorkers) {
+    result.workers = await runWorkersBench({
+      root,
+      generator,
+      counts: workerCounts,
+      rounds,
+      warmupMs: budgets.httpWarmupMs,
+      durationMs: budgets.httpDurationMs,
+      maxRequests: budgets.maxRequests,
+      log,
+    });
+  }
 } finally {
   await generator?.close();
   await s3?.stop();

@@ -12,6 +12,7 @@ import { s3CostsTable, type S3Costs } from './s3-costs.js';
 import type { S3HttpInfo } from './s3rver.js';
 import { geomean, ratio, type Spread } from './stats.js';
 import { checkTargets } from './targets.js';
+import { workersTable, type WorkersResult } from './workers-bench.js';
 
 /** How, where and when a run was made. */
 export interface RunMeta {
@@ -45,6 +46,7 @@ export interface BenchResult {
   http?: { contenders: string[]; cases: HttpCaseResult[] };
   memfs?: MemfsCosts;
   s3?: S3Costs;
+  workers?: WorkersResult;
 }
 
 type Table = { title: string; head: string[]; rows: string[][]; note?: string };
@@ -170,6 +172,7 @@ function tablesOf(r: BenchResult): Table[] {
     ...(r.http ? httpTables(r.http) : []),
     ...(r.memfs ? [memfsCostsTable(r.memfs)] : []),
     ...(r.s3 ? [s3CostsTable(r.s3)] : []),
+    ...(r.workers ? [workersTable(r.workers)] : []),
     targetsTable(r),
   ];
 }

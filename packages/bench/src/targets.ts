@@ -7,6 +7,7 @@ import type { BenchResult } from './report.js';
 import { HELD_PER_BYTE, WRITE_P99_MS, withinBudget } from './memfs-costs.js';
 import { geomean } from './stats.js';
 import { checkBackendTargets } from './backend-targets.js';
+import { workersTargets } from './workers-bench.js';
 
 /** One target and how the run did. */
 export interface TargetCheck {
@@ -161,5 +162,5 @@ export function checkTargets(r: BenchResult): TargetCheck[] {
       met: w.lost === 0 && w.p99Ms < WRITE_P99_MS,
     });
   } else out.push({ target: 'MemFS costs', measured: 'not run', met: null });
-  return [...out, ...checkBackendTargets(r)];
+  return [...out, ...checkBackendTargets(r), ...(r.workers ? workersTargets(r.workers) : [])];
 }

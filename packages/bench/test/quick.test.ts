@@ -154,7 +154,8 @@ describe('pnpm bench with bad flags', () => {
   it.each([
     [['--bogus'], /Unknown option '--bogus'/],
     [['--rounds', '0'], /--rounds must be a positive integer; got 0/],
-    [['--only', 'disk'], /--only must be fs, http, memfs or s3 \(or a list of them\); got disk/],
+    [['--only', 'disk'], /--only must be fs, http, memfs, s3 or workers \(or a list of them\); got disk/],
+    [['--workers', '0'], /--workers takes counts from 1 to 64 or auto, as a list; got 0/],
     [['--contenders', 'nginx'], /unknown contender\(s\): nginx/],
     [['--cases', '404,nope'], /no HTTP case starts with "nope"/],
     [['--pin', '--only', 'fs'], /--pin pins the HTTP servers; --only fs runs none/],
