@@ -1,10 +1,11 @@
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemFS, readFile } from '@hotfs/core';
-import { createFixture, formatReport, runConformance, type Fixture } from '@hotfs/core/conformance';
+import { formatReport, runConformance } from '@hotfs/core/conformance';
 import { S3FS } from '@hotfs/s3';
-import { countRequests, objectsFrom } from './support/objects.js';
-import { putObjects, startS3rver, type S3rver } from './support/s3rver.js';
+import { fixtureBucket } from './support/fixture-bucket.js';
+import { countRequests } from './support/objects.js';
+import { putObjects } from './support/s3rver.js';
 
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
@@ -20,23 +21,12 @@ async function within(ms: number, check: () => Promise<boolean>): Promise<number
 }
 
 describe('MemFS mirroring S3FS', () => {
-  let s3: S3rver;
-  let fixture: Fixture;
-  beforeAll(async () => {
-    [s3, fixture] = await Promise.all([startS3rver(), createFixture({ symlinks: false })]);
-    const client = s3.client();
-    await putObjects(client, 'bucket', objectsFrom(fixture.root, 'site/'));
-    await putObjects(client, 'bucket', { 'secret.txt': fixture.secret });
-    client.destroy();
-  });
-  afterAll(async () => {
-    await Promise.all([s3?.remove(), fixture?.remove()]);
-  });
+  const bucket = fixtureBucket();
 
   it('passes the kit', async () => {
-    const source = new S3FS({ bucket: 'bucket', prefix: 'site/', client: s3.client() });
+    const source = new S3FS({ bucket: 'bucket', prefix: 'site/', client: bucket.s3.client() });
     const mirror = await MemFS.mirror(source, { logger: quiet });
-    const report = await runConformance(mirror, fixture.root, { secretPath: fixture.secretPath, capabilities: { mtime: 'any' } });
+    const report = await runConformance(mirror, bucket.fixture.root, { secretPath: bucket.fixture.secretPath, capabilities: { mtime: 'any' } });
     expect(report.failures, formatReport('MemFS over S3FS', report)).toEqual([]);
     expect(report.passed).toContain('climbs to the secret');
     await mirror.close();
@@ -44,7 +34,7 @@ describe('MemFS mirroring S3FS', () => {
   });
 
   it('shows an object changed, added and deleted in the bucket within the reconcile interval + 1 s', async () => {
-    const client = s3.client();
+    const client = bucket.s3.client();
     await putObjects(client, 'bucket', { 'live/a.txt': 'a1', 'live/b.txt': 'b1' });
     const source = new S3FS({ bucket: 'bucket', prefix: 'live/', client });
     const mirror = await MemFS.mirror(source, { logger: quiet, reconcileIntervalMs: 500 });
@@ -63,7 +53,7 @@ describe('MemFS mirroring S3FS', () => {
   });
 
   it('reconciles an unchanged bucket of 1,000 objects with list calls only', async () => {
-    const client = s3.client();
+    const client = bucket.s3.client();
     const objects = new Map(Array.from({ length: 1000 }, (_, i) => [`many/d${i % 7}/f${i}.txt`, `content ${i}`]));
     await putObjects(client, 'bucket', objects);
     const sent = countRequests(client);
