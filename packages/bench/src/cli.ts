@@ -156,52 +156,68 @@ const result: BenchResult = values.from
       },
     };
 
+// A part that fails is recorded and named, and the others still run: one broken part (a peer's
+// crash, a missing Node 24) must not hide the rest, and the error is in the JSON and the report.
+async function part(name: string, run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (err) {
+    const message = String((err as Error)?.message ?? err).slice(0, 500);
+    (result.failedParts ??= {})[name] = message;
+    log(`${name}: FAILED: ${message}`);
+  }
+}
+
 let s3: S3Server | undefined;
 try {
-  if (!values.from && runs('fs')) result.fs = await runFsBench({ root, rounds, timeMs: budgets.fsTimeMs, quick, log });
+  if (!values.from && runs('fs')) await part('fs', async () => void (result.fs = await runFsBench({ root, rounds, timeMs: budgets.fsTimeMs, quick, log })));
   if (generator && runs('http')) {
-    log(`http: load generator ${generator.name}`);
-    // The S3 contenders' bucket, filled once per run with the files of the cases they take part in.
-    // Its server runs beside the load generator: on the generator's CPU when pinned.
-    const runCases = cases ?? httpCases;
-    const s3Paths = chosen.filter((c) => c.s3).flatMap((c) => runCases.filter((k) => runsIn(c, k.name)).flatMap((k) => k.paths));
-    let env: Record<string, string> = {};
-    if (s3Paths.length) {
-      const ready = await s3ForHttp(root, s3Paths, pin ? PIN.generator : undefined);
-      ({ server: s3, env } = ready);
-      result.meta.s3 = ready.info;
-      log(`http: s3rver at ${ready.server.endpoint} holds ${ready.info.objects} objects`);
-    }
-    const { serverCpus, ...http } = await runHttpBench({
-      root,
-      generator,
-      rounds,
-      warmupMs: budgets.httpWarmupMs,
-      durationMs: budgets.httpDurationMs,
-      latencyMs: budgets.httpLatencyMs,
-      maxRequests: budgets.maxRequests,
-      contenders: chosen,
-      ...(cases ? { cases } : {}),
-      pin,
-      env,
-      log,
+    await part('http', async () => {
+      log(`http: load generator ${generator.name}`);
+      // The S3 contenders' bucket, filled once per run with the files of the cases they take part in.
+      // Its server runs beside the load generator: on the generator's CPU when pinned.
+      const runCases = cases ?? httpCases;
+      const s3Paths = chosen.filter((c) => c.s3).flatMap((c) => runCases.filter((k) => runsIn(c, k.name)).flatMap((k) => k.paths));
+      let env: Record<string, string> = {};
+      if (s3Paths.length) {
+        const ready = await s3ForHttp(root, s3Paths, pin ? PIN.generator : undefined);
+        ({ server: s3, env } = ready);
+        result.meta.s3 = ready.info;
+        log(`http: s3rver at ${ready.server.endpoint} holds ${ready.info.objects} objects`);
+      }
+      const { serverCpus, ...http } = await runHttpBench({
+        root,
+        generator,
+        rounds,
+        warmupMs: budgets.httpWarmupMs,
+        durationMs: budgets.httpDurationMs,
+        latencyMs: budgets.httpLatencyMs,
+        maxRequests: budgets.maxRequests,
+        contenders: chosen,
+        ...(cases ? { cases } : {}),
+        pin,
+        env,
+        log,
+      });
+      result.http = http;
+      if (pin) result.meta.pin = { serverCpus: serverCpus ?? [], generatorCpus: generator.cpus ?? null, connections: PIN_CONNECTIONS };
     });
-    result.http = http;
-    if (pin) result.meta.pin = { serverCpus: serverCpus ?? [], generatorCpus: generator.cpus ?? null, connections: PIN_CONNECTIONS };
   }
-  if (!values.from && runs('memfs')) result.memfs = await runMemfsCosts({ quick, log });
-  if (!values.from && runs('s3')) result.s3 = await runS3Costs({ quick, log });
+  if (!values.from && runs('memfs')) await part('memfs', async () => void (result.memfs = await runMemfsCosts({ quick, log })));
+  if (!values.from && runs('s3')) await part('s3', async () => void (result.s3 = await runS3Costs({ quick, log })));
   if (pin && runs('workers')) log('workers: not run with --pin (its threads spread over every core)');
   if (generator && runWorkers) {
-    result.workers = await runWorkersBench({
-      root,
-      generator,
-      counts: workerCounts,
-      rounds,
-      warmupMs: budgets.httpWarmupMs,
-      durationMs: budgets.httpDurationMs,
-      maxRequests: budgets.maxRequests,
-      log,
+    await part('workers', async () => {
+      result.workers = await runWorkersBench({
+        root,
+        generator,
+        counts: workerCounts,
+        rounds,
+        warmupMs: budgets.httpWarmupMs,
+        durationMs: budgets.httpDurationMs,
+        maxRequests: budgets.maxRequests,
+        log,
+      });
     });
   }
 } finally {
@@ -217,10 +233,14 @@ const chart = result.http ? ratioChart(result.http.cases, result.http.contenders
 writeFileSync(join(outDir, 'results.json'), JSON.stringify(result, null, 2));
 writeFileSync(join(outDir, 'report.md'), renderMarkdown(result, chart ? 'chart.svg' : undefined));
 if (chart) writeFileSync(join(outDir, 'chart.svg'), chart);
-if (!result.meta.quick && !values['no-save'] && !only && !wanted && !cases) {
+const complete = !result.meta.quick && !only && !wanted && !cases;
+if (complete && result.failedParts) log('BENCHMARKS.md left as it was: a part failed');
+if (complete && !values['no-save'] && !result.failedParts) {
   writeFileSync(join(repoRoot, 'BENCHMARKS.md'), renderMarkdown(result, chart ? 'BENCHMARKS.svg' : undefined));
   if (chart) writeFileSync(join(repoRoot, 'BENCHMARKS.svg'), chart);
 }
 log(`results written to ${outDir}`);
 // JSON.stringify turns NaN into null: consumers see "no value", never a bogus number.
 process.stdout.write(values.json ? `${JSON.stringify(result)}\n` : `${renderText(result)}\n`);
+// Everything is written; the exit status still says that a part failed.
+if (result.failedParts) process.exitCode = 1;

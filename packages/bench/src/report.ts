@@ -47,6 +47,8 @@ export interface BenchResult {
   memfs?: MemfsCosts;
   s3?: S3Costs;
   workers?: WorkersResult;
+  /** Parts that failed, by name (`fs`, `http`, `memfs`, `s3`, `workers`), with the error: the others still ran. */
+  failedParts?: Record<string, string>;
 }
 
 type Table = { title: string; head: string[]; rows: string[][]; note?: string };
@@ -251,7 +253,7 @@ function checkLines(r: BenchResult): string[] {
 
 /** Problems worth a line of their own: crashes, wrong statuses, errors under load. */
 export function incidents(r: BenchResult): string[] {
-  const out: string[] = [];
+  const out: string[] = Object.entries(r.failedParts ?? {}).map(([part, error]) => `part ${part} failed: ${error}`);
   for (const c of r.http?.cases ?? []) {
     for (const [n, m] of Object.entries(c.results)) {
       if (m.crashed) out.push(`${n} / ${c.name}: ${m.crashed}`);
