@@ -33,7 +33,10 @@ export const httpCases: HttpCase[] = [
   { name: '404', paths: [MISSING_PATH], expect: 404, bodyBytes: 0 },
   { name: '0 B', paths: [F.empty.path], expect: 200, bodyBytes: 0 },
   { name: '640 B', paths: [F.b640.path], expect: 200, bodyBytes: 640 },
-  { name: '1 KiB', paths: [F.k1.path], expect: 200, bodyBytes: 1024 },
+  // The case the backend and S3 targets are judged on: one by one, a slow period of the host (every
+  // server, the ceiling included, at ~1.5x the CPU per request for tens of seconds) fell on a few
+  // contenders' whole samples in both rounds; alternating slices share it out as for large bodies.
+  { name: '1 KiB', paths: [F.k1.path], expect: 200, bodyBytes: 1024, durationScale: 2, windows: 4 },
   { name: '64 KiB', paths: [F.k64.path], expect: 200, bodyBytes: F.k64.size },
   // Four 1 s slices each (wrk runs whole seconds), so a contender's slices spread over ~30 s.
   { name: '1 MiB', paths: [F.m1.path], expect: 200, bodyBytes: F.m1.size, durationScale: 2, windows: 4 },
