@@ -126,6 +126,8 @@ export class CacheDirectory implements File {
 export class Lru<V> {
   readonly #map = new Map<string, { value: V; weight: number }>();
   #total = 0;
+  /** The most recently used key: using it again moves nothing (a Map delete + set per hit of a hot file is measurable). */
+  #newest: string | undefined;
   constructor(private readonly budget: number) {}
 
   /** Sum of the weights held. */
@@ -144,9 +146,10 @@ export class Lru<V> {
   /** The entry, moved to the recent end. */
   use(key: string): V | undefined {
     const entry = this.#map.get(key);
-    if (entry === undefined) return undefined;
+    if (entry === undefined || key === this.#newest) return entry?.value;
     this.#map.delete(key);
     this.#map.set(key, entry);
+    this.#newest = key;
     return entry.value;
   }
 
@@ -160,6 +163,7 @@ export class Lru<V> {
     }
     this.#map.set(key, { value, weight });
     this.#total += weight;
+    this.#newest = key;
   }
 
   delete(key: string): void {
@@ -167,6 +171,7 @@ export class Lru<V> {
     if (entry === undefined) return;
     this.#map.delete(key);
     this.#total -= entry.weight;
+    if (key === this.#newest) this.#newest = undefined;
   }
 
   /** Deletes every key `drop` says to. */
@@ -177,6 +182,7 @@ export class Lru<V> {
   clear(): void {
     this.#map.clear();
     this.#total = 0;
+    this.#newest = undefined;
   }
 }
 

@@ -112,11 +112,17 @@ export class CacheFS implements FileSystem {
 
   async open(path: string): Promise<File> {
     const clean = this.#clean(path);
-    return (await this.#open(clean)) ?? missing(clean);
+    return this.#hot(clean) ?? (await this.#open(clean)) ?? missing(clean);
   }
 
   /** {@link FileSystem.tryOpen}: `undefined` for a missing path. */
-  async tryOpen(path: string): Promise<File | undefined> {
+  tryOpen(path: string): Promise<File | undefined> {
+    // Not async: a held, young file (the common answer) resolves with no promise in between.
+    const hot = this.#closed || typeof path !== 'string' ? undefined : this.#hot(cleanPath(path));
+    return hot === undefined ? this.#tryOpen(path) : Promise.resolve(hot);
+  }
+
+  async #tryOpen(path: string): Promise<File | undefined> {
     return this.#open(this.#clean(path));
   }
 
@@ -152,10 +158,17 @@ export class CacheFS implements FileSystem {
     this.#meta.clear();
   }
 
+  /** The held file at `clean`, opened, while it is young: an answer that needs no source. */
+  #hot(clean: string): File | undefined {
+    const held = this.#content.get(clean);
+    return held !== undefined && this.#young(held.at) ? new MemFile(clean, this.#content.use(clean)!.version) : undefined;
+  }
+
   async #open(clean: string): Promise<File | undefined> {
+    const hot = this.#hot(clean);
+    if (hot !== undefined) return hot;
     const held = this.#content.get(clean);
     if (held !== undefined) {
-      if (this.#young(held.at)) return new MemFile(clean, this.#content.use(clean)!.version);
       return this.#hand(clean, await this.#flights.run('v' + clean, () => this.#revalidate(clean, held)));
     }
     const meta = this.#fresh(clean);

@@ -206,6 +206,19 @@ describe('CacheFS', () => {
     expect(cache.usage.entries).toBeLessThanOrEqual(5);
   });
 
+  it('keeps the use order exact when the newest file is read again and again', async () => {
+    const body = (c: string) => c.repeat(100);
+    const { source, cache } = await cached({ a: body('a'), b: body('b'), c: body('c') }, { maxBytes: 200, maxFileSize: 100 });
+    // a is the newest twice in a row (nothing moves), then b is stored after it, then a is used again.
+    for (const p of ['/a', '/a', '/b', '/a']) await readFile(cache, p);
+    await readFile(cache, '/c'); // b is the least recently used now
+    expect(source.calls.open).toBe(3);
+    for (const p of ['/a', '/c']) await readFile(cache, p);
+    expect(source.calls.open).toBe(3);
+    await readFile(cache, '/b');
+    expect(source.calls.open).toBe(4);
+  });
+
   it('keeps an open file on its version across a refresh and an eviction', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const { dir, cache } = await cached({ 'a.txt': 'AAAA', 'b.txt': 'BBBB' }, { maxBytes: 4, maxFileSize: 4, maxAge: 1000 });

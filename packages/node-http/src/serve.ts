@@ -131,7 +131,7 @@ async function serveFile(ctx: ServeContext, facts: RequestFacts, routed: Route, 
       if (fallback !== undefined) file = await tryOpen(ctx.fs, (routed = fallback).path);
     }
     if (file === undefined) return NOT_FOUND;
-    info ??= await file.stat();
+    info ??= file.statSync !== undefined ? file.statSync() : await file.stat();
     const redirect = redirectFor(ctx, routed, info);
     if (redirect !== undefined) return closing(file, redirect);
     let path = routed.path;
