@@ -105,14 +105,14 @@ export function serveContent(ctx: ServeContext, facts: RequestFacts, target: str
         if (fallback !== undefined) file = ctx.fs.tryOpenSync((routed = fallback).path);
       }
       if (file === undefined) served = NOT_FOUND;
-      else if (file.statSync !== undefined) {
-        info = file.statSync();
-        const redirect = redirectFor(ctx, routed, info);
-        if (redirect !== undefined) served = closing(file, redirect);
-        else if (!info.isDirectory) {
-          served = negotiates(ctx, file, info, routed.path) ? encodedSync(ctx, facts, routed.path, file, info) : content(ctx, facts, file, info, routed.path);
-        }
-      }
+      else if (file.statSync !== undefined) served = known(ctx, facts, routed, file, (info = file.statSync()));
+    } else if (ctx.fs.tryOpen !== undefined) {
+      const opening = routed;
+      ctx.fs.tryOpen(opening.path).then(
+        (opened) => serveOpened(ctx, facts, opening, opened, done),
+        (error: unknown) => done(failed(undefined, error)),
+      );
+      return;
     }
   } catch (error) {
     served = failed(file, error);
@@ -122,10 +122,37 @@ export function serveContent(ctx: ServeContext, facts: RequestFacts, target: str
   else done(served);
 }
 
-/** The same steps as {@link serveContent}, awaiting what is not known yet. Never rejects. */
-async function serveFile(ctx: ServeContext, facts: RequestFacts, routed: Route, file: File | undefined, info: FileInfo | undefined): Promise<Served> {
+// A backend that opens with a promise but whose files know their info at once (a cache's held
+// file): after that one promise, the same steps as with tryOpenSync, with no other.
+function serveOpened(ctx: ServeContext, facts: RequestFacts, routed: Route, file: File | undefined, done: (served: Served) => void): void {
+  let info: FileInfo | undefined;
+  let served: Served | undefined;
   try {
-    file ??= await tryOpen(ctx.fs, routed.path);
+    if (file?.statSync !== undefined) served = known(ctx, facts, routed, file, (info = file.statSync()));
+  } catch (error) {
+    served = failed(file, error);
+  }
+  if (served === undefined) void serveFile(ctx, facts, routed, file, info, true).then(done);
+  else done(served);
+}
+
+// The answer for an open file whose info is known, when it needs no I/O: a redirect or a file's
+// headers. `undefined` for a directory, a sniff, or a negotiation the backend cannot make at once.
+function known(ctx: ServeContext, facts: RequestFacts, routed: Route, file: File, info: FileInfo): Served | undefined {
+  const redirect = redirectFor(ctx, routed, info);
+  if (redirect !== undefined) return closing(file, redirect);
+  if (info.isDirectory) return undefined;
+  if (!negotiates(ctx, file, info, routed.path)) return content(ctx, facts, file, info, routed.path);
+  return ctx.fs.tryOpenSync === undefined ? undefined : encodedSync(ctx, facts, routed.path, file, info);
+}
+
+/**
+ * The same steps as {@link serveContent}, awaiting what is not known yet (`opened`: the path was
+ * already opened, and `file` is what that gave). Never rejects.
+ */
+async function serveFile(ctx: ServeContext, facts: RequestFacts, routed: Route, file: File | undefined, info: FileInfo | undefined, opened = false): Promise<Served> {
+  try {
+    if (!opened) file ??= await tryOpen(ctx.fs, routed.path);
     if (file === undefined) {
       const fallback = fallbackFor(ctx, facts, routed);
       if (fallback !== undefined) file = await tryOpen(ctx.fs, (routed = fallback).path);
