@@ -52,6 +52,8 @@ type Found = { kind: 'held'; version: Required<HeldVersion> } | { kind: 'dir'; i
  * Capabilities: `tryOpen` and `tryStat` (a miss costs no Error); files held in memory and
  * directories offer `statSync`, `closeSync`, and held files `bytes()`. There is no `tryOpenSync`:
  * a path the cache has not seen needs the source, and that contract cannot say "not known yet".
+ * A held, young file still costs about what MemFS costs to serve: `tryOpen` resolves it with no
+ * promise in between, and the handler answers a file with `statSync` right after that one promise.
  *
  * The cache does not own its source: {@link CacheFS.close} drops what it holds and stops its
  * listeners (later calls reject with `EBADF`) and leaves the source open, as SubFS and OverlayFS do.
