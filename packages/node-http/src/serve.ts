@@ -87,8 +87,9 @@ interface Route {
  *
  * The steps are Go's `serveFile`: route, look up, then a redirect, a file's headers or a directory.
  * They run here without a promise as far as the backend allows (`tryOpenSync` with `statSync`:
- * files of a known type, misses and redirects are answered before this returns); the first step
- * that needs I/O hands the request to {@link serveFile}, which runs the same steps with awaits.
+ * files of a known type, misses and redirects are answered before this returns; with `tryOpen`
+ * only, right after its one promise); the first step that needs I/O hands the request to
+ * {@link serveFile}, which runs the same steps with awaits.
  */
 export function serveContent(ctx: ServeContext, facts: RequestFacts, target: string, done: (served: Served) => void): void {
   let routed: Route | Served | undefined;
