@@ -114,7 +114,7 @@ export class CacheFS implements FileSystem {
 
   async open(path: string): Promise<File> {
     const clean = this.#clean(path);
-    return this.#hot(clean) ?? (await this.#open(clean)) ?? missing(clean);
+    return (await this.#open(clean)) ?? missing(clean);
   }
 
   /** {@link FileSystem.tryOpen}: `undefined` for a missing path. */
