@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DiskFS, MemFS, type FileSystem } from '@hotfs/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { layRaceTree, raceReads, startRacer, type RaceSeen } from '../../../test-support/link-race.mjs';
+import { INSIDE, SECRET_MARK, layRaceTree, raceReads, startRacer, type RaceSeen } from '../../../test-support/link-race.mjs';
 import { openedAllowedSync, portableAllowed, portableAllowedSync, type Containment } from '../src/contain.js';
 import { DiskFS as SourceDiskFS } from '../src/disk.js';
 import { listCheckedDirectory } from '../src/host-dir.js';
@@ -169,7 +169,7 @@ describe('listings and mirrored metadata, with a link swapped in at a known mome
 
   // The sync engine with a store of its own. The hooks run at known moments: `ignored` as a listed
   // entry is taken up (before its stat), `fits` after a file's stat and before its metadata is kept.
-  function mirrorContext(root: string, hooks: { ignored?: (path: string) => void; fits?: () => void }): { ctx: SyncContext; retried: string[] } {
+  function mirrorContext(root: string, hooks: { ignored?: (path: string) => void; fits?: () => boolean | void }): { ctx: SyncContext; retried: string[] } {
     const retried: string[] = [];
     const ctx: SyncContext = {
       store: new MirrorStore(),
@@ -178,10 +178,7 @@ describe('listings and mirrored metadata, with a link swapped in at a known mome
         hooks.ignored?.(path);
         return false;
       },
-      fits: () => {
-        hooks.fits?.();
-        return false;
-      },
+      fits: () => hooks.fits?.() === true,
       changed: () => {},
       unstable: (path) => retried.push(path),
       newDirectory: () => {},
@@ -209,6 +206,31 @@ describe('listings and mirrored metadata, with a link swapped in at a known mome
     expect(swapped).toBe(true);
     // Not recorded with the outside file's metadata, and looked at again (where the link is refused).
     expect(ctx.store.get('/inside.txt')?.info.size).not.toBe(secretSize);
+    expect(retried).toContain('/inside.txt');
+    await syncPath(ctx, '/inside.txt', false);
+    expect(ctx.store.get('/inside.txt')).toBeUndefined();
+  });
+
+  it('the mirror reads no byte from outside when a listed file is swapped for a link before its read', async () => {
+    const tree = layRaceTree();
+    cleanups.push(() => tree.remove());
+    let swapped = false;
+    const { ctx, retried } = mirrorContext(tree.root, {
+      ignored: (path) => {
+        if (path !== '/inside.txt' || swapped) return;
+        swapped = true;
+        const tmp = join(tree.base, 'swap');
+        symlinkSync(join(tree.base, 'secret.txt'), tmp);
+        renameSync(tmp, join(tree.root, 'inside.txt'));
+      },
+      fits: () => true,
+    });
+    // Past the quiet window of files just written: read at once, not after a wait.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await syncPath(ctx, '/', true);
+    expect(swapped).toBe(true);
+    expect(Buffer.from(ctx.store.get('/inside.txt')?.bytes ?? []).toString()).not.toContain(SECRET_MARK);
+    expect(ctx.store.get('/d/f.txt')?.bytes).toEqual(INSIDE);
     expect(retried).toContain('/inside.txt');
     await syncPath(ctx, '/inside.txt', false);
     expect(ctx.store.get('/inside.txt')).toBeUndefined();

@@ -37,6 +37,11 @@ const EMPTIED_QUIET_MS = 300;
 /** How often an empty file is looked at again during {@link EMPTIED_QUIET_MS}. */
 const EMPTY_LOOK_MS = 10;
 
+/** How long a file with these stats must have been left alone before its bytes are taken. */
+export function quietWindow(stats: Stats, wasEmpty: boolean): number {
+  return stats.size === 0 && !wasEmpty ? EMPTIED_QUIET_MS : QUIET_MS;
+}
+
 /**
  * Reads a file only from a stable read: quiet for {@link QUIET_MS} ({@link EMPTIED_QUIET_MS} when it
  * is empty and was not already mirrored empty: `wasEmpty` false), and its stamp unchanged across the
@@ -55,7 +60,7 @@ export async function readStable(contain: Containment, host: string, known: Stat
     // reclaimed at once, and no descriptor is spent on a file that is still being written.
     const pre = attempt === 0 && emptyLooks === 0 && known ? known : await stat(host);
     if (!pre.isFile()) return undefined;
-    const quiet = pre.size === 0 && !wasEmpty ? EMPTIED_QUIET_MS : QUIET_MS;
+    const quiet = quietWindow(pre, wasEmpty);
     const age = Date.now() - Math.max(pre.mtimeMs, pre.ctimeMs);
     if (age >= 0 && age < quiet) {
       // An empty file is looked at again every few ms, not once at the end of its long window: the

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import type { Dirent, Stats } from 'node:fs';
+import { statSync, type Dirent, type Stats } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { portableAllowed } from '../contain.js';
 import { resolveHost, type DiskFS } from '../disk.js';
@@ -7,8 +7,10 @@ import { isFsError } from '../errors.js';
 import { listCheckedDirectory } from '../host-dir.js';
 import { baseName, dirName, joinPath } from '../path.js';
 import type { FileInfo } from '../types.js';
-import { readStable, stampOf, stat } from './read.js';
-import { childHost, type ChangeType, type MirrorStore } from './store.js';
+import { readStable, stampOf, stat, type StableRead } from './read.js';
+import { DirectoryReader } from './read-now.js';
+import { nextSlice, sliceUsed } from './slice.js';
+import { childHost, type ChangeType, type MirrorEntry, type MirrorStore } from './store.js';
 
 /** What the sync engine needs from its owner. */
 export interface SyncContext {
@@ -113,14 +115,31 @@ async function syncDirectory(ctx: SyncContext, path: string, host: string, pathS
   const onDisk = new Set(entries.map((e) => e.name));
   for (const name of store.childNames(path)) if (!onDisk.has(name)) forget(ctx, joinPath(path, name));
   // Children in parallel (file reads are bounded by ctx.readSlot). A plain entry of a real directory
-  // is its own real path: only symbolic links need resolving under the policy.
-  await Promise.all(
-    entries.map((entry) => {
+  // is its own real path: only symbolic links need resolving under the policy. A plain file is
+  // first tried at once (syncFileNow): most are small and quiet, and settle without a promise.
+  const pending: Promise<void>[] = [];
+  // Awaited together at the end; until then a failure must not count as unhandled.
+  const later = (sync: Promise<void>): void => {
+    sync.catch(() => {});
+    pending.push(sync);
+  };
+  const reader = new DirectoryReader(ctx.disk, host, stats, store.shared);
+  try {
+    for (const entry of entries) {
       const child = joinPath(path, entry.name);
-      if (entry.isSymbolicLink() || ctx.ignored(child)) return syncPath(ctx, child, true);
-      return syncAt(ctx, child, childHost(host, entry.name), true);
-    }),
-  );
+      if (entry.isSymbolicLink() || ctx.ignored(child)) later(syncPath(ctx, child, true));
+      else if (!entry.isFile() || !syncFileNow(ctx, reader, child, childHost(host, entry.name), entry.name)) {
+        later(syncAt(ctx, child, childHost(host, entry.name), true));
+      }
+      if (sliceUsed()) {
+        reader.release();
+        await nextSlice();
+      }
+    }
+  } finally {
+    reader.release();
+  }
+  await Promise.all(pending);
 }
 
 function putDirectory(ctx: SyncContext, path: string, host: string, stats: Stats): void {
@@ -152,6 +171,46 @@ async function syncFile(ctx: SyncContext, path: string, host: string, stats: Sta
     return ctx.changed(store.putFile(path, onDiskInfo(path, stats, stamp), host, stamp, undefined), path);
   }
   if (!read) return ctx.unstable(path);
+  keep(ctx, path, host, read);
+}
+
+/**
+ * {@link syncAt} for a plain entry of a directory just listed, done at once with blocking calls
+ * when that is the whole story: a regular file that is unchanged, or small, quiet and read in one
+ * stable read by `reader`. False when it is not; the caller then runs syncAt, which starts over and
+ * handles every other case (waits, retries, errors, links, the memory budget).
+ */
+function syncFileNow(ctx: SyncContext, reader: DirectoryReader, path: string, host: string, name: string): boolean {
+  const { store } = ctx;
+  const old = store.get(path);
+  const oldFile = old !== undefined && !old.info.isDirectory ? old : undefined;
+  // A file the mirror holds is looked at first (one stat): a reconcile mostly finds it unchanged.
+  if (oldFile !== undefined && unchangedNow(ctx, path, host, oldFile)) return true;
+  const read = reader.read(name, oldFile?.info.size === 0, (size) => ctx.fits(path, size));
+  if (read === undefined) return false;
+  store.links.delete(path);
+  keep(ctx, path, host, read);
+  return true;
+}
+
+/** Whether the file the mirror holds at `path` is still what `host` shows (one blocking stat). */
+function unchangedNow(ctx: SyncContext, path: string, host: string, held: MirrorEntry): boolean {
+  let stats: Stats | undefined;
+  try {
+    stats = statSync(host, { throwIfNoEntry: false });
+  } catch {
+    return false;
+  }
+  if (stats === undefined || !stats.isFile()) return false;
+  // What syncFile skips: same version at the same place, held or kept on disk as the budget says.
+  const unchanged = held.stamp === stampOf(stats) && ctx.store.hostOf(path) === host && (!held.onDisk || !ctx.fits(path, stats.size));
+  if (unchanged) ctx.store.links.delete(path);
+  return unchanged;
+}
+
+/** Stores a stable read as the path's new version, within the budget decided now. */
+function keep(ctx: SyncContext, path: string, host: string, read: StableRead): void {
+  const { store } = ctx;
   const readStamp = stampOf(read.stats);
   // Reads run in parallel: the budget is decided again here, synchronously with the store.
   if (!ctx.fits(path, read.bytes.length)) {
