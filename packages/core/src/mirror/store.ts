@@ -2,7 +2,7 @@ import { CONTENT_CODINGS, type EncodedBytes } from '../capabilities/encodings.js
 import { baseName, compareNames, dirName, joinPath } from '../path.js';
 import type { FileInfo } from '../types.js';
 import { PathIndex } from './path-index.js';
-import { Volume, removeTree, storeFile } from './volume.js';
+import { Volume, mirrorVolume, removeTree, storeFile } from './volume.js';
 
 /**
  * One version of one mirrored path. Immutable: a change replaces the entry, so an open File keeps
@@ -35,7 +35,7 @@ export type { ChangeType };
  * miss throws nothing.
  */
 export class MirrorStore {
-  readonly vol = new Volume();
+  readonly vol: Volume = mirrorVolume();
   readonly index = new PathIndex<MirrorEntry>();
   /** Bytes of file content held in memory. */
   bytesHeld = 0;
