@@ -13,7 +13,7 @@ export interface MemFSOptions {
   symlinks?: SymlinkPolicy;
   /**
    * Paths to leave out, tested against the hotfs path (`/node_modules`, `/docs/.cache/x`). A RegExp or a
-   * predicate; glob strings are refused (chokidar 4+ would silently ignore nothing with them).
+   * predicate; glob strings are refused (taken as text, they would silently ignore nothing).
    */
   ignore?: RegExp | ((path: string) => boolean);
   /** Files larger than this many bytes stay on disk (metadata is still mirrored); default no limit. */
@@ -22,7 +22,7 @@ export interface MemFSOptions {
   maxBytes?: number;
   /** Milliseconds between reconcile walks that heal missed events; 0 disables. Default 15000. */
   reconcileIntervalMs?: number;
-  /** Milliseconds after a path's last event to look at it again (chokidar drops fast repeats); default 100. A directory source only. */
+  /** Milliseconds after a path's last event to look at it again (a writer may still be at work when its event arrives); default 100. A directory source only. */
   settleMs?: number;
   /**
    * Watch for changes (default true): a directory with a file watcher, a FileSystem through its change

@@ -17,7 +17,7 @@ let copyDir: { dir: string; remove: () => Promise<void> };
 beforeAll(async () => {
   fixture = await createFixture();
   // A second installed copy of the package, as a backend's own dependency would be: its own dist,
-  // resolving chokidar and memfs from this package's dependencies.
+  // resolving memfs from this package's dependencies.
   copyDir = await tempDir('hotfs-copy-');
   const copy = join(copyDir.dir, 'node_modules', '@hotfs', 'core');
   await mkdir(copy, { recursive: true });

@@ -22,7 +22,7 @@ async function mirrored(setup: (dir: string) => Promise<void>) {
   return { dir, fs };
 }
 
-/** Records the path of every fs.watch call made from now on (chokidar imports it from node:fs). */
+/** Records the path of every fs.watch call made from now on. */
 function recordWatches(): string[] {
   const watched: string[] = [];
   const original = nodeFs.watch;
@@ -87,8 +87,8 @@ describe('MemFS watcher', () => {
 });
 
 describe('MemFS watcher, a directory replaced by another', () => {
-  // chokidar watches inodes: after `mv a b; mkdir a` its watch on "a" follows the moved directory,
-  // and nothing watches the new "a" unless the mirror makes it.
+  // An inotify watch follows its inode: after `mv a b; mkdir a` the watch put on "a" follows the
+  // moved directory, and nothing watches the new "a" unless the mirror makes it.
   it.each([
     ['mv a b; mkdir a', async (d: string) => (await rename(join(d, 'a'), join(d, 'b')), await mkdir(join(d, 'a')))],
     [

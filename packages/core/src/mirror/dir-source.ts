@@ -7,7 +7,8 @@ import { MirrorUpkeep } from './upkeep.js';
 
 /**
  * A host directory as a mirror's source: read through a DiskFS (the symlink policy and the root's
- * containment), watched by chokidar, reconciled by a readdir + stat walk (sync.ts, upkeep.ts).
+ * containment), watched one directory at a time (watch.ts), reconciled by a readdir + stat walk
+ * (sync.ts, upkeep.ts).
  */
 export class DirectorySource implements MirrorSource {
   readonly label: string;
@@ -51,7 +52,8 @@ export class DirectorySource implements MirrorSource {
   }
 
   follow(): Promise<void> {
-    return this.#upkeep.startWatcher();
+    this.#upkeep.startWatcher();
+    return Promise.resolve();
   }
 
   scheduleReconcile(): void {

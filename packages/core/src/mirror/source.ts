@@ -21,7 +21,7 @@ export interface MirrorHost {
 
 /**
  * Where a MemFS mirror's content comes from, and how it is kept fresh: a host directory (watched
- * by chokidar, dir-source.ts) or any FileSystem (followed by its change feed or a periodic walk,
+ * one directory at a time, dir-source.ts) or any FileSystem (followed by its change feed or a periodic walk,
  * source-sync.ts). MemFS itself only holds the store and answers from it.
  */
 export interface MirrorSource {

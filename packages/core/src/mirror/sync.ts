@@ -23,8 +23,9 @@ export interface SyncContext {
   /** A file could not be read consistently: look again later. */
   unstable(path: string): void;
   /**
-   * A directory now stands at `path` that the mirror did not hold there a moment ago: another inode
-   * replaced the one it held (`replaced`), or it is new. Whatever watched the old one must watch this one.
+   * A directory stands at `path` that the mirror did not hold there a moment ago: new (told before
+   * it is listed), or another inode that replaced the one held (`replaced`, told once listed). It
+   * must be watched from now on.
    */
   newDirectory(path: string, host: string, replaced: boolean): void;
   warn(message: string): void;
@@ -84,6 +85,8 @@ async function syncDirectory(ctx: SyncContext, path: string, host: string, pathS
   }
   const old = store.get(path);
   const existed = old?.info.isDirectory === true;
+  // Watched before it is listed: whatever changes after the listing is reported.
+  if (!existed) ctx.newDirectory(path, host, false);
   let listed: { stats: Stats; entries: Dirent[] | undefined } | undefined;
   let replaced = false;
   try {
@@ -109,7 +112,7 @@ async function syncDirectory(ctx: SyncContext, path: string, host: string, pathS
   if (listed === undefined) return ctx.unstable(path);
   const { stats, entries } = listed;
   putDirectory(ctx, path, host, stats);
-  if (replaced || !existed) ctx.newDirectory(path, host, replaced);
+  if (replaced) ctx.newDirectory(path, host, true);
   if (entries === undefined) return;
   store.unreadable.delete(path);
   const onDisk = new Set(entries.map((e) => e.name));

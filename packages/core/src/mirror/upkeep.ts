@@ -1,15 +1,8 @@
-import type { FSWatcher } from 'chokidar';
 import type { ResolvedOptions } from '../mem-options.js';
 import { dirName } from '../path.js';
 import type { SyncQueue } from './queue.js';
 import type { MirrorStore } from './store.js';
-import { startWatcher, watcherErrorHint } from './watch.js';
-
-/**
- * How long a removed directory's path is remembered: chokidar re-reads a changed directory within
- * milliseconds; a loaded machine may take a second or two to get there.
- */
-const GONE_WINDOW_MS = 10_000;
+import { DirectoryWatcher, watcherErrorHint } from './watch.js';
 
 /**
  * What keeps a MemFS mirror fresh after its first walk: the watcher's hints turned into syncs, a
@@ -23,10 +16,8 @@ export class MirrorUpkeep {
   readonly #options: ResolvedOptions;
   readonly #store: MirrorStore;
   readonly #queue: SyncQueue;
-  #watcher: FSWatcher | undefined;
+  #watcher: DirectoryWatcher | undefined;
   #reconcileTimer: NodeJS.Timeout | undefined;
-  /** Directories that left the mirror within the last {@link GONE_WINDOW_MS}, with when. */
-  readonly #recentlyGone = new Map<string, number>();
   /** Paths whose pending second look must be deep: a shallow hint arriving later must not make it shallow. */
   readonly #settleDeep = new Set<string>();
   #closed = false;
@@ -38,57 +29,43 @@ export class MirrorUpkeep {
     this.#queue = queue;
   }
 
-  /** Starts the watcher; resolves once it is live. A watcher that cannot start is logged, never thrown. */
-  async startWatcher(): Promise<void> {
-    const { ignore, logger } = this.#options;
-    const root = this.#root;
-    try {
-      this.#watcher = await startWatcher(
-        root,
-        (host, deep) => this.#hint(host, deep),
-        (host) => host.startsWith(root + '/') && ignore(host.slice(root.length)),
-        (err) => logger.error(`hotfs: watcher error on ${root}: ${(err as Error)?.message ?? err}; ${watcherErrorHint(err)}`),
-      );
-    } catch (err) {
-      logger.error(`hotfs: cannot watch ${root}: ${(err as Error)?.message ?? err}; ${watcherErrorHint(err)}`);
-    }
+  /**
+   * Starts the watcher. It watches each directory as the walk reaches it (see
+   * {@link MirrorUpkeep.newDirectory}), so it is live at once and makes no scan of its own.
+   */
+  startWatcher(): void {
+    const { logger } = this.#options;
+    this.#watcher = new DirectoryWatcher(
+      (host, deep) => this.#hint(host, deep),
+      (err) => logger.error(`hotfs: watcher error on ${this.#root}: ${(err as Error)?.message ?? err}; ${watcherErrorHint(err)}`),
+    );
   }
 
-  // chokidar drops a second change to a path within ~50 ms, and reports nothing for a file created
-  // and removed at once (which still changes its directory): look again at the path and its parent
-  // once the path is quiet.
+  // A writer may still be at work when its event arrives (a read then finds the file unstable), and
+  // a file created and removed at once still changed its directory: look again at the path and its
+  // parent once the path is quiet.
   /** Looks at `path` (and its parent) again once it has been quiet for the settle time. */
   settle(path: string, deep: boolean): void {
     if (deep) this.#settleDeep.add(path);
     this.#queue.whenQuiet(path, this.#options.settleMs, () => this.#syncWithParent(path, this.#settleDeep.delete(path)));
   }
 
-  // chokidar keeps watching a directory's inode under its path: after `mv a b; mkdir a` it reports
-  // what happens in b as happening in a, and never watches the new a (it re-reads the parent only
-  // after a moment, and then finds an "a" it already tracks), whose changes would then wait for the
-  // reconcile. So a directory that replaced another, or that appears where one was removed a moment
-  // ago, is watched again: that watches what stands there now, and the deep second look picks up
-  // what was written into it before that watch began.
-  /** A directory the mirror did not hold at `path` a moment ago now stands there (`replaced`: instead of another). */
+  /**
+   * A directory the mirror did not hold at `path` a moment ago stands there: about to be listed
+   * (new), or listed and found to be another inode than the one held (`replaced`). An inotify watch
+   * follows its inode, so a replaced directory is watched anew, and looked at again (deep) once
+   * quiet for what was written into it before that watch began.
+   */
   newDirectory(path: string, host: string, replaced: boolean): void {
-    if (!replaced && !this.#recentlyGone.delete(path)) return;
     // A directory reached through a link outside the root is not watched at all (links are not followed).
     if (this.#closed || this.#watcher === undefined || (host !== this.#root && !host.startsWith(this.#root + '/'))) return;
-    this.#watcher.unwatch(host);
-    this.#watcher.add(host);
-    this.settle(path, true);
+    this.#watcher.watch(host, replaced);
+    if (replaced) this.settle(path, true);
   }
 
-  /** The directory at `path` left the mirror: one that appears there soon after is watched anew. */
+  /** The directory at `path` left the mirror: its watch (if any) goes. */
   directoryGone(path: string): void {
-    const now = Date.now();
-    this.#recentlyGone.delete(path);
-    this.#recentlyGone.set(path, now);
-    // Oldest first (insertion order): drop what is past the window, so the map stays small.
-    for (const [p, at] of this.#recentlyGone) {
-      if (now - at < GONE_WINDOW_MS) break;
-      this.#recentlyGone.delete(p);
-    }
+    this.#watcher?.unwatch(path === '/' ? this.#root : this.#root + path);
   }
 
   /** Plans the next reconcile walk. */
@@ -103,18 +80,13 @@ export class MirrorUpkeep {
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#reconcileTimer);
-    await this.#watcher?.close();
+    this.#watcher?.close();
   }
 
   async #reconcile(): Promise<void> {
-    const hadRoot = this.#store.get('/') !== undefined;
     try {
+      // A root that vanished and came back is a new directory to the walk: it is watched again.
       await this.#queue.schedule('/', true);
-      // The root vanished and came back: the old watcher watches nothing any more.
-      if (!hadRoot && this.#store.get('/') && this.#options.watch && !this.#closed) {
-        await this.#watcher?.close();
-        await this.startWatcher();
-      }
     } catch (err) {
       if (!this.#closed) this.#options.logger.error(`hotfs: reconcile failed: ${(err as Error)?.message ?? err}`);
     }

@@ -1,5 +1,4 @@
-import type { Stats } from 'node:fs';
-import { watch, type FSWatcher } from 'chokidar';
+import { watch, type FSWatcher } from 'node:fs';
 
 /** Hints from the watcher: a host path that may have changed, and whether a whole tree may have. */
 type Hint = (hostPath: string, deep: boolean) => void;
@@ -17,41 +16,72 @@ export function watcherErrorHint(err: unknown): string {
 }
 
 /**
- * Watches a real host directory with chokidar, one watch per DIRECTORY. Watching every file too
- * (chokidar's default) costs an inotify watch and ~2.6 KiB per file and most of the watcher's start
- * time, and tells nothing more: inotify on a directory already reports every write, truncate,
- * attribute change, create, delete and rename of the entries in it, and chokidar passes those on as
- * `raw` events (event, child name, { watchedPath }). So everything but directories is `ignored`
- * (chokidar tests its directory listings with lstat stats, so files never get a watcher of their
- * own, yet their directory's watcher keeps reporting them), and each raw event becomes a hint for
- * the child it names. Symbolic links are not followed by the watcher (a `loop -> .` link would
- * multiply every event); the mirror maps events through its own link table.
- * Resolves once the watcher is ready. Errors never throw: they go to `onError`.
+ * One `fs.watch` (one inotify watch on Linux) per directory of the mirror, none per file: a
+ * directory's watch already reports every write, truncate, attribute change, create, delete and
+ * rename of the entries in it, each naming the entry; each event becomes a hint for that child.
+ *
+ * The mirror's own walk says which directories exist: it watches each directory before listing it,
+ * so nothing written after the listing goes unseen, and no second scan of the tree is made (a
+ * watcher library lists the whole tree again and stats every file: for 100,000 files that cost
+ * more than reading them). A directory that leaves the mirror is unwatched; one that replaced
+ * another under the same path is watched anew (an inotify watch follows its inode, not the path).
+ * Links are never followed by a watch: the mirror maps events through its own link table.
+ * Errors never throw: they go to `onError`, once per error code.
  */
-export async function startWatcher(root: string, hint: Hint, ignored: (hostPath: string) => boolean, onError: (err: unknown) => void): Promise<FSWatcher> {
-  const watcher = watch(root, {
-    ignoreInitial: true,
-    followSymlinks: false,
-    // Deletes with atomic: true arrive ~100 ms late; the mirror re-stats on every hint anyway.
-    atomic: false,
-    ignorePermissionErrors: true,
-    // Without stats (chokidar's first look at a path) only the user's ignore can decide.
-    ignored: (path: string, stats?: Stats) => path !== root && ((stats !== undefined && !stats.isDirectory()) || ignored(path)),
-  });
-  watcher.on('raw', (_event, name: string | null | undefined, details) => {
-    const dir = (details as { watchedPath?: string } | undefined)?.watchedPath;
-    if (typeof dir !== 'string') return;
-    // No name (allowed by fs.watch, not seen on Linux): anything in the directory may have changed.
-    if (!name) return hint(dir, true);
-    // A directory's own deletion or move names the directory itself: the bogus child path this
-    // makes is harmless (its sync finds nothing), and the hint also looks at the directory.
-    hint(dir === '/' ? `/${name}` : `${dir}/${name}`, false);
-  });
-  // A new directory's own watcher only starts after chokidar has listed it: the deep hint (and the
-  // settle re-check after it) picks up what was written into it meanwhile.
-  watcher.on('addDir', (p) => hint(p, true));
-  watcher.on('unlinkDir', (p) => hint(p, true));
-  watcher.on('error', onError);
-  await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
-  return watcher;
+export class DirectoryWatcher {
+  readonly #watches = new Map<string, FSWatcher>();
+  readonly #hint: Hint;
+  readonly #onError: (err: unknown) => void;
+  readonly #reported = new Set<string>();
+  #closed = false;
+
+  constructor(hint: Hint, onError: (err: unknown) => void) {
+    this.#hint = hint;
+    this.#onError = onError;
+  }
+
+  /** Watches the host directory `dir`; `fresh`: again, though it is watched (another inode stands there). */
+  watch(dir: string, fresh = false): void {
+    if (this.#closed || (this.#watches.has(dir) && !fresh)) return;
+    this.unwatch(dir);
+    let watcher: FSWatcher;
+    try {
+      watcher = watch(dir, (_event, name) => {
+        // No name (allowed by fs.watch, not seen on Linux): anything in the directory may have changed.
+        // A watched directory's own deletion names the directory itself: the bogus child path this
+        // makes is harmless (its sync finds nothing), and the parent's watch reports the deletion.
+        if (name) this.#hint(dir === '/' ? `/${name}` : `${dir}/${name}`, false);
+        else this.#hint(dir, true);
+      });
+    } catch (err) {
+      this.#error(err);
+      return;
+    }
+    watcher.on('error', (err) => {
+      if (this.#watches.get(dir) === watcher) this.unwatch(dir);
+      this.#error(err);
+    });
+    this.#watches.set(dir, watcher);
+  }
+
+  /** Stops watching the host directory `dir`, if it is watched. */
+  unwatch(dir: string): void {
+    this.#watches.get(dir)?.close();
+    this.#watches.delete(dir);
+  }
+
+  /** Stops every watch; later calls do nothing. */
+  close(): void {
+    this.#closed = true;
+    for (const watcher of this.#watches.values()) watcher.close();
+    this.#watches.clear();
+  }
+
+  // At the inotify limit every new directory fails alike: one line says it, with the fix.
+  #error(err: unknown): void {
+    const code = String((err as NodeJS.ErrnoException | undefined)?.code ?? err);
+    if (this.#reported.has(code)) return;
+    this.#reported.add(code);
+    this.#onError(err);
+  }
 }
