@@ -5,7 +5,10 @@ import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { Volume, removeTree, storeFile } from '../src/mirror/volume.js';
+import { Volume, mirrorVolume, removeTree, storeFile } from '../src/mirror/volume.js';
+
+// As the process had them before any file was stored.
+const [getuid, getgid] = [process.getuid, process.getgid];
 
 describe('memfs internals used by MemFS', () => {
   it('are those of the pinned memfs version', () => {
@@ -47,6 +50,28 @@ describe('memfs internals used by MemFS', () => {
     removeTree(vol, '/d');
     expect(vol.existsSync('/d')).toBe(false);
     expect(Object.keys(inodes()).length).toBe(before);
+  });
+
+  it('stores into the directory that stands at the path now, after a removeTree and a new mkdir there', () => {
+    const vol = mirrorVolume();
+    vol.mkdirSync('/d');
+    storeFile(vol, '/d/old.txt', Buffer.from('old'));
+    removeTree(vol, '/d');
+    vol.mkdirSync('/d');
+    storeFile(vol, '/d/new.txt', Buffer.from('new'));
+    expect(vol.readdirSync('/d')).toEqual(['new.txt']);
+    expect(vol.readFileSync('/d/new.txt', 'utf8')).toBe('new');
+  });
+
+  it('a mirror Volume makes nodes with the process ids, and leaves process.getuid and getgid as they were', () => {
+    const vol = mirrorVolume();
+    vol.mkdirSync('/d');
+    storeFile(vol, '/d/a.txt', Buffer.from('a'));
+    expect(process.getuid).toBe(getuid);
+    expect(process.getgid).toBe(getgid);
+    const stats = vol.statSync('/d/a.txt');
+    expect([stats.uid, stats.gid]).toEqual([process.getuid?.() ?? 0, process.getgid?.() ?? 0]);
+    expect(vol.readFileSync('/d/a.txt', 'utf8')).toBe('a');
   });
 
   it('slims file nodes: no Dates, fan-outs or children Map of their own, and the Volume still works', () => {
