@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { statSync, type Dirent, type Stats } from 'node:fs';
+import { lstatSync, type Dirent, type Stats } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { portableAllowed } from '../contain.js';
 import { resolveHost, type DiskFS } from '../disk.js';
@@ -126,7 +126,7 @@ async function syncDirectory(ctx: SyncContext, path: string, host: string, pathS
     sync.catch(() => {});
     pending.push(sync);
   };
-  const reader = new DirectoryReader(ctx.disk, host, stats, store.shared);
+  const reader = new DirectoryReader(ctx.disk, host, stats, store);
   try {
     for (const entry of entries) {
       const child = joinPath(path, entry.name);
@@ -200,7 +200,7 @@ function syncFileNow(ctx: SyncContext, reader: DirectoryReader, path: string, ho
 function unchangedNow(ctx: SyncContext, path: string, host: string, held: MirrorEntry): boolean {
   let stats: Stats | undefined;
   try {
-    stats = statSync(host, { throwIfNoEntry: false });
+    stats = lstatSync(host, { throwIfNoEntry: false });
   } catch {
     return false;
   }
