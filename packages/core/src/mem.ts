@@ -23,7 +23,7 @@ export type { MemFSCompressOptions, MemFSLogger, MemFSOptions } from './mem-opti
  * An exact in-memory mirror of a directory, or of any {@link FileSystem}, kept in sync. A directory
  * is followed by a file watcher and a periodic reconcile; a FileSystem by its change feed (where it
  * has one) and a periodic reconcile that lists it and reads only what changed. Lookups are a
- * Map.get; file content is served as zero-copy views of the memfs Volume that stores it.
+ * Map.get; file content is served as zero-copy views of the bytes the mirror holds.
  * Besides `'change'`, it emits `'encoded'` (a path) each time an encoding of a path's current version
  * is ready (option `compress`): the same version, one more encoding.
  *

@@ -2,7 +2,7 @@ import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 
 import { descriptorPath, openedAllowedSync, type Containment } from '../contain.js';
 import { OPEN_FLAGS } from '../disk-file.js';
 import { quietWindow, type StableRead } from './read.js';
-import { allocateContent, childHost } from './store.js';
+import { allocateContent, childHost, type MirrorStore } from './store.js';
 
 /**
  * Files up to this size are read with blocking calls by {@link DirectoryReader}: a page-cache copy
@@ -41,18 +41,18 @@ export class DirectoryReader {
   readonly #contain: Containment;
   readonly #host: string;
   readonly #listed: Stats;
-  readonly #shared: boolean;
+  readonly #store: MirrorStore;
   #dirFd: number | undefined;
   /** The directory's `/proc/self/fd/N` while its descriptor is held; '' where /proc is missing. */
   #base: string | undefined;
   #refused = false;
 
-  /** `listed`: the stats of the directory descriptor the names came from. */
-  constructor(contain: Containment, host: string, listed: Stats, shared: boolean) {
+  /** `listed`: the stats of the directory descriptor the names came from; `store`: where the content goes (its slabs, and whether shared). */
+  constructor(contain: Containment, host: string, listed: Stats, store: MirrorStore) {
     this.#contain = contain;
     this.#host = host;
     this.#listed = listed;
-    this.#shared = shared;
+    this.#store = store;
   }
 
   /**
@@ -74,17 +74,15 @@ export class DirectoryReader {
       if (!pre.isFile() || pre.size > READ_NOW_LIMIT || !fits(pre.size)) return undefined;
       const age = Date.now() - Math.max(pre.mtimeMs, pre.ctimeMs);
       if (age >= 0 && age < quietWindow(pre, wasEmpty)) return undefined;
-      const bytes = allocateContent(pre.size, this.#shared);
-      let filled = 0;
-      while (filled < bytes.length) {
-        const n = readSync(fd, bytes, filled, bytes.length - filled, filled);
-        if (n === 0) break;
-        filled += n;
+      const { slabs, shared } = this.#store;
+      const bytes = slabs.cut(pre.size, shared) ?? allocateContent(pre.size, shared);
+      let read: StableRead | undefined;
+      try {
+        read = readWhole(fd, bytes, pre, base === '' ? path : undefined, this.#contain);
+      } finally {
+        if (read === undefined) slabs.giveBack(bytes);
       }
-      const after = fstatSync(fd);
-      if (filled !== pre.size || !sameStamp(after, pre)) return undefined;
-      if (base === '' && !openedAllowedSync(this.#contain, fd, path, after)) return undefined;
-      return { bytes, stats: pre };
+      return read;
     } catch {
       return undefined;
     } finally {
@@ -125,6 +123,23 @@ export class DirectoryReader {
     this.#refused = true;
     return undefined;
   }
+}
+
+/**
+ * Fills `bytes` from `fd` and answers the stable read, or undefined if the file changed meanwhile
+ * (or, opened by `byPath`, is not allowed by the policy).
+ */
+function readWhole(fd: number, bytes: Buffer, pre: Stats, byPath: string | undefined, contain: Containment): StableRead | undefined {
+  let filled = 0;
+  while (filled < bytes.length) {
+    const n = readSync(fd, bytes, filled, bytes.length - filled, filled);
+    if (n === 0) break;
+    filled += n;
+  }
+  const after = fstatSync(fd);
+  if (filled !== pre.size || !sameStamp(after, pre)) return undefined;
+  if (byPath !== undefined && !openedAllowedSync(contain, fd, byPath, after)) return undefined;
+  return { bytes, stats: pre };
 }
 
 /** {@link stampOf} equality without making the two strings (two per file on a first load). */

@@ -2,7 +2,7 @@ import { CONTENT_CODINGS, type EncodedBytes } from '../capabilities/encodings.js
 import { baseName, compareNames, dirName, joinPath } from '../path.js';
 import type { FileInfo } from '../types.js';
 import { PathIndex } from './path-index.js';
-import { Volume, mirrorVolume, removeTree, storeFile } from './volume.js';
+import { ContentSlabs } from './slabs.js';
 
 /**
  * One version of one mirrored path. Immutable: a change replaces the entry, so an open File keeps
@@ -11,7 +11,7 @@ import { Volume, mirrorVolume, removeTree, storeFile } from './volume.js';
 export interface MirrorEntry {
   /** Frozen; the SAME object for as long as this version lives, so callers may cache by identity. */
   readonly info: FileInfo;
-  /** Zero-copy view of the content held by the Volume; absent for directories and on-disk files. */
+  /** The content, exactly its size; absent for directories and on-disk files. Never written to. */
   readonly bytes?: Uint8Array;
   /** True when the file was over the memory budget: its content is served from disk. */
   readonly onDisk: boolean;
@@ -30,15 +30,19 @@ import type { ChangeType } from '../capabilities/change-feed.js';
 export type { ChangeType };
 
 /**
- * The mirror's state: a memfs Volume (the store of record for bytes and structure) and an index from
- * clean hotfs path to the current entry, so a lookup is one Map.get (most misses not even that) and a
- * miss throws nothing.
+ * The mirror's state: an index from clean hotfs path to the current entry, so a lookup is one
+ * Map.get (most misses not even that) and a miss throws nothing, and the names held under each
+ * directory. Nothing else: a second copy of the tree (a memfs Volume held every file as a node and
+ * link of its own) cost about 450 bytes per file, more than the entries themselves.
  */
 export class MirrorStore {
-  readonly vol: Volume = mirrorVolume();
   readonly index = new PathIndex<MirrorEntry>();
+  /** The names held under each mirrored directory. */
+  readonly #children = new Map<string, Set<string>>();
   /** Bytes of file content held in memory. */
   bytesHeld = 0;
+  /** Where files read in bulk get their memory. */
+  readonly slabs = new ContentSlabs();
   /** Content and encodings live in SharedArrayBuffers (MemFS's `shared`): worker threads view them. */
   shared = false;
   /** Told each time an encoding of the current version of a path is kept. */
@@ -105,7 +109,10 @@ export class MirrorStore {
       if (old.stamp !== stamp) this.index.set(path, { ...old, stamp });
       return undefined;
     }
-    if (path !== '/' && !this.vol.existsSync(path)) this.vol.mkdirSync(path);
+    if (!this.#children.has(path)) {
+      if (path !== '/') this.#adopt(path, info.name);
+      this.#children.set(path, new Set());
+    }
     this.index.set(path, { info: Object.freeze(info), onDisk: false, host, stamp });
     this.#touched(path);
     return old?.info.isDirectory ? undefined : 'addDir';
@@ -121,14 +128,10 @@ export class MirrorStore {
     if (same === undefined) this.#release(path);
     if (old?.info.isDirectory) this.remove(path);
     else if (old?.bytes) this.bytesHeld -= old.bytes.length;
-    let bytes: Uint8Array | undefined;
-    if (content) {
-      bytes = storeFile(this.vol, path, this.shared ? toShared(content) : content, info.name);
-      this.bytesHeld += bytes.length;
-    } else {
-      // Over budget: the Volume keeps the structure with an empty node; the content stays on disk.
-      storeFile(this.vol, path, new Uint8Array(0), info.name);
-    }
+    // Over budget (no content): the entry is kept, the content stays on disk.
+    const bytes = content && (this.shared ? toShared(content) : content);
+    if (bytes) this.bytesHeld += bytes.length;
+    this.#adopt(path, info.name);
     const parentHost = path === '/' ? undefined : this.index.get(dirName(path))?.host;
     const plain = parentHost !== undefined && host === childHost(parentHost, info.name);
     const entry: MirrorEntry = { info: Object.freeze(info), bytes, onDisk: !content, host: plain ? undefined : host, stamp };
@@ -148,6 +151,7 @@ export class MirrorStore {
       if (!e) return;
       if (e.info.isDirectory) {
         for (const name of this.#childNames(p)) forget(joinPath(p, name));
+        this.#children.delete(p);
         this.#listings.delete(p);
       } else if (e.bytes) {
         this.bytesHeld -= e.bytes.length;
@@ -159,12 +163,12 @@ export class MirrorStore {
       removed.push({ path: p, type: e.info.isDirectory ? 'unlinkDir' : 'unlink' });
     };
     forget(path);
-    if (this.vol.existsSync(path)) removeTree(this.vol, path);
+    if (path !== '/') this.#children.get(dirName(path))?.delete(baseName(path));
     this.#touched(path);
     return removed;
   }
 
-  /** Names the Volume holds under a mirrored directory. */
+  /** The names held under a mirrored directory (a copy: the caller may remove them meanwhile). */
   childNames(path: string): string[] {
     return this.#childNames(path);
   }
@@ -186,8 +190,8 @@ export class MirrorStore {
 
   /** Drops everything and frees the memory. */
   clear(): void {
-    if (this.index.size > 0) removeTree(this.vol, '/');
     this.index.clear();
+    this.#children.clear();
     this.links.clear();
     this.unreadable.clear();
     this.#listings.clear();
@@ -249,7 +253,16 @@ export class MirrorStore {
   }
 
   #childNames(path: string): string[] {
-    return this.vol.existsSync(path) ? (this.vol.readdirSync(path) as string[]) : [];
+    const names = this.#children.get(path);
+    return names === undefined ? [] : [...names];
+  }
+
+  // A new path is named in its parent, which the sync engines always put first. `name` is the
+  // FileInfo's own string, so the two share it.
+  #adopt(path: string, name: string): void {
+    const siblings = this.#children.get(dirName(path));
+    if (siblings === undefined) throw Object.assign(new Error(`ENOENT: no mirrored directory above '${path}'`), { code: 'ENOENT' });
+    siblings.add(name);
   }
 
   // A child's new version changes its parent's listing (which carries the child's info).
@@ -262,8 +275,9 @@ export class MirrorStore {
 const NONE: readonly EncodedBytes[] = Object.freeze([]);
 
 /**
- * A buffer of its own of `size` bytes, over a SharedArrayBuffer when `shared`: the one place the
- * mirror allocates the memory a version's content or encoding is kept in (never a pool slice).
+ * A buffer of its own of `size` bytes, over a SharedArrayBuffer when `shared`: where the mirror
+ * allocates the memory a version's content or encoding is kept in, besides the slabs (slabs.ts) for
+ * small files read in bulk. Never a slice of Node's Buffer pool, which holds other data.
  */
 export function allocateContent(size: number, shared: boolean): Buffer {
   return shared ? Buffer.from(new SharedArrayBuffer(size)) : Buffer.allocUnsafeSlow(size);

@@ -113,7 +113,7 @@ export class MirrorPublisher {
       const info = file.statSync!();
       if (info.isDirectory) return { path, info };
       if (!(file instanceof MemFile)) return { path, info, onDisk: true };
-      return { path, info, bytes: file.bytes(), encodings: hasEncodings(file) ? file.encodings() : undefined };
+      return { path, info, bytes: postable(file.bytes()), encodings: hasEncodings(file) ? file.encodings() : undefined };
     } finally {
       release(file);
     }
@@ -132,4 +132,12 @@ export class MirrorPublisher {
 // A MemFS over a FileSystem names its source in angle brackets instead of a host path.
 function isHostPath(root: string): boolean {
   return root.startsWith('/') || /^[A-Za-z]:[\\/]/.test(root);
+}
+
+/**
+ * Posting a view of an ordinary ArrayBuffer copies the whole buffer, and a small file's view is one
+ * slice of a 64 KiB slab (mirror/slabs.ts): outside shared memory only the file's own bytes are sent.
+ */
+function postable(bytes: Uint8Array): Uint8Array {
+  return bytes.buffer instanceof SharedArrayBuffer || bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
 }
