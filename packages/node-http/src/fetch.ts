@@ -97,7 +97,7 @@ function liveResponse(feed: LiveFeed, method: string, logger: Logger | undefined
   } catch {
     // As for every other response.
   }
-  return new Response(method === 'HEAD' ? null : feed.webStream(), { status: 200, headers });
+  return new Response(method === 'HEAD' ? null : feed.webStream(url), { status: 200, headers });
 }
 
 // Zero-copy views of the file's bytes; a file shorter than the plan's slices is an error, never a

@@ -85,12 +85,15 @@ interface Injected {
  * version's {@link FileMeta}, which the handler already keeps once per version.
  */
 export class LivePages {
+  readonly #endpoint: string;
+  /** The script of pages that are no file version (listings). */
   readonly #snippet: Buffer;
   /** Names this script in ETags: a page injected with another script (another prefix) is another representation. */
   readonly #tag: string;
   readonly #cache = new WeakMap<FileMeta, Injected>();
 
   constructor(endpoint: string) {
+    this.#endpoint = endpoint;
     this.#snippet = Buffer.from(liveScript(endpoint));
     this.#tag = 'live' + createHash('sha256').update(this.#snippet).digest('base64url').slice(0, 8);
   }
@@ -98,14 +101,17 @@ export class LivePages {
   /**
    * Plans the answer for an HTML file version whose whole content is `bytes`, as if the injected
    * bytes were the file: preconditions, ranges and HEAD apply to them. The plan's body is literal
-   * bytes (no file slices), so the file can be closed at once.
+   * bytes (no file slices), so the file can be closed at once. The script names `page` (the file's
+   * hotfs path) and the version's ETag to the event stream, which tells the page to reload at once
+   * if that file has changed by the time the stream connects (see {@link LiveFeed}).
    * @throws Error when `bytes` is not the size the version announced (it changed while being read).
    */
-  plan(facts: RequestFacts, meta: FileMeta, bytes: Uint8Array, o: ResolvedOptions, boundary: string): Plan {
+  plan(facts: RequestFacts, meta: FileMeta, bytes: Uint8Array, o: ResolvedOptions, boundary: string, page: string): Plan {
     let injected = this.#cache.get(meta);
     if (injected === undefined) {
       if (bytes.length !== meta.size) throw new Error('file changed size while being read');
-      const body = injectLive(bytes, this.#snippet);
+      const endpoint = `${this.#endpoint}?page=${encodeURIComponent(page)}&etag=${encodeURIComponent(meta.etag)}`;
+      const body = injectLive(bytes, Buffer.from(liveScript(endpoint)));
       const etag = liveEtag(meta.etag, this.#tag);
       const weak = etag.startsWith('W/');
       const tagText = etag.slice(weak ? 3 : 1, -1);

@@ -4,10 +4,11 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { hasChangeFeed, type ChangeEvent, type ChangeFeedFS, type FileSystem } from '@hotfs/core';
+import { cleanPath, hasChangeFeed, isFsError, type ChangeEvent, type ChangeFeedFS, type FileSystem } from '@hotfs/core';
 import { decodeTarget } from './decode-path.js';
 import { LivePages } from './live-inject.js';
 import type { ResolvedOptions } from './options.js';
+import { quoteEtag } from './respond.js';
 
 /** Where the event stream is, below the prefix. A dot segment: no site file is ever served there by default. */
 const LIVE_PATH = '/.hotfs/live';
@@ -67,6 +68,11 @@ export function createLive(fs: FileSystem, o: ResolvedOptions): Live | undefined
  * The event stream's subscribers. The backend's change feed is subscribed when the first page
  * connects and stopped when the last one leaves, so an idle handler holds no listener; a
  * keep-alive comment goes out every {@link PING_MS} while anyone listens.
+ *
+ * A page connects a moment after it loaded, and again after the server restarted: a change made in
+ * between would reach nobody. So a page names its file and that version's ETag in the stream's
+ * query (`?page=/index.html&etag=…`, put there by {@link LivePages}), and a page whose file has
+ * changed since is told to reload as soon as it connects.
  */
 export class LiveFeed {
   readonly #fs: ChangeFeedFS;
@@ -91,26 +97,31 @@ export class LiveFeed {
   /** Answers a GET or HEAD of the stream on a Node response; the stream stays open until the client leaves. */
   serveNode(req: IncomingMessage, res: ServerResponse): void {
     if (req.method === 'HEAD') return void res.writeHead(200, HEADERS as string[]).end();
-    const remove = this.#add({
+    const client: LiveClient = {
       send(chunk) {
         if (res.writableLength > MAX_BACKLOG) res.destroy();
         else res.write(chunk);
       },
       end: () => res.end(),
-    });
+    };
+    const remove = this.#add(client);
     res.on('close', remove);
     res.writeHead(200, HEADERS as string[]);
     res.write(HELLO);
+    this.#catchUp(req.url ?? '', client);
   }
 
-  /** The stream as a web `Response` body; cancelling it (the client left) removes the subscriber. */
-  webStream(): ReadableStream<Uint8Array> {
+  /**
+   * The stream as a web `Response` body; cancelling it (the client left) removes the subscriber.
+   * `target`: the request's URL or request-target, whose query may name the page (see the class).
+   */
+  webStream(target = ''): ReadableStream<Uint8Array> {
     let remove = (): void => {};
     return new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
           controller.enqueue(HELLO);
-          remove = this.#add({
+          const client: LiveClient = {
             send(chunk) {
               if ((controller.desiredSize ?? 0) < -MAX_BACKLOG) {
                 controller.error(new Error('live reload client stopped reading'));
@@ -120,7 +131,9 @@ export class LiveFeed {
             end() {
               controller.close();
             },
-          });
+          };
+          remove = this.#add(client);
+          this.#catchUp(target, client);
         },
         cancel: () => remove(),
       },
@@ -157,6 +170,30 @@ export class LiveFeed {
     };
   }
 
+  // Subscribed first, then compared: a change is either announced or seen here (or both: a page
+  // told twice reloads once). A page whose file is gone reloads, as an 'unlink' event would make it.
+  #catchUp(target: string, client: LiveClient): void {
+    const at = target.indexOf('?');
+    if (at < 0) return;
+    const query = new URLSearchParams(target.slice(at + 1));
+    const page = query.get('page');
+    const etag = query.get('etag');
+    if (page === null || etag === null) return;
+    const path = cleanPath(page);
+    if (!this.#dotfiles && DOT_SEGMENT.test(path)) return;
+    void this.#fs
+      .stat(path)
+      .then(
+        (info) => info.isDirectory || quoteEtag(info) !== etag,
+        (err: unknown) => isFsError(err) && (err.code === 'ENOENT' || err.code === 'ENOTDIR'),
+      )
+      .then((stale) => {
+        if (stale && this.#clients.has(client)) client.send(eventChunk({ type: 'change', path }));
+      })
+      // A stream that broke meanwhile is removed by its own close or cancel.
+      .catch(() => {});
+  }
+
   #idle(): void {
     this.#unwatch?.();
     this.#unwatch = undefined;
@@ -166,9 +203,7 @@ export class LiveFeed {
 
   #announce(event: ChangeEvent): void {
     if (!this.#dotfiles && DOT_SEGMENT.test(event.path)) return;
-    // Only a stylesheet that is (still) there can be swapped in place; anything else reloads the page.
-    const css = (event.type === 'change' || event.type === 'add') && /\.css$/i.test(event.path);
-    this.#broadcast(encoder.encode(`data: ${JSON.stringify({ type: event.type, path: event.path, css })}\n\n`));
+    this.#broadcast(eventChunk(event));
   }
 
   #broadcast(chunk: Uint8Array): void {
@@ -180,4 +215,10 @@ export class LiveFeed {
       }
     }
   }
+}
+
+function eventChunk(event: ChangeEvent): Uint8Array {
+  // Only a stylesheet that is (still) there can be swapped in place; anything else reloads the page.
+  const css = (event.type === 'change' || event.type === 'add') && /\.css$/i.test(event.path);
+  return encoder.encode(`data: ${JSON.stringify({ type: event.type, path: event.path, css })}\n\n`);
 }

@@ -110,7 +110,8 @@ export function fileMeta(info: FileInfo, o: ResolvedOptions, contentType = conte
  * a weak tag of size and mtime. That last one is weak because a same-size rewrite within one
  * millisecond of file time keeps it, and a strong tag must never name two contents.
  */
-function quoteEtag(info: FileInfo): string {
+/** The ETag a version of a file is sent with (`"…"`, or `W/"…"` when weak). */
+export function quoteEtag(info: FileInfo): string {
   if (usableEtag(info.etag)) return `"${info.etag}"`;
   if (usableEtag(info.weakEtag)) return `W/"${info.weakEtag}"`;
   return `W/"${info.size.toString(36)}-${Math.max(0, info.mtimeMs).toString(36)}"`;

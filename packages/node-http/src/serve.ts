@@ -176,7 +176,7 @@ async function serveFile(ctx: ServeContext, facts: RequestFacts, routed: Route, 
     const served = content(ctx, facts, file, info, path);
     if (served !== undefined) return served;
     const meta = metaFor(ctx, info, path);
-    if (injectsLive(ctx.live?.pages, meta.contentType)) return livePage(ctx, facts, file, meta, await readAll(file));
+    if (injectsLive(ctx.live?.pages, meta.contentType)) return livePage(ctx, facts, file, meta, await readAll(file), path);
     return { plan: sniffed(ctx, facts, info, await readHead(file, Math.min(info.size, SNIFF_LENGTH)), path), file };
   } catch (error) {
     return failed(file, error);
@@ -239,7 +239,7 @@ function fallbackFor(ctx: ServeContext, facts: RequestFacts, routed: Route): Rou
  */
 function content(ctx: ServeContext, facts: RequestFacts, file: File, info: FileInfo, path: string): Served | undefined {
   const meta = metaFor(ctx, info, path);
-  if (injectsLive(ctx.live?.pages, meta.contentType)) return file.bytes === undefined ? undefined : livePage(ctx, facts, file, meta, file.bytes());
+  if (injectsLive(ctx.live?.pages, meta.contentType)) return file.bytes === undefined ? undefined : livePage(ctx, facts, file, meta, file.bytes(), path);
   const plan = planFile(facts, meta, ctx.boundary);
   if (plan.needsType !== true) return { plan, file };
   if (file.bytes === undefined) return undefined;
@@ -285,8 +285,8 @@ function negotiatedMeta(ctx: ServeContext, key: object, info: FileInfo, encoding
 }
 
 // An HTML page with live reload on: the injected copy, from memory (the file is closed here).
-function livePage(ctx: ServeContext, facts: RequestFacts, file: File, meta: FileMeta, bytes: Uint8Array): Served {
-  const plan = ctx.live!.pages.plan(facts, meta, bytes, ctx.options, ctx.boundary);
+function livePage(ctx: ServeContext, facts: RequestFacts, file: File, meta: FileMeta, bytes: Uint8Array, path: string): Served {
+  const plan = ctx.live!.pages.plan(facts, meta, bytes, ctx.options, ctx.boundary, cleanPath(path));
   release(file);
   return { plan, file: undefined };
 }

@@ -78,8 +78,9 @@ describe('LivePages.plan: the injected bytes as the representation', () => {
   const info = { name: 'index.html', size: html.length, mtimeMs: Date.parse('2024-01-01T00:00:00Z'), isDirectory: false, etag: 'v1' };
   const meta = fileMeta(info, o);
   const pages = new LivePages('/.hotfs/live');
-  const expected = injectLive(html, Buffer.from(liveScript('/.hotfs/live')));
-  const get = (facts: Record<string, string> = {}) => pages.plan({ method: 'GET', ...facts }, meta, html, o, 'B');
+  // The page's script names its file and version to the stream (see LiveFeed).
+  const expected = injectLive(html, Buffer.from(liveScript('/.hotfs/live?page=%2Fa%20b%2Findex.html&etag=%22v1%22')));
+  const get = (facts: Record<string, string> = {}) => pages.plan({ method: 'GET', ...facts }, meta, html, o, 'B', '/a b/index.html');
   const header = (h: readonly string[], name: string) => h[h.indexOf(name) + 1];
   const body = (plan: ReturnType<typeof get>) => Buffer.concat((plan.body ?? []) as Uint8Array[]);
 
@@ -105,19 +106,19 @@ describe('LivePages.plan: the injected bytes as the representation', () => {
     expect(get({ range: 'bytes=0-3', ifRange: meta.etag }).status).toBe(200);
     expect(get({ ifNoneMatch: etag }).status).toBe(304);
     expect(get({ ifNoneMatch: meta.etag }).status).toBe(200);
-    const head = pages.plan({ method: 'HEAD' }, meta, html, o, 'B');
+    const head = pages.plan({ method: 'HEAD' }, meta, html, o, 'B', '/a b/index.html');
     expect([head.body, header(head.headers, 'Content-Length')]).toEqual([undefined, String(expected.length)]);
   });
 
   it('builds once per version and keeps a weak tag weak', () => {
     expect(get().body![0]).toBe(get().body![0]);
     const weak = fileMeta({ ...info, etag: undefined, weakEtag: 'w1' }, o);
-    const plan = pages.plan({ method: 'GET' }, weak, html, o, 'B');
+    const plan = pages.plan({ method: 'GET' }, weak, html, o, 'B', '/index.html');
     expect(header(plan.headers, 'ETag')).toMatch(/^W\/"w1-live[\w-]{8}"$/);
   });
 
   it('refuses bytes that are not the size the version announced', () => {
     const other = fileMeta({ ...info, etag: 'v2' }, o);
-    expect(() => pages.plan({ method: 'GET' }, other, html.subarray(1), o, 'B')).toThrow(/changed size/);
+    expect(() => pages.plan({ method: 'GET' }, other, html.subarray(1), o, 'B', '/index.html')).toThrow(/changed size/);
   });
 });

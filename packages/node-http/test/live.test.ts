@@ -137,7 +137,7 @@ describe('live on over MemFS (a temp dir, watched)', () => {
     const on = await request(port, '/memfs/');
     const body = on.body.toString();
     expect(body).toContain('<script data-hotfs-live>');
-    expect(body).toContain('new EventSource("/memfs/.hotfs/live")');
+    expect(body).toContain(`new EventSource("/memfs/.hotfs/live?page=%2Findex.html&etag=${encodeURIComponent(off.headers.etag!)}")`);
     expect(body.endsWith('</script></body></html>')).toBe(true);
     expect(Number(on.headers['content-length'])).toBe(on.body.length);
     expect(on.body.length).toBeGreaterThan(off.body.length);
@@ -202,6 +202,33 @@ describe('live on over MemFS (a temp dir, watched)', () => {
     await until(() => fs.listenerCount('change') === before);
   });
 
+  it('tells a page whose file changed before its stream connected to reload at once, and no other page', async () => {
+    const before = fs.listenerCount('change');
+    const streamOf = (page: string) => page.match(/new EventSource\("([^"]+)"\)/)![1]!;
+    const first = (await request(port, '/memfs/')).body.toString();
+    const same = await openStream(port, streamOf(first));
+    await writeFile(join(dir, 'index.html'), PAGE.replace('one', 'three'));
+    await until(() => same.events.length > 0); // announced to the page that was listening
+    same.close();
+    // The page loaded before the change connects only now (it was reloading, or the server restarted).
+    const late = await openStream(port, streamOf(first));
+    expect(await late.next()).toEqual({ type: 'change', path: '/index.html', css: false });
+    late.close();
+    // The current version connects and hears nothing until something changes.
+    const current = (await request(port, '/memfs/')).body.toString();
+    expect(current).toContain('<p>three</p>');
+    const quiet = await openStream(port, streamOf(current));
+    await writeFile(join(dir, 'note.txt'), 'another change, after the connect\n');
+    expect(await quiet.next()).toEqual({ type: 'change', path: '/note.txt', css: false });
+    expect(quiet.events).toHaveLength(1);
+    quiet.close();
+    // A gone page reloads too (it will show what the server has now); a query naming no page is plain.
+    const gone = await openStream(port, '/memfs/.hotfs/live?page=%2Fnope.html&etag=%22x%22');
+    expect(await gone.next()).toEqual({ type: 'change', path: '/nope.html', css: false });
+    gone.close();
+    await until(() => fs.listenerCount('change') === before);
+  });
+
   it('server.close() of createServer ends the open streams instead of waiting for the pages', async () => {
     const before = fs.listenerCount('change');
     const s = createServer(fs, { live: true });
@@ -237,9 +264,21 @@ describe('live on, fetch adapter', () => {
       await writeFile(join(dir, 'page.html'), '<body>x</body>');
       expect(decoder.decode((await reader.read()).value)).toBe('data: {"type":"add","path":"/page.html","css":false}\n\n');
       const page = await handle(new Request('http://h/page.html'));
-      expect(await page.text()).toMatch(/^<body>x<script data-hotfs-live>.*<\/script><\/body>$/);
+      const text = await page.text();
+      expect(text).toMatch(/^<body>x<script data-hotfs-live>.*<\/script><\/body>$/);
       await reader.cancel();
       expect(fs.listenerCount('change')).toBe(before);
+      // The page's own stream, after its file changed: told at once.
+      await writeFile(join(dir, 'page.html'), '<body>y</body>');
+      for (let i = 0; !(await (await handle(new Request('http://h/page.html'))).text()).includes('<body>y'); i++) {
+        if (i > 250) throw new Error('page.html was not served changed within 5 s');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const late = await handle(new Request(new URL(text.match(/new EventSource\("([^"]+)"\)/)![1]!, 'http://h/')));
+      const lateReader = (late.body as ReadableStream<Uint8Array>).getReader();
+      expect(decoder.decode((await lateReader.read()).value)).toBe('retry: 500\n\n');
+      expect(decoder.decode((await lateReader.read()).value)).toBe('data: {"type":"change","path":"/page.html","css":false}\n\n');
+      await lateReader.cancel();
     } finally {
       await fs.close();
       await rm(dir, { recursive: true, force: true });
