@@ -6,12 +6,11 @@
  * RSS is that of one mirror alone and garbage from one measurement never lands in the next.
  * @packageDocumentation
  */
-import { fork } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { MemFS, readFile, type ContentCoding } from '@hotfs/core';
+import { childMain, inChild } from './child.js';
 import { bundleOfSize } from './fixtures.js';
 import { spread, type Spread } from './stats.js';
 
@@ -85,16 +84,6 @@ function makeTree(files: number, size: number): string {
   return root;
 }
 
-/** Runs this file in a child with `--expose-gc` and resolves to the JSON it sends back. */
-function inChild<T>(arg: Mode): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), [JSON.stringify(arg)], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    child.once('message', (m: { ok?: T; error?: string }) => (m.ok ? resolve(m.ok) : reject(new Error(m.error))));
-    child.once('error', reject);
-    child.once('exit', (code, signal) => reject(new Error(`memfs cost child exited with ${signal ?? code} before answering`)));
-  });
-}
-
 /** Runs the MemFS costs part. `quick` shrinks the trees and the number of writes. */
 export async function runMemfsCosts(opts: { quick: boolean; log?: (l: string) => void }): Promise<MemfsCosts> {
   const trees = opts.quick
@@ -111,7 +100,7 @@ export async function runMemfsCosts(opts: { quick: boolean; log?: (l: string) =>
     const root = makeTree(t.files, t.size);
     try {
       const bytes = t.files * t.size;
-      const r = await inChild<Omit<MirrorCost, 'tree' | 'files' | 'bytes' | 'heldPerByte' | 'budgetBytes'>>({ mode: 'mirror', root });
+      const r = await inChild<Omit<MirrorCost, 'tree' | 'files' | 'bytes' | 'heldPerByte' | 'budgetBytes'>>(import.meta.url, { mode: 'mirror', root });
       mirrors.push({ tree: t.tree, files: t.files, bytes, ...r, heldPerByte: r.heldBytes / bytes, budgetBytes: HELD_PER_BYTE * bytes + HELD_PER_FILE * t.files });
       opts.log?.(`memfs: mirrored ${t.tree} in ${r.mirrorMs.toFixed(0)} ms, peak RSS ${(r.peakRss / 2 ** 20).toFixed(0)} MiB`);
     } finally {
@@ -121,11 +110,11 @@ export async function runMemfsCosts(opts: { quick: boolean; log?: (l: string) =>
   const root = makeTree(20, 640);
   try {
     const writes = opts.quick ? 20 : 300;
-    const writeToServed = await inChild<WriteToServed>({ mode: 'latency', root, writes, split: false });
+    const writeToServed = await inChild<WriteToServed>(import.meta.url, { mode: 'latency', root, writes, split: false });
     opts.log?.(`memfs: write to served p50 ${writeToServed.p50Ms.toFixed(2)} ms, p99 ${writeToServed.p99Ms.toFixed(2)} ms`);
-    const writeToServedSplit = await inChild<WriteToServed>({ mode: 'latency', root, writes: writes / 4, split: true });
+    const writeToServedSplit = await inChild<WriteToServed>(import.meta.url, { mode: 'latency', root, writes: writes / 4, split: true });
     opts.log?.(`memfs: truncate, write 3 ms later, to served p50 ${writeToServedSplit.p50Ms.toFixed(2)} ms, p99 ${writeToServedSplit.p99Ms.toFixed(2)} ms`);
-    const encodingsServed = await inChild<EncodingsServed>({ mode: 'encodings', root, writes: opts.quick ? 3 : 10 });
+    const encodingsServed = await inChild<EncodingsServed>(import.meta.url, { mode: 'encodings', root, writes: opts.quick ? 3 : 10 });
     opts.log?.(`memfs: 1 MiB bundle rewritten to br served p50 ${encodingsServed.p50Ms.br.toFixed(0)} ms`);
     return { mirrors, writeToServed, writeToServedSplit, encodingsServed };
   } finally {
@@ -282,12 +271,7 @@ export function memfsCostsTable(c: MemfsCosts): { title: string; head: string[];
   };
 }
 
-// Child entry: `node memfs-costs.js '<json Mode>'` under fork() from runMemfsCosts.
-if (process.send && process.argv[2]?.startsWith('{')) {
-  const arg = JSON.parse(process.argv[2]) as Mode;
-  const work = arg.mode === 'mirror' ? mirrorChild(arg.root) : arg.mode === 'latency' ? latencyChild(arg.root, arg.writes, arg.split) : encodingsChild(arg.root, arg.writes);
-  work.then(
-    (ok) => process.send!({ ok }, () => process.exit(0)),
-    (err: unknown) => process.send!({ error: String((err as Error)?.stack ?? err) }, () => process.exit(1)),
-  );
-}
+// Child entry: `node memfs-costs.js '<json Mode>'` under inChild() from runMemfsCosts.
+childMain<Mode>(import.meta.url, (arg) =>
+  arg.mode === 'mirror' ? mirrorChild(arg.root) : arg.mode === 'latency' ? latencyChild(arg.root, arg.writes, arg.split) : encodingsChild(arg.root, arg.writes),
+);
