@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [--quick] [--json] [--only fs,http,memfs,s3,workers] [--workers 1,2|auto] [--rounds N] [--generator auto|wrk|node|autocannon]
+ * `pnpm bench [--quick] [--json] [--only fs,http,memfs,scale,s3,workers] [--workers 1,2|auto] [--rounds N] [--generator auto|wrk|node|autocannon]
  * [--pin] [--out DIR] [--fixture DIR] [--contenders a,b] [--cases a,b] [--from results.json] [--no-save] [--help]`
  *
  * Runs the FS-level and HTTP-level benches, prints a table (or JSON with `--json`), and writes
@@ -18,6 +18,7 @@ import { runFsBench } from './fs-bench.js';
 import { runHttpBench } from './http-bench.js';
 import { httpCases, pickCases, type HttpCase } from './http-cases.js';
 import { runMemfsCosts } from './memfs-costs.js';
+import { runMirrorScale } from './mirror-scale.js';
 import { pickGenerator, type GeneratorName } from './load.js';
 import { CEILING, contenders, runsIn } from './contenders.js';
 import { PIN, PIN_CONNECTIONS, pinUnsupported } from './pin.js';
@@ -30,8 +31,9 @@ import { parseWorkerCounts, runWorkersBench } from './workers-bench.js';
 const USAGE = `usage: pnpm bench [options]
   --quick                 every case briefly (checks the benchmark works, not speed)
   --json                  print JSON instead of tables
-  --only a,b              run only these parts: fs, http, memfs, s3 (the S3 mirror costs),
-                          workers (the hotfs command with --workers N on Node 24, unpinned)
+  --only a,b              run only these parts: fs, http, memfs, scale (MemFS.mirror of 10,000 and
+                          100,000 files), s3 (the S3 mirror costs), workers (the hotfs command
+                          with --workers N on Node 24, unpinned)
   --workers N,M|auto      worker counts of the workers part (default 1,2; 1 always runs;
                           auto: one per available CPU)
   --rounds N              interleaved rounds (default 3, 1 with --quick)
@@ -81,10 +83,10 @@ if (values.help) {
 }
 
 const quick = values.quick;
-const PARTS = ['fs', 'http', 'memfs', 's3', 'workers'];
+const PARTS = ['fs', 'http', 'memfs', 'scale', 's3', 'workers'];
 const onlyList = values.only?.split(',').map((s) => s.trim());
 const badPart = onlyList?.find((p) => !PARTS.includes(p));
-if (badPart !== undefined) usageError(`--only must be fs, http, memfs, s3 or workers (or a list of them); got ${badPart}`);
+if (badPart !== undefined) usageError(`--only must be fs, http, memfs, scale, s3 or workers (or a list of them); got ${badPart}`);
 const only = values.only;
 /** Whether the run includes `part`. */
 const runs = (part: string) => onlyList === undefined || onlyList.includes(part);
@@ -204,6 +206,7 @@ try {
     });
   }
   if (!values.from && runs('memfs')) await part('memfs', async () => void (result.memfs = await runMemfsCosts({ quick, log })));
+  if (!values.from && runs('scale')) await part('scale', async () => void (result.scale = await runMirrorScale({ quick, rounds, log })));
   if (!values.from && runs('s3')) await part('s3', async () => void (result.s3 = await runS3Costs({ quick, log })));
   if (pin && runs('workers')) log('workers: not run with --pin (its threads spread over every core)');
   if (generator && runWorkers) {

@@ -10,6 +10,7 @@ export { httpCases, pickCases, type HttpCase } from './http-cases.js';
 export { CEILING, contenders, startServer, type Contender, type ServerProcess } from './contenders.js';
 export { hasWrk, pickGenerator, wrkGenerator, type GeneratorName, type LoadGenerator, type LoadJob, type LoadResult } from './load.js';
 export { ensureFixture, FIXTURE_FILES, MISSING_PATH, ROTATION_COUNT, ROTATION_DIR, rotationPath } from './fixtures.js';
+export { runMirrorScale, mirrorScaleTable, scaleTargets, type MirrorScale, type ScaleRow } from './mirror-scale.js';
 export { runMemfsCosts, memfsCostsTable, type MemfsCosts, type MirrorCost, type WriteToServed } from './memfs-costs.js';
 export { renderMarkdown, renderText, generatorCheck, hostCheck, pinCheck, incidents, type BenchResult, type RunMeta } from './report.js';
 export { checkTargets, type TargetCheck } from './targets.js';

@@ -7,10 +7,11 @@ import type { FsCaseResult } from './fs-bench.js';
 import type { HttpCaseResult, HttpMeasure } from './http-bench.js';
 import { httpCases } from './http-cases.js';
 import { memfsCostsTable, type MemfsCosts } from './memfs-costs.js';
+import { mirrorScaleTable, type MirrorScale } from './mirror-scale.js';
 import { PIN, type PinInfo } from './pin.js';
 import { s3CostsTable, type S3Costs } from './s3-costs.js';
 import type { S3HttpInfo } from './s3rver.js';
-import { geomean, ratio, type Spread } from './stats.js';
+import { geomean, ratio, withSpread } from './stats.js';
 import { checkTargets } from './targets.js';
 import { workersTable, type WorkersResult } from './workers-bench.js';
 
@@ -45,13 +46,15 @@ export interface BenchResult {
   fs?: { backends: string[]; cases: FsCaseResult[] };
   http?: { contenders: string[]; cases: HttpCaseResult[] };
   memfs?: MemfsCosts;
+  scale?: MirrorScale;
   s3?: S3Costs;
   workers?: WorkersResult;
-  /** Parts that failed, by name (`fs`, `http`, `memfs`, `s3`, `workers`), with the error: the others still ran. */
+  /** Parts that failed, by name (`fs`, `http`, `memfs`, `scale`, `s3`, `workers`), with the error: the others still ran. */
   failedParts?: Record<string, string>;
 }
 
-type Table = { title: string; head: string[]; rows: string[][]; note?: string };
+/** A section of the report: `lead` says what it measures (before the table), `note` what to make of it (after). */
+type Table = { title: string; lead?: string; head: string[]; rows: string[][]; note?: string };
 
 /** Three significant digits, never in exponent notation (999.7 would print as 1.00e+3). */
 function p3(x: number): string {
@@ -80,12 +83,6 @@ function bytesRate(n: number): string {
 
 function fixed(n: number, digits = 2): string {
   return Number.isFinite(n) ? n.toFixed(digits) : 'n/a';
-}
-
-/** "median (min–max)": the spread stays visible next to the number. */
-function withSpread(s: Spread, fmt: (n: number) => string): string {
-  if (!Number.isFinite(s.median)) return 'n/a';
-  return s.min === s.max ? fmt(s.median) : `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`;
 }
 
 /** A contender's cell: the value, or why there is none, or a mark when its status was wrong. */
@@ -173,6 +170,7 @@ function tablesOf(r: BenchResult): Table[] {
     ...(r.fs ? fsTables(r.fs) : []),
     ...(r.http ? httpTables(r.http) : []),
     ...(r.memfs ? [memfsCostsTable(r.memfs)] : []),
+    ...(r.scale ? [mirrorScaleTable(r.scale)] : []),
     ...(r.s3 ? [s3CostsTable(r.s3)] : []),
     ...(r.workers ? [workersTable(r.workers)] : []),
     targetsTable(r),
@@ -313,7 +311,7 @@ export function renderText(r: BenchResult): string {
   for (const t of tablesOf(r)) {
     const widths = t.head.map((h, i) => Math.max(h.length, ...t.rows.map((row) => (row[i] ?? '').length)));
     const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-    out.push(t.title, line(t.head), widths.map((w) => '-'.repeat(w)).join('  '), ...t.rows.map(line), ...(t.note ? [t.note] : []), '');
+    out.push(t.title, ...(t.lead ? [t.lead] : []), line(t.head), widths.map((w) => '-'.repeat(w)).join('  '), ...t.rows.map(line), ...(t.note ? [t.note] : []), '');
   }
   const inc = incidents(r);
   if (inc.length) out.push('Incidents:', ...inc.map((s) => `  - ${s}`));
@@ -326,7 +324,7 @@ export function renderMarkdown(r: BenchResult, chart?: string): string {
   const out = ['# hotfs benchmarks', '', ...[...metaLines(r.meta), ...checkLines(r)].map((l) => `- ${esc(l)}`), ''];
   if (chart) out.push(`![Ratio of each contender's req/s to the ceiling, per case](${chart})`, '');
   for (const t of tablesOf(r)) {
-    out.push(`## ${t.title}`, '', `| ${t.head.map(esc).join(' | ')} |`, `| ${t.head.map((_, i) => (i ? '---:' : '---')).join(' | ')} |`);
+    out.push(`## ${t.title}`, '', ...(t.lead ? [t.lead, ''] : []), `| ${t.head.map(esc).join(' | ')} |`, `| ${t.head.map((_, i) => (i ? '---:' : '---')).join(' | ')} |`);
     out.push(...t.rows.map((row) => `| ${row.map(esc).join(' | ')} |`), '');
     if (t.note) out.push(esc(t.note), '');
   }

@@ -16,6 +16,12 @@ export function spread(values: readonly number[]): Spread {
   return { median, min: v[0]!, max: v[v.length - 1]! };
 }
 
+/** "median (min–max)": the spread stays visible next to the number. */
+export function withSpread(s: Spread, fmt: (n: number) => string): string {
+  if (!Number.isFinite(s.median)) return 'n/a';
+  return s.min === s.max ? fmt(s.median) : `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`;
+}
+
 /** `a / b`, or NaN when either is missing or `b` is 0: a ratio is never Infinity in a report. */
 export function ratio(a: number | undefined, b: number | undefined): number {
   if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0) return Number.NaN;

@@ -8,6 +8,7 @@ import { HELD_PER_BYTE, WRITE_P99_MS, withinBudget } from './memfs-costs.js';
 import { geomean } from './stats.js';
 import { checkBackendTargets } from './backend-targets.js';
 import { workersTargets } from './workers-bench.js';
+import { scaleTargets } from './mirror-scale.js';
 
 /** One target and how the run did. */
 export interface TargetCheck {
@@ -162,5 +163,6 @@ export function checkTargets(r: BenchResult): TargetCheck[] {
       met: w.lost === 0 && w.p99Ms < WRITE_P99_MS,
     });
   } else out.push({ target: 'MemFS costs', measured: 'not run', met: null });
+  if (r.scale) out.push(...scaleTargets(r.scale));
   return [...out, ...checkBackendTargets(r), ...(r.workers ? workersTargets(r.workers) : [])];
 }
