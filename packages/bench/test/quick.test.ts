@@ -22,8 +22,8 @@ type Spread = { median: number | null; min: number | null; max: number | null };
 
 describe('pnpm bench --quick', () => {
   // The generator is the Node fallback client: CI has no wrk. Every backend and contender, briefly:
-  // about 5.5 min alone on 2 cores (ZipFS deflated inflates 100 MiB per read; the archives are built
-  // once; the S3 and workers parts start s3rver and Node 24). Beside the rest of the suite it has run past
+  // about 6 min alone on 2 cores (ZipFS deflated inflates 100 MiB per read; the archives are built
+  // once; the S3 and workers parts start s3rver and Node 24; the scale part idles 6 s per tree). Beside the rest of the suite it has run past
   // 8 min here, so it gets 15 (CI allows 90 for the whole run on three Node versions).
   const run = spawnSync(process.execPath, [cli, '--quick', '--json', '--generator', 'node', '--out', out], { encoding: 'utf8', timeout: 900_000 });
 
@@ -146,6 +146,23 @@ describe('pnpm bench --quick', () => {
     expect(w.p99Ms).toBeGreaterThanOrEqual(w.p50Ms);
   });
 
+  it('measures MemFS at scale: every file held, ready time, memory over the content and idle CPU in their units', () => {
+    part('scale');
+    const { scale } = result;
+    expect(scale.rows.map((r: { files: number }) => r.files)).toEqual([2000, 10_000]);
+    for (const r of scale.rows) {
+      const at = `${r.files} files`;
+      expect(r.heldFiles, at).toBe(r.files);
+      expect(r.readyMs.median, at).toBeGreaterThan(0);
+      expect(r.swlResolveMs.median, at).toBeGreaterThan(0);
+      // Bounds that a unit slip (KiB for B, a total for a per-file value, a fraction for a percentage) leaves.
+      expect(r.overContentPerFile.median, at).toBeGreaterThan(0);
+      expect(r.overContentPerFile.median, at).toBeLessThan(20_000);
+      expect(r.idleCpuPct.median, at).toBeGreaterThan(0);
+      expect(r.idleCpuPct.median, at).toBeLessThan(100);
+    }
+  });
+
   it('measures the S3 mirror costs: list calls only for an unchanged bucket, change to served with nothing lost', () => {
     part('s3');
     const { s3 } = result;
@@ -171,6 +188,7 @@ describe('pnpm bench --quick', () => {
     for (const c of result.http.cases) expect(md).toContain(`| ${c.name} |`);
     expect(md).toMatch(/^## Targets$/m);
     expect(md).toContain('## MemFS costs');
+    expect(md).toContain('## Mirror scale');
     expect(md).toContain('- mode: unpinned');
     expect(md).toMatch(/MemFS write to served p99 < 100 ms \| p99 \d/);
     // The budgets line says which cases ran longer or in alternating slices, from the cases themselves.
@@ -186,7 +204,7 @@ describe('pnpm bench with bad flags', () => {
   it.each([
     [['--bogus'], /Unknown option '--bogus'/],
     [['--rounds', '0'], /--rounds must be a positive integer; got 0/],
-    [['--only', 'disk'], /--only must be fs, http, memfs, s3 or workers \(or a list of them\); got disk/],
+    [['--only', 'disk'], /--only must be fs, http, memfs, scale, s3 or workers \(or a list of them\); got disk/],
     [['--workers', '0'], /--workers takes counts from 1 to 64 or auto, as a list; got 0/],
     [['--contenders', 'nginx'], /unknown contender\(s\): nginx/],
     [['--cases', '404,nope'], /no HTTP case starts with "nope"/],
