@@ -89,7 +89,8 @@ function ensureTree(files: number, log?: (l: string) => void): string {
   const base = join(tmpdir(), `hotfs-bench-scale-${files}`);
   // The marker sits beside the tree, not in it: the mirror must hold exactly `files` files.
   const marker = join(base, 'complete');
-  if (existsSync(marker) && readFileSync(marker, 'utf8') === LAYOUT) return join(base, 'tree');
+  const ready = () => existsSync(marker) && readFileSync(marker, 'utf8') === LAYOUT;
+  if (ready()) return join(base, 'tree');
   log?.(`scale: writing ${files} files of ${FILE_SIZE} B to ${base} (once; reused by later runs)`);
   // Built beside the target and renamed into place, so two runs at once never see half a tree.
   const building = `${base}.building-${process.pid}`;
@@ -102,13 +103,13 @@ function ensureTree(files: number, log?: (l: string) => void): string {
     writeFileSync(fileOf(join(building, 'tree'), i), body);
   }
   writeFileSync(join(building, 'complete'), LAYOUT);
-  rmSync(base, { recursive: true, force: true });
+  if (!ready()) rmSync(base, { recursive: true, force: true }); // an outdated or half-removed tree
   try {
     renameSync(building, base);
   } catch (err) {
     // Another run finished first: use its tree, drop ours.
     rmSync(building, { recursive: true, force: true });
-    if (!existsSync(marker)) throw err;
+    if (!ready()) throw err;
   }
   return join(base, 'tree');
 }
