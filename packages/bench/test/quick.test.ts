@@ -156,8 +156,9 @@ describe('pnpm bench --quick', () => {
       expect(r.readyMs.median, at).toBeGreaterThan(0);
       expect(r.swlResolveMs.median, at).toBeGreaterThan(0);
       // Bounds that a unit slip (KiB for B, a total for a per-file value, a fraction for a percentage) leaves.
+      // A small tree's figure is mostly fixed costs (~30 MiB of watcher and heap pages over 2,000 files measured 14.6-17.1 KB).
       expect(r.overContentPerFile.median, at).toBeGreaterThan(0);
-      expect(r.overContentPerFile.median, at).toBeLessThan(20_000);
+      expect(r.overContentPerFile.median, at).toBeLessThan(r.files >= 10_000 ? 20_000 : 50_000);
       expect(r.idleCpuPct.median, at).toBeGreaterThan(0);
       expect(r.idleCpuPct.median, at).toBeLessThan(100);
     }
