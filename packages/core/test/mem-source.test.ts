@@ -200,7 +200,7 @@ describe('MemFS over a FileSystem follows changes', () => {
     await Promise.all(Array.from({ length: 200 }, (_, i) => writeFile(join(dir, `f${i}.txt`), `v1 ${i}`)));
     const source = wrap(disk);
     source.openDelayMs = 25;
-    // 200 reads 16 at a time, 25 ms each: a load of ~0.3 s, which at 20x would mean ~6 s to the first reconcile.
+    // 200 reads 16 at a time, 25 ms each: a load of ~0.3 s, which at 25x would mean ~8 s to the first reconcile.
     const fs = await mirror(source, { reconcileIntervalMs: 300 });
     source.openDelayMs = 0;
     await writeFile(join(dir, 'f7.txt'), 'v2 7');

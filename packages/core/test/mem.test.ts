@@ -342,7 +342,7 @@ describe('MemFS', () => {
   });
 
   it('a long first load does not put the first reconcile off: only a reconcile spaces the next one', async () => {
-    // 3,000 files take a few hundred ms to load here; spaced at 20x that, the first reconcile would come seconds late.
+    // 3,000 files take a few hundred ms to load here; spaced at 25x that, the first reconcile would come seconds late.
     const { dir, fs } = await mirrored(
       async (d) => {
         for (let i = 0; i < 30; i++) {

@@ -40,10 +40,16 @@ export class DirectorySource implements MirrorSource {
 
   async sync(path: string, deep: boolean): Promise<void> {
     const started = performance.now();
+    const cpu = process.cpuUsage();
     await syncPath(this.#sync, path, deep);
-    // The walk's own time, not its wait in the queue: it spaces the reconciles. The first load reads
-    // every file, so its time says nothing about a reconcile's (and would put the first one far off).
-    if (path === '/' && deep && this.#loaded) this.#upkeep.lastWalkMs = performance.now() - started;
+    // The walk's own cost, not its wait in the queue: it spaces the reconciles. CPU counts too: the
+    // thread pool's stats run beside the walk, so a walk can cost more CPU than its wall time (and
+    // under load, requests served meanwhile lengthen the spacing: the reconcile yields to them).
+    // The first load reads every file, so its cost says nothing about a reconcile's.
+    if (path === '/' && deep && this.#loaded) {
+      const { user, system } = process.cpuUsage(cpu);
+      this.#upkeep.lastWalkMs = Math.max(performance.now() - started, (user + system) / 1000);
+    }
   }
 
   async load(): Promise<void> {
