@@ -99,6 +99,14 @@ describe('MemFS watcher, a directory replaced by another', () => {
         await rename(join(d, 'c'), join(d, 'a'));
       },
     ],
+    [
+      // ext4 gives the new "a" the inode number of the one just removed: only its birth time differs.
+      'rm -r a; mkdir a (at once)',
+      async (d: string) => {
+        nodeFs.rmSync(join(d, 'a'), { recursive: true });
+        nodeFs.mkdirSync(join(d, 'a'));
+      },
+    ],
   ])('sees changes inside the new directory: %s', async (_name, replace) => {
     const { dir, fs } = await mirrored(async (d) => {
       await mkdir(join(d, 'a'));

@@ -93,9 +93,10 @@ async function syncDirectory(ctx: SyncContext, path: string, host: string, pathS
     // Opened and checked like a file, then listed through its descriptor (host-dir.ts): a link
     // swapped in for the directory cannot bring names or metadata from outside into the mirror.
     listed = await listCheckedDirectory(ctx.disk, host, async (dir, stats) => {
-      // Another directory renamed over this one (a new inode) brings children no event named: the
-      // parent's watch reports only this path. List it as if it were new.
-      replaced = existed && !old.stamp.startsWith(`${stats.ino}:`);
+      // Another directory renamed over this one, or made where it was removed, brings children no
+      // event named (the parent's watch reports only this path, the old watch died with the old
+      // directory): list it as if it were new, and watch it anew.
+      replaced = existed && !old.stamp.startsWith(directoryIdentity(stats));
       return { stats, entries: existed && !deep && !replaced ? undefined : await readdir(dir, { withFileTypes: true }) };
     });
   } catch (err) {
@@ -147,7 +148,7 @@ async function syncDirectory(ctx: SyncContext, path: string, host: string, pathS
 
 function putDirectory(ctx: SyncContext, path: string, host: string, stats: Stats): void {
   const info: FileInfo = { name: baseName(path), size: 0, mtimeMs: Math.floor(stats.mtimeMs), isDirectory: true };
-  const change = ctx.store.putDirectory(path, info, host, stampOf(stats));
+  const change = ctx.store.putDirectory(path, info, host, directoryIdentity(stats) + stampOf(stats));
   if (change) ctx.changed(change, path);
 }
 
@@ -243,4 +244,14 @@ function heldInfo(path: string, stats: Stats, etag: string): FileInfo {
 // DiskFS's validator.)
 function onDiskInfo(path: string, stats: Stats, stamp: string): FileInfo {
   return { name: baseName(path), size: stats.size, mtimeMs: Math.floor(stats.mtimeMs), isDirectory: false, weakEtag: `d${stamp}` };
+}
+
+/**
+ * What tells a directory from another that took its place, as the start of its stamp: the inode
+ * number and the birth time. A filesystem may give a new directory the number of one just removed
+ * (ext4 does, at once: `rm -r a; mkdir a`); its birth time differs (0 on both where a filesystem
+ * keeps none, and then the number alone decides).
+ */
+function directoryIdentity(stats: Stats): string {
+  return `${stats.ino}/${stats.birthtimeMs}|`;
 }
