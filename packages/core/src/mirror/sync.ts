@@ -156,8 +156,8 @@ async function syncFile(ctx: SyncContext, path: string, host: string, stats: Sta
   const { store } = ctx;
   const old = store.get(path);
   const stamp = stampOf(stats);
+  if (isHeldVersion(ctx, path, host, old, stamp, stats.size)) return;
   const fits = ctx.fits(path, stats.size);
-  if (old && !old.info.isDirectory && old.stamp === stamp && store.hostOf(path) === host && (!old.onDisk || !fits)) return;
   if (!fits) {
     // Metadata only, from the path: the path must still lead where the policy allows.
     if (!(await portableAllowed(ctx.disk, host, stats))) return ctx.unstable(path);
@@ -206,10 +206,17 @@ function unchangedNow(ctx: SyncContext, path: string, host: string, held: Mirror
     return false;
   }
   if (stats === undefined || !stats.isFile()) return false;
-  // What syncFile skips: same version at the same place, held or kept on disk as the budget says.
-  const unchanged = held.stamp === stampOf(stats) && ctx.store.hostOf(path) === host && (!held.onDisk || !ctx.fits(path, stats.size));
+  const unchanged = isHeldVersion(ctx, path, host, held, stampOf(stats), stats.size);
   if (unchanged) ctx.store.links.delete(path);
   return unchanged;
+}
+
+/**
+ * What a sync of a file skips: `held` is the file version `stamp` names, found at the same place, and
+ * kept in memory or on disk as the budget still says.
+ */
+function isHeldVersion(ctx: SyncContext, path: string, host: string, held: MirrorEntry | undefined, stamp: string, size: number): boolean {
+  return held !== undefined && !held.info.isDirectory && held.stamp === stamp && ctx.store.hostOf(path) === host && (!held.onDisk || !ctx.fits(path, size));
 }
 
 /** Stores a stable read as the path's new version, within the budget decided now. */
