@@ -4,7 +4,7 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import type { FileInfo } from '@hotfs/core';
+import { cleanPath, type FileInfo } from '@hotfs/core';
 import type { ResolvedOptions } from './options.js';
 import { fileMeta, planFile, type FileMeta, type Plan, type RequestFacts } from './respond.js';
 
@@ -110,7 +110,7 @@ export class LivePages {
     let injected = this.#cache.get(meta);
     if (injected === undefined) {
       if (bytes.length !== meta.size) throw new Error('file changed size while being read');
-      const endpoint = `${this.#endpoint}?page=${encodeURIComponent(page)}&etag=${encodeURIComponent(meta.etag)}`;
+      const endpoint = `${this.#endpoint}?page=${encodeURIComponent(cleanPath(page))}&etag=${encodeURIComponent(meta.etag)}`;
       const body = injectLive(bytes, Buffer.from(liveScript(endpoint)));
       const etag = liveEtag(meta.etag, this.#tag);
       const weak = etag.startsWith('W/');

@@ -286,7 +286,7 @@ function negotiatedMeta(ctx: ServeContext, key: object, info: FileInfo, encoding
 
 // An HTML page with live reload on: the injected copy, from memory (the file is closed here).
 function livePage(ctx: ServeContext, facts: RequestFacts, file: File, meta: FileMeta, bytes: Uint8Array, path: string): Served {
-  const plan = ctx.live!.pages.plan(facts, meta, bytes, ctx.options, ctx.boundary, cleanPath(path));
+  const plan = ctx.live!.pages.plan(facts, meta, bytes, ctx.options, ctx.boundary, path);
   release(file);
   return { plan, file: undefined };
 }
